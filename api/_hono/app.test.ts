@@ -1,0 +1,234 @@
+/** HTTP integration tests of the auth API against real Redis (through the bridge) and real PostgreSQL. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { signCallerProof, CALLER_PROOF_HEADER } from '../../lib/auth/caller-proof';
+import { sleep, startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
+
+let env: TestEnvironment;
+before(async () => {
+  env = await startTestEnvironment({ REFRESH_GRACE_SECONDS: '1' });
+});
+after(() => env.close());
+
+const PASSWORD = 'correct horse battery';
+
+async function signUpAndIn(email = uniqueEmail()) {
+  assert.equal((await env.post('/api/v1/auth/signup', { email, password: PASSWORD })).status, 201);
+  const res = await env.post('/api/v1/auth/signin', { email, password: PASSWORD });
+  assert.equal(res.status, 200);
+  return { email, res, body: (await res.json()) as Record<string, any> };
+}
+
+async function refresh(token: string) {
+  const res = await env.post('/api/v1/auth/refresh-token', { refresh_token: token });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+describe('sign-up', () => {
+  test('creates a user and never echoes the password or its hash', async () => {
+    const email = uniqueEmail();
+    const res = await env.post('/api/v1/auth/signup', { email, password: PASSWORD, name: 'Ada' });
+    assert.equal(res.status, 201);
+    const text = await res.text();
+    assert.deepEqual(Object.keys(JSON.parse(text).user).sort(), ['email', 'id', 'image', 'name']);
+    assert.ok(!text.includes(PASSWORD) && !text.includes('pbkdf2'));
+  });
+
+  test('the same email twice, in any case or with spaces, gets 409 email_taken', async () => {
+    const email = uniqueEmail();
+    assert.equal((await env.post('/api/v1/auth/signup', { email, password: PASSWORD })).status, 201);
+    const again = await env.post('/api/v1/auth/signup', { email: `  ${email.toUpperCase()} `, password: PASSWORD });
+    assert.equal(again.status, 409);
+    assert.equal(((await again.json()) as any).error.code, 'email_taken');
+  });
+
+  test('a too-short password is refused with a message that says why', async () => {
+    const res = await env.post('/api/v1/auth/signup', { email: uniqueEmail(), password: 'short' });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as any;
+    assert.equal(body.error.code, 'invalid_request');
+    assert.match(body.error.message, /password.*at least 8/);
+  });
+});
+
+describe('bad input gets a clear 4xx, never a 500', () => {
+  const cases: Array<[string, string | undefined, Record<string, string>, number, string]> = [
+    ['malformed JSON', '{"email": ', {}, 400, 'invalid_request'],
+    ['a JSON array', '[]', {}, 400, 'invalid_request'],
+    ['wrong types', JSON.stringify({ email: 42, password: true }), {}, 400, 'invalid_request'],
+    ['unknown fields', JSON.stringify({ email: 'a@b.test', password: PASSWORD, admin: true }), {}, 400, 'invalid_request'],
+    ['a non-JSON content type', 'email=a@b.test', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
+    ['an oversize body', JSON.stringify({ email: 'a@b.test', password: 'x'.repeat(100_000) }), {}, 413, 'payload_too_large'],
+  ];
+  for (const [what, body, headers, status, code] of cases) {
+    test(`sign-up with ${what} → ${status} ${code}`, async () => {
+      const res = await env.post('/api/v1/auth/signup', body, headers);
+      assert.equal(res.status, status);
+      assert.equal(((await res.json()) as any).error.code, code);
+    });
+  }
+
+  test('an unknown route → 404 not_found as JSON', async () => {
+    const res = await fetch(`${env.baseUrl}/api/v1/nope`);
+    assert.equal(res.status, 404);
+    assert.equal(((await res.json()) as any).error.code, 'not_found');
+  });
+
+  test('refresh without any token → 400 invalid_request', async () => {
+    const res = await env.post('/api/v1/auth/refresh-token', {});
+    assert.equal(res.status, 400);
+  });
+});
+
+describe('sign-in', () => {
+  test('wrong password and unknown email get the identical 401', async () => {
+    const { email } = await signUpAndIn();
+    const wrong = await env.post('/api/v1/auth/signin', { email, password: 'not the password' });
+    const unknown = await env.post('/api/v1/auth/signin', { email: uniqueEmail('ghost'), password: 'not the password' });
+    assert.equal(wrong.status, 401);
+    assert.equal(unknown.status, 401);
+    assert.deepEqual(await wrong.json(), await unknown.json());
+  });
+
+  test('returns tokens and a path-scoped HttpOnly SameSite=Lax refresh cookie', async () => {
+    const { res, body } = await signUpAndIn();
+    assert.equal(typeof body.accessToken, 'string');
+    assert.match(body.refreshToken, /^rt1\./);
+    assert.ok(body.accessTokenExpires > Date.now() && body.refreshTokenExpires > body.accessTokenExpires);
+    const cookie = res.headers.get('set-cookie') ?? '';
+    assert.match(cookie, /^refresh_token=rt1\./);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Lax/);
+    assert.match(cookie, /Path=\/api\/v1\/auth/);
+  });
+
+  test('the access token verifies against the published JWKS by kid', async () => {
+    const { body } = await signUpAndIn();
+    const jwks = (await (await fetch(`${env.baseUrl}/api/v1/.well-known/jwks.json`)).json()) as any;
+    assert.ok(jwks.keys.every((k: any) => k.d === undefined), 'JWKS must not contain private members');
+    const { payload, protectedHeader } = await jwtVerify(body.accessToken, createLocalJWKSet(jwks), {
+      issuer: env.config.jwtIssuer,
+      audience: env.config.JWT_AUDIENCE,
+    });
+    assert.equal(protectedHeader.kid, jwks.keys[0].kid);
+    assert.equal(payload.sub, body.user.id);
+    assert.equal(payload.sid, body.sessionId);
+    assert.equal(payload.provider, 'credentials');
+    assert.equal(decodeProtectedHeader(body.accessToken).alg, 'ES256');
+  });
+});
+
+describe('refresh-token rotation', () => {
+  test('rotates: a new pair each time, and the successor works', async () => {
+    const { body } = await signUpAndIn();
+    const first = await refresh(body.refreshToken);
+    assert.equal(first.status, 200);
+    assert.notEqual(first.body.refresh_token, body.refreshToken);
+    assert.equal(first.body.token_type, 'Bearer');
+    const second = await refresh(first.body.refresh_token);
+    assert.equal(second.status, 200);
+    assert.notEqual(second.body.refresh_token, first.body.refresh_token);
+  });
+
+  test('the just-rotated token inside the grace window gets the same successor (two tabs)', async () => {
+    const { body } = await signUpAndIn();
+    const a = await refresh(body.refreshToken);
+    const b = await refresh(body.refreshToken);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 200);
+    assert.equal(b.body.refresh_token, a.body.refresh_token);
+  });
+
+  test('the old token after the grace window is reuse: 401 token_reused and the successor dies too', async () => {
+    const { body } = await signUpAndIn();
+    const rotated = await refresh(body.refreshToken);
+    assert.equal(rotated.status, 200);
+    await sleep(1_300);
+    const replay = await refresh(body.refreshToken);
+    assert.equal(replay.status, 401);
+    assert.equal(replay.body.error.code, 'token_reused');
+    const successor = await refresh(rotated.body.refresh_token);
+    assert.equal(successor.status, 401);
+    assert.equal(successor.body.error.code, 'token_revoked');
+  });
+
+  test('the refresh cookie alone is enough', async () => {
+    const { res } = await signUpAndIn();
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const next = await env.post('/api/v1/auth/refresh-token', undefined, { cookie });
+    assert.equal(next.status, 200);
+    assert.match(next.headers.get('set-cookie') ?? '', /^refresh_token=rt1\./);
+  });
+
+  test('forged, truncated and tampered tokens get 401 invalid_token', async () => {
+    const { body } = await signUpAndIn();
+    const token: string = body.refreshToken;
+    const tampered = token.slice(0, 40) + (token[40] === 'A' ? 'B' : 'A') + token.slice(41);
+    for (const bad of ['rt1.garbage', token.slice(0, -3), tampered, 'x'.repeat(300)]) {
+      const res = await refresh(bad);
+      assert.equal(res.status, 401, bad);
+      assert.equal(res.body.error.code, 'invalid_token');
+    }
+    assert.equal((await refresh(token)).status, 200, 'the genuine token still works');
+  });
+});
+
+describe('sign-out', () => {
+  test('revokes the family: its refresh token is refused afterwards', async () => {
+    const { body } = await signUpAndIn();
+    const rotated = await refresh(body.refreshToken);
+    const out = await env.post('/api/v1/auth/signout', { refresh_token: rotated.body.refresh_token });
+    assert.equal(out.status, 204);
+    const after = await refresh(rotated.body.refresh_token);
+    assert.equal(after.status, 401);
+    assert.equal(after.body.error.code, 'token_revoked');
+  });
+
+  test('signing out one device leaves another device signed in', async () => {
+    const { email, body: first } = await signUpAndIn();
+    const second = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD })).json()) as any;
+    assert.equal((await env.post('/api/v1/auth/signout', { refresh_token: first.refreshToken })).status, 204);
+    assert.equal((await refresh(second.refreshToken)).status, 200);
+  });
+});
+
+describe('oauth endpoint', () => {
+  const body = () =>
+    JSON.stringify({
+      provider: 'github',
+      providerAccountId: crypto.randomUUID(),
+      profile: { email: uniqueEmail('oauth'), emailVerified: true, name: 'Octo' },
+      tokens: { type: 'oauth', accessToken: 'gho_x' },
+    });
+
+  test('an anonymous call naming any account gets 401 and issues nothing', async () => {
+    const res = await env.post('/api/v1/auth/oauth', body());
+    assert.equal(res.status, 401);
+    const json = (await res.json()) as any;
+    assert.equal(json.error.code, 'unauthorized_client');
+    assert.equal(json.accessToken, undefined);
+  });
+
+  test('a call signed by this deployment signs in, once', async () => {
+    const text = body();
+    const headers = { [CALLER_PROOF_HEADER]: await signCallerProof(env.config.OAUTH_CALLER_SECRET, text) };
+    const res = await env.post('/api/v1/auth/oauth', text, headers);
+    assert.equal(res.status, 200);
+    assert.match(((await res.json()) as any).refreshToken, /^rt1\./);
+    assert.equal((await env.post('/api/v1/auth/oauth', text, headers)).status, 401, 'replay refused');
+  });
+});
+
+describe('health', () => {
+  test('reports Redis and the database up, with latency, and no secrets', async () => {
+    const res = await fetch(`${env.baseUrl}/api/health`);
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const report = JSON.parse(text);
+    assert.equal(report.checks.redis.status, 'up');
+    assert.equal(report.checks.database.status, 'up');
+    assert.equal(typeof report.checks.redis.latencyMs, 'number');
+    assert.ok(!text.includes(env.config.UPSTASH_REDIS_REST_TOKEN) && !text.includes('postgresql://'));
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * @module The Hono application: every HTTP route of the auth API. Framework-agnostic: mounted by
+ * Next.js route files (edge) and served standalone on Node by api/_hono/server.ts.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getAppServices, type AppServices } from '../../lib/services/auth-service';
+import { errorResponse, toErrorResponse } from './errors';
+import { authRoutes } from './routes/auth';
+import { healthRoutes, jwksRoutes } from './routes/health';
+import { MAX_BODY_BYTES } from './validation';
+
+/** Hono environment of this app (no bindings: config comes from lib/config). */
+export type Env = Record<string, never>;
+
+/** Builds the app over a (lazily built) set of services. */
+export function createApp(services: () => Promise<AppServices> = getAppServices) {
+  const app = new Hono<Env>();
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => errorResponse(c, 'payload_too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes.`),
+    }),
+  );
+  app.route('/api/v1/auth', authRoutes(services));
+  app.route('/api/v1/.well-known/jwks.json', jwksRoutes(services));
+  app.route('/api/health', healthRoutes(services));
+  // A route that does nothing, as the baseline for throughput benchmarks.
+  app.get('/api/v1/noop', (c) => c.json({ ok: true }));
+  app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
+  app.onError((error, c) => toErrorResponse(error, c));
+  return app;
+}
+
+/** The app over the process-wide services. */
+export const app = createApp();

@@ -1,0 +1,67 @@
+/** @module The one place that maps domain error codes to HTTP responses (RFC 6750 vocabulary alongside ours). */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AuthError, type AuthErrorCode } from '../../lib/auth/errors';
+
+/** Codes the HTTP layer adds to the domain's. */
+export type ApiErrorCode = AuthErrorCode | 'not_found' | 'method_not_allowed' | 'payload_too_large' | 'unsupported_media_type' | 'internal_error';
+
+const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
+  invalid_request: 400,
+  invalid_credentials: 401,
+  invalid_token: 401,
+  token_expired: 401,
+  token_reused: 401,
+  token_revoked: 401,
+  unauthorized_client: 401,
+  email_taken: 409,
+  account_not_linkable: 409,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+};
+
+const TOKEN_CODES = new Set<ApiErrorCode>(['invalid_token', 'token_expired', 'token_reused', 'token_revoked']);
+
+/** An error raised by the HTTP layer itself (bad body, wrong content type...). */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the JSON error response `{error: {code, message}}` with the right status and headers. */
+export function errorResponse(c: Context, code: ApiErrorCode, message: string, retryAfterSeconds?: number): Response {
+  if (TOKEN_CODES.has(code)) c.header('WWW-Authenticate', `Bearer error="invalid_token", error_description="${code}"`);
+  if (retryAfterSeconds !== undefined) c.header('Retry-After', String(retryAfterSeconds));
+  c.header('Cache-Control', 'no-store');
+  return c.json({ error: { code, message } }, STATUS[code]);
+}
+
+/** True for failures of Redis or the database (network, timeout), which deserve a 503, not a 500. */
+function isDependencyFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const text = `${error.name} ${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`;
+  return /TimeoutError|AbortError|fetch failed|ECONNREFUSED|ECONNRESET|UpstashError|PrismaClientInitializationError|Can't reach database|P1001|P1002/i.test(
+    text,
+  );
+}
+
+/** Turns any thrown error into a response; unexpected ones are logged without request data. */
+export function toErrorResponse(error: unknown, c: Context): Response {
+  if (error instanceof AuthError) return errorResponse(c, error.code, error.message, error.details?.retryAfterSeconds);
+  if (error instanceof ApiError) return errorResponse(c, error.code, error.message);
+  if (isDependencyFailure(error)) {
+    console.error(JSON.stringify({ level: 'error', event: 'dependency_failure', error: (error as Error).name }));
+    return errorResponse(c, 'service_unavailable', 'A backing service is unavailable; try again shortly.', 1);
+  }
+  console.error(JSON.stringify({ level: 'error', event: 'unhandled_error', error: String((error as Error)?.stack ?? error) }));
+  return errorResponse(c, 'internal_error', 'Unexpected server error.');
+}

@@ -1,0 +1,94 @@
+/** @module POST /auth/{signup,signin,oauth,refresh-token,signout}. */
+import { Hono } from 'hono';
+import { verifyCallerProof, CALLER_PROOF_HEADER } from '../../../lib/auth/caller-proof';
+import type { SessionTokens } from '../../../lib/auth/service';
+import type { AppServices } from '../../../lib/services/auth-service';
+import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from '../cookies';
+import { requestContext } from '../context';
+import { signInInput, signUpInput } from '../../../lib/auth/input';
+import { oauthBody, parseBody, readBodyText, readJson, refreshBody } from '../validation';
+import { ApiError } from '../errors';
+import type { Env } from '../app';
+
+/** The session a sign-in returns (the shape of signin and oauth responses). */
+const signInResponse = (s: SessionTokens) => ({
+  user: s.user,
+  sessionId: s.sessionId,
+  accessToken: s.accessToken,
+  accessTokenExpires: s.accessTokenExpires,
+  refreshToken: s.refreshToken,
+  refreshTokenExpires: s.refreshTokenExpires,
+});
+
+/** Auth routes over the app services. */
+export function authRoutes(services: () => Promise<AppServices>) {
+  const app = new Hono<Env>();
+
+  app.post('/signup', async (c) => {
+    const body = await readJson(c, signUpInput);
+    const { auth } = await services();
+    return c.json({ user: await auth.signUp(body) }, 201);
+  });
+
+  app.post('/signin', async (c) => {
+    const body = await readJson(c, signInInput);
+    const { auth, config } = await services();
+    const session = await auth.signIn(body, requestContext(c));
+    setRefreshCookie(c, config.secureCookies, session.refreshToken, session.refreshTokenExpires);
+    c.header('Cache-Control', 'no-store');
+    return c.json(signInResponse(session));
+  });
+
+  app.post('/oauth', async (c) => {
+    const text = await readBodyText(c);
+    const { auth, config, redis } = await services();
+    // Authenticate the caller before reading anything it claims.
+    await verifyCallerProof(config.OAUTH_CALLER_SECRET, redis, c.req.header(CALLER_PROOF_HEADER), text);
+    const body = parseBody(oauthBody, text);
+    const session = await auth.signInWithOAuth(
+      {
+        provider: body.provider,
+        providerAccountId: body.providerAccountId,
+        email: body.profile.email,
+        emailVerified: body.profile.emailVerified,
+        name: body.profile.name ?? null,
+        image: body.profile.image ?? null,
+        account: body.tokens,
+      },
+      requestContext(c),
+    );
+    c.header('Cache-Control', 'no-store');
+    return c.json(signInResponse(session));
+  });
+
+  app.post('/refresh-token', async (c) => {
+    const body = await readJson(c, refreshBody);
+    const { auth, config } = await services();
+    const presented = body.refresh_token ?? readRefreshCookie(c, config.secureCookies);
+    if (!presented) throw new ApiError('invalid_request', 'refresh_token is required (in the body or the refresh cookie).');
+    const s = await auth.refresh(presented, requestContext(c));
+    setRefreshCookie(c, config.secureCookies, s.refreshToken, s.refreshTokenExpires);
+    c.header('Cache-Control', 'no-store');
+    return c.json({
+      access_token: s.accessToken,
+      token_type: 'Bearer',
+      expires_in: Math.max(0, Math.round((s.accessTokenExpires - Date.now()) / 1000)),
+      access_token_expires_at: s.accessTokenExpires,
+      refresh_token: s.refreshToken,
+      refresh_token_expires_at: s.refreshTokenExpires,
+      session_id: s.sessionId,
+    });
+  });
+
+  app.post('/signout', async (c) => {
+    const body = await readJson(c, refreshBody);
+    const { auth, config } = await services();
+    const presented = body.refresh_token ?? readRefreshCookie(c, config.secureCookies);
+    if (!presented) throw new ApiError('invalid_request', 'refresh_token is required (in the body or the refresh cookie).');
+    await auth.signOut(presented);
+    clearRefreshCookie(c, config.secureCookies);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

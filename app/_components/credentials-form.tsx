@@ -1,0 +1,54 @@
+'use client';
+import { useActionState } from 'react';
+import type { FormState } from '../actions';
+
+/** The email/password form shared by sign-in and sign-up. */
+export function CredentialsForm({
+  action,
+  submitLabel,
+  withName = false,
+  callbackUrl,
+  newPassword = false,
+}: {
+  action: (prev: FormState, form: FormData) => Promise<FormState>;
+  submitLabel: string;
+  withName?: boolean;
+  callbackUrl?: string;
+  newPassword?: boolean;
+}) {
+  const [state, formAction, pending] = useActionState(action, {});
+  return (
+    <form action={formAction}>
+      {state.error && (
+        <p className="error" role="alert">
+          {state.error}
+        </p>
+      )}
+      {withName && (
+        <label>
+          Name (optional)
+          <input name="name" autoComplete="name" maxLength={100} />
+        </label>
+      )}
+      <label>
+        Email
+        <input name="email" type="email" autoComplete="email" required defaultValue={state.email} />
+      </label>
+      <label>
+        Password
+        <input
+          name="password"
+          type="password"
+          autoComplete={newPassword ? 'new-password' : 'current-password'}
+          required
+          minLength={newPassword ? 8 : 1}
+          maxLength={256}
+        />
+      </label>
+      {callbackUrl && <input type="hidden" name="callbackUrl" value={callbackUrl} />}
+      <button type="submit" disabled={pending}>
+        {pending ? 'Please wait…' : submitLabel}
+      </button>
+    </form>
+  );
+}

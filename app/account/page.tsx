@@ -1,0 +1,35 @@
+import { redirect } from 'next/navigation';
+import { auth } from '@/auth';
+import { signOutAction } from '../actions';
+import { Countdown } from '../_components/countdown';
+
+export const dynamic = 'force-dynamic';
+
+export default async function AccountPage() {
+  const session = await auth();
+  if (!session || session.error) redirect('/signin?callbackUrl=/account');
+  return (
+    <>
+      <h1>Your account</h1>
+      <dl>
+        <dt>Signed in as</dt>
+        <dd data-testid="account-email">{session.user.email}</dd>
+        {session.user.name && (
+          <>
+            <dt>Name</dt>
+            <dd>{session.user.name}</dd>
+          </>
+        )}
+        <dt>Provider</dt>
+        <dd data-testid="account-provider">{session.provider}</dd>
+        <dt>Access token expires in</dt>
+        <dd>
+          <Countdown until={session.accessTokenExpires} />
+        </dd>
+      </dl>
+      <form action={signOutAction}>
+        <button type="submit">Sign out</button>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,62 @@
+'use server';
+/** Server actions of the pages: thin adapters from form data to the auth service and NextAuth. */
+import { AuthError as NextAuthError } from 'next-auth';
+import { AuthError } from '@/lib/auth/errors';
+import { firstIssue, signInInput, signUpInput } from '@/lib/auth/input';
+import { getAppServices } from '@/lib/services/auth-service';
+import { signIn, signOut } from '@/auth';
+import { safeCallbackUrl } from './_components/safe-redirect';
+
+/** What a form shows after a failed submit. */
+export interface FormState {
+  error?: string;
+  email?: string;
+}
+
+const field = (form: FormData, name: string) => {
+  const value = form.get(name);
+  return typeof value === 'string' ? value : undefined;
+};
+
+async function signInWithPassword(email: string, password: string, callbackUrl: unknown): Promise<FormState> {
+  try {
+    await signIn('credentials', { email, password, redirectTo: safeCallbackUrl(callbackUrl) });
+    return {};
+  } catch (error) {
+    // NextAuth signals success with a redirect "error"; only its own AuthError means failure.
+    if (error instanceof NextAuthError) return { error: 'Email or password is incorrect.', email };
+    throw error;
+  }
+}
+
+/** Signs in with email and password. */
+export async function signInAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const input = signInInput.safeParse({ email: field(form, 'email'), password: field(form, 'password') });
+  if (!input.success) return { error: firstIssue(input.error), email: field(form, 'email') };
+  return signInWithPassword(input.data.email, input.data.password, field(form, 'callbackUrl'));
+}
+
+/** Creates an account, then signs in. */
+export async function signUpAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const name = field(form, 'name');
+  const input = signUpInput.safeParse({
+    email: field(form, 'email'),
+    password: field(form, 'password'),
+    ...(name ? { name } : {}),
+  });
+  if (!input.success) return { error: firstIssue(input.error), email: field(form, 'email') };
+  try {
+    await (await getAppServices()).auth.signUp(input.data);
+  } catch (error) {
+    if (error instanceof AuthError && error.code === 'email_taken') {
+      return { error: 'An account with this email already exists. Sign in instead.', email: input.data.email };
+    }
+    throw error;
+  }
+  return signInWithPassword(input.data.email, input.data.password, '/account');
+}
+
+/** Signs out everywhere this browser is concerned: revokes the backend session and clears the cookie. */
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: '/signin?signedOut=1' });
+}

@@ -1,0 +1,77 @@
+/**
+ * Edge-safe NextAuth configuration shared by middleware.ts and auth.ts: JWT sessions whose access
+ * token is refreshed through the rotation engine 30 s before it expires. Touches Redis and keys
+ * only, never the database.
+ */
+import type { NextAuthConfig } from 'next-auth';
+import type { JWT } from 'next-auth/jwt';
+import { AuthError } from './lib/auth/errors';
+import { RefreshCoalescer } from './lib/auth/refresh-coalescer';
+import { refreshSession, type SessionTokens } from './lib/auth/session-tokens';
+import { getConfig } from './lib/config/env';
+import { getTokenServices } from './lib/services/token-services';
+
+/** Refresh this long before the access token expires, so no request carries an expired one. */
+export const REFRESH_MARGIN_MS = 30_000;
+
+/** Refusals that mean the session is really over (as opposed to Redis being briefly unreachable). */
+const SESSION_OVER = new Set(['invalid_token', 'token_expired', 'token_reused', 'token_revoked']);
+
+const coalescer = new RefreshCoalescer<JWT>();
+
+/** Copies the backend's token pair into the (encrypted, server-only) NextAuth JWT. */
+export function withBackendTokens(token: JWT, tokens: SessionTokens): JWT {
+  return {
+    ...token,
+    provider: tokens.provider,
+    sessionId: tokens.sessionId,
+    accessToken: tokens.accessToken,
+    accessTokenExpires: tokens.accessTokenExpires,
+    refreshToken: tokens.refreshToken,
+    refreshTokenExpires: tokens.refreshTokenExpires,
+    error: undefined,
+  };
+}
+
+async function rotate(token: JWT): Promise<JWT> {
+  try {
+    return withBackendTokens(token, await refreshSession(await getTokenServices(), token.refreshToken));
+  } catch (error) {
+    if (error instanceof AuthError && SESSION_OVER.has(error.code)) {
+      return { ...token, accessToken: undefined, refreshToken: undefined, error: 'RefreshTokenError' };
+    }
+    // Redis briefly unreachable: keep the session; the next request tries again.
+    console.error(JSON.stringify({ level: 'warn', event: 'session_refresh_deferred', error: (error as Error).name }));
+    return token;
+  }
+}
+
+/** The NextAuth config without providers (those live in auth.ts, which may touch the database). */
+export function authConfig(): NextAuthConfig {
+  return {
+    pages: { signIn: '/signin', error: '/signin' },
+    session: { strategy: 'jwt', maxAge: getConfig().SESSION_ABSOLUTE_TTL_SECONDS },
+    trustHost: true,
+    providers: [],
+    callbacks: {
+      async jwt({ token, user }) {
+        if (user?.backend) return withBackendTokens(token, user.backend);
+        if (!token.refreshToken || token.error) return token;
+        if (Date.now() < (token.accessTokenExpires ?? 0) - REFRESH_MARGIN_MS) return token;
+        return coalescer.refresh(token.refreshToken, () => rotate(token));
+      },
+      // Only what the browser may see: never the refresh token.
+      session({ session, token }) {
+        return {
+          ...session,
+          user: { ...session.user, id: token.sub ?? '' },
+          provider: token.provider ?? '',
+          sessionId: token.sessionId ?? '',
+          accessToken: token.accessToken ?? '',
+          accessTokenExpires: token.accessTokenExpires ?? 0,
+          ...(token.error ? { error: token.error } : {}),
+        };
+      },
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/** @module Input rules of the auth use cases (email, password policy, name), shared by the API and the pages. */
+import { z } from 'zod';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../passwords/hash';
+import { MAX_EMAIL_LENGTH } from '../users/email';
+
+/** An email address, NFKC-normalised and trimmed before it is checked. */
+export const emailField = z
+  .string()
+  .max(MAX_EMAIL_LENGTH, `email must be at most ${MAX_EMAIL_LENGTH} characters`)
+  .transform((v) => v.normalize('NFKC').trim())
+  .pipe(z.email('email must be a valid email address'));
+
+/** A password being chosen: the length policy applies. */
+export const newPasswordField = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `password must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(MAX_PASSWORD_LENGTH, `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+
+/** A password being presented: only bounded, so old passwords keep working if the policy changes. */
+export const passwordField = z
+  .string()
+  .min(1, 'password is required')
+  .max(MAX_PASSWORD_LENGTH, `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+
+/** A display name. */
+export const nameField = z.string().trim().max(100, 'name must be at most 100 characters');
+
+/** Sign-up input; unknown fields are refused. */
+export const signUpInput = z.strictObject({ email: emailField, password: newPasswordField, name: nameField.optional() });
+
+/** Sign-in input; unknown fields are refused. */
+export const signInInput = z.strictObject({ email: emailField, password: passwordField });
+
+/** The first problem of a failed parse, as one readable line ("password: must be at least 8 characters"). */
+export function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  const message = issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message;
+  return `${where}${message}`;
+}

@@ -1,0 +1,105 @@
+/**
+ * @module The auth use cases (sign-up, sign-in, OAuth sign-in, refresh, sign-out), composed from
+ * the user store, password hashing, the rotation engine and access-token signing. Knows no HTTP.
+ */
+import { hashPassword, needsRehash, verifyPassword } from '../passwords/hash';
+import type { RequestContext } from '../tokens/rotation';
+import { normalizeEmail } from '../users/email';
+import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
+import { AuthError } from './errors';
+import { refreshSession, withAccessToken, type SessionTokens, type TokenIssuer } from './session-tokens';
+
+export type { SessionTokens } from './session-tokens';
+
+/** A verified identity asserted by an OAuth/OIDC provider. */
+export interface OAuthIdentity {
+  provider: string;
+  providerAccountId: string;
+  email: string;
+  emailVerified: boolean;
+  name?: string | null;
+  image?: string | null;
+  account: Omit<OAuthAccountInput, 'provider' | 'providerAccountId'>;
+}
+
+/** Dependencies of the service. */
+export interface AuthServiceDeps extends TokenIssuer {
+  users: UserRepository;
+  passwordIterations: number;
+}
+
+/** The auth use cases. */
+export class AuthService {
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  /** Registers a password user; throws `email_taken` if the address is in use. */
+  async signUp(input: { email: string; password: string; name?: string | undefined }): Promise<PublicUser> {
+    const email = normalizeEmail(input.email);
+    const passwordHash = await hashPassword(input.password, this.deps.passwordIterations);
+    const user = await this.deps.users.create({ email, name: input.name?.trim() || null, passwordHash });
+    return toPublicUser(user);
+  }
+
+  /** Checks a password and starts a session; the same `invalid_credentials` for unknown email and wrong password. */
+  async signIn(input: { email: string; password: string }, context: RequestContext = {}): Promise<SessionTokens> {
+    const user = await this.deps.users.findByEmail(normalizeEmail(input.email));
+    // Verify against a dummy hash when there is no user, so timing does not reveal which emails exist.
+    const stored = user?.passwordHash ?? (await this.getDummyHash());
+    const valid = await verifyPassword(input.password, stored);
+    if (!user?.passwordHash || !valid) throw new AuthError('invalid_credentials', 'Email or password is incorrect.');
+    if (needsRehash(user.passwordHash, this.deps.passwordIterations)) {
+      await this.deps.users.updatePasswordHash(user.id, await hashPassword(input.password, this.deps.passwordIterations));
+    }
+    return this.startSession(user, 'credentials', context);
+  }
+
+  /** Signs in with a provider-verified identity: finds, links or creates the user, then starts a session. */
+  async signInWithOAuth(identity: OAuthIdentity, context: RequestContext = {}): Promise<SessionTokens> {
+    const { users } = this.deps;
+    const account = { ...identity.account, provider: identity.provider, providerAccountId: identity.providerAccountId };
+    let user = await users.findByAccount(identity.provider, identity.providerAccountId);
+    if (!user) {
+      const email = normalizeEmail(identity.email);
+      const existing = await users.findByEmail(email);
+      if (existing && !identity.emailVerified) {
+        throw new AuthError(
+          'account_not_linkable',
+          `An account with this email already exists, and ${identity.provider} does not confirm the email is verified. Sign in with your password instead.`,
+        );
+      }
+      user =
+        existing ??
+        (await users.create({
+          email,
+          name: identity.name ?? null,
+          image: identity.image ?? null,
+          emailVerified: identity.emailVerified ? new Date() : null,
+        }));
+      if (existing && !existing.emailVerified) await users.markEmailVerified(existing.id, new Date());
+    }
+    await users.upsertAccount(user.id, account);
+    return this.startSession(user, identity.provider, context);
+  }
+
+  /** Rotates a refresh token and issues a new access token. Never touches the database. */
+  async refresh(refreshToken: unknown, context: RequestContext = {}): Promise<SessionTokens> {
+    return refreshSession(this.deps, refreshToken, context);
+  }
+
+  /** Revokes the session a refresh token belongs to. Idempotent. */
+  async signOut(refreshToken: unknown): Promise<void> {
+    await this.deps.rotation.revokeByToken(refreshToken, 'signout');
+  }
+
+  private async startSession(user: UserRecord, provider: string, context: RequestContext): Promise<SessionTokens> {
+    const issued = await this.deps.rotation.start({ userId: user.id, provider, ...context });
+    return withAccessToken(this.deps, issued, toPublicUser(user));
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= hashPassword(crypto.randomUUID(), this.deps.passwordIterations);
+    return this.dummyHash;
+  }
+}

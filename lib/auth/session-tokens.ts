@@ -1,0 +1,50 @@
+/** @module Issuing a session's token pair: the refresh token from the rotation engine plus a signed access token. */
+import { signAccessToken, type AccessTokenSettings } from '../tokens/access-token';
+import type { KeySet } from '../tokens/keys';
+import type { IssuedRefresh, RequestContext, RotationEngine } from '../tokens/rotation';
+import type { PublicUser } from '../users/repository';
+
+/** Everything a client needs after signing in or refreshing. */
+export interface SessionTokens {
+  user: PublicUser | null;
+  sessionId: string;
+  provider: string;
+  accessToken: string;
+  accessTokenExpires: number;
+  refreshToken: string;
+  refreshTokenExpires: number;
+}
+
+/** What issuing needs: edge-safe (Redis and keys only, no database). */
+export interface TokenIssuer {
+  rotation: RotationEngine;
+  keys: KeySet;
+  accessTokens: AccessTokenSettings;
+}
+
+/** Signs an access token for an issued refresh token. */
+export async function withAccessToken(
+  issuer: TokenIssuer,
+  issued: IssuedRefresh,
+  user: PublicUser | null,
+): Promise<SessionTokens> {
+  const access = await signAccessToken(issuer.keys, issuer.accessTokens, {
+    sub: issued.userId,
+    sid: issued.familyId,
+    provider: issued.provider,
+  });
+  return {
+    user,
+    sessionId: issued.familyId,
+    provider: issued.provider,
+    accessToken: access.token,
+    accessTokenExpires: access.expiresAt,
+    refreshToken: issued.refreshToken,
+    refreshTokenExpires: issued.refreshExpiresAt,
+  };
+}
+
+/** Rotates a refresh token and issues a new access token. Never touches the database. */
+export async function refreshSession(issuer: TokenIssuer, refreshToken: unknown, context: RequestContext = {}): Promise<SessionTokens> {
+  return withAccessToken(issuer, await issuer.rotation.rotate(refreshToken, context), null);
+}

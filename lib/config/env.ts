@@ -1,0 +1,91 @@
+/** @module Environment configuration: every variable the app reads, validated once with zod. */
+import { z } from 'zod';
+
+const seconds = (fallback: number, min = 1) =>
+  z.coerce.number().int().min(min).default(fallback);
+
+const jwkList = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of private JWKs' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.looseObject({
+          kid: z.string().min(1, 'every key needs a "kid"'),
+          alg: z.enum(['ES256', 'EdDSA']),
+          kty: z.string(),
+          d: z.string().min(1, 'every key must be a private key (has "d")'),
+        }),
+      )
+      .min(1, 'needs at least one key'),
+  );
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  APP_URL: z.url().default('http://localhost:3000'),
+  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)'),
+  UPSTASH_REDIS_REST_URL: z.url(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?|prisma(\+postgres)?):\/\//, 'must be a postgresql://, prisma:// or prisma+postgres:// URL'),
+  ACCESS_TOKEN_SIGNING_KEYS: jwkList,
+  ACCESS_TOKEN_TTL_SECONDS: seconds(900, 2),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).default('edge-auth-api'),
+  REFRESH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters of random data'),
+  REFRESH_GRACE_SECONDS: seconds(20, 0).refine((v) => v <= 120, 'must be at most 120 seconds'),
+  SESSION_IDLE_TTL_SECONDS: seconds(7 * 24 * 3600, 60),
+  SESSION_ABSOLUTE_TTL_SECONDS: seconds(30 * 24 * 3600, 60),
+  PASSWORD_PBKDF2_ITERATIONS: z.coerce.number().int().min(1_000).max(10_000_000).default(600_000),
+  OAUTH_CALLER_SECRET: z.string().min(32, 'must be at least 32 characters of random data'),
+});
+
+/** Validated configuration of one process / edge isolate. */
+export type Config = z.infer<typeof schema> & { jwtIssuer: string; secureCookies: boolean };
+
+/** Thrown when the environment is missing or has a bad variable; the message names each one. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment object into a Config, or throws a ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(environment)');
+      const detail = env[name] === undefined || env[name] === '' ? 'is missing' : issue.message;
+      return `  ${name}: ${detail}`;
+    });
+    throw new ConfigError(`Invalid environment configuration:\n${lines.join('\n')}\nSee .env.example.`);
+  }
+  const c = result.data;
+  if (c.SESSION_IDLE_TTL_SECONDS > c.SESSION_ABSOLUTE_TTL_SECONDS) {
+    throw new ConfigError(
+      'Invalid environment configuration:\n  SESSION_IDLE_TTL_SECONDS: must not exceed SESSION_ABSOLUTE_TTL_SECONDS',
+    );
+  }
+  if (c.NODE_ENV === 'production' && c.PASSWORD_PBKDF2_ITERATIONS < 600_000) {
+    throw new ConfigError(
+      'Invalid environment configuration:\n  PASSWORD_PBKDF2_ITERATIONS: must be at least 600000 in production (OWASP)',
+    );
+  }
+  return { ...c, jwtIssuer: c.JWT_ISSUER ?? c.APP_URL, secureCookies: c.APP_URL.startsWith('https://') };
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, parsed from process.env on first use. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

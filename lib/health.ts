@@ -1,0 +1,46 @@
+/** @module Dependency health: Redis and the database, each with status and latency, bounded in time. */
+import type { Redis } from './redis/client';
+import type { UserRepository } from './users/repository';
+
+/** One dependency's state. */
+export interface DependencyHealth {
+  status: 'up' | 'down';
+  latencyMs: number;
+  error?: string;
+}
+
+/** The whole report. */
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  checks: { redis: DependencyHealth; database: DependencyHealth };
+}
+
+async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<DependencyHealth> {
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { status: 'up', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+  } catch (error) {
+    // Only the error's kind, never its message: driver messages can carry connection strings.
+    const kind = error instanceof Error && error.message.startsWith('no answer') ? 'timeout' : 'unreachable';
+    return { status: 'down', latencyMs: Math.round(performance.now() - started), error: kind };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Checks Redis and the database in parallel. */
+export async function checkHealth(redis: Redis, users: UserRepository, timeoutMs: number): Promise<HealthReport> {
+  const [redisHealth, database] = await Promise.all([
+    probe(() => redis.ping(), timeoutMs),
+    probe(() => users.ping(), timeoutMs),
+  ]);
+  const ok = redisHealth.status === 'up' && database.status === 'up';
+  return { status: ok ? 'ok' : 'degraded', checks: { redis: redisHealth, database } };
+}

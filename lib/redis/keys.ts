@@ -1,0 +1,18 @@
+/**
+ * @module Redis key names. Everything one Lua script touches shares a hash tag ({fam:…} or
+ * {user:…}), so the scripts run unchanged on Redis Cluster and on Upstash multi-region.
+ */
+
+const PREFIX = 'auth';
+
+/** The hash holding one token family (one signed-in device). */
+export const familyKey = (familyId: string) => `${PREFIX}:{fam:${familyId}}`;
+
+/** Sorted set of a user's family ids, scored by absolute expiry (ms). */
+export const userSessionsKey = (userId: string) => `${PREFIX}:{user:${userId}}:sessions`;
+
+/** Capped list of a user's security events (newest first). */
+export const userEventsKey = (userId: string) => `${PREFIX}:{user:${userId}}:events`;
+
+/** One-time marker for a signed server-to-server request, for replay protection. */
+export const callerNonceKey = (signature: string) => `${PREFIX}:nonce:${signature}`;

@@ -1,0 +1,32 @@
+/** @module Wiring of the full auth service (token services + the user store) from config. */
+import { AuthService } from '../auth/service';
+import { getPrisma } from '../db/client';
+import { PrismaUserRepository } from '../users/prisma-repository';
+import type { UserRepository } from '../users/repository';
+import { getTokenServices, type TokenServices } from './token-services';
+
+/** Everything the API needs. */
+export interface AppServices extends TokenServices {
+  auth: AuthService;
+  users: UserRepository;
+}
+
+/** Builds the app services from token services and a user store. */
+export function buildAppServices(tokens: TokenServices, users: UserRepository): AppServices {
+  const auth = new AuthService({
+    users,
+    rotation: tokens.rotation,
+    keys: tokens.keys,
+    accessTokens: tokens.accessTokens,
+    passwordIterations: tokens.config.PASSWORD_PBKDF2_ITERATIONS,
+  });
+  return { ...tokens, auth, users };
+}
+
+let cached: Promise<AppServices> | undefined;
+
+/** The process-wide app services, built from process.env on first use. */
+export function getAppServices(): Promise<AppServices> {
+  cached ??= getTokenServices().then((tokens) => buildAppServices(tokens, new PrismaUserRepository(getPrisma())));
+  return cached;
+}

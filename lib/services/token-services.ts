@@ -1,0 +1,52 @@
+/**
+ * @module Wiring of the edge-safe token services (Redis, keys, rotation engine) from config.
+ * Imports nothing that touches the database, so middleware and auth.config.ts may use it.
+ */
+import type { Config } from '../config/env';
+import { getConfig } from '../config/env';
+import { createRedis, type Redis } from '../redis/client';
+import type { AccessTokenSettings } from '../tokens/access-token';
+import { loadKeySet, type KeySet, type SigningJwk } from '../tokens/keys';
+import { RefreshTokenCodec } from '../tokens/refresh-token';
+import { RotationEngine } from '../tokens/rotation';
+
+/** The token-side services of one process or isolate. */
+export interface TokenServices {
+  config: Config;
+  redis: Redis;
+  keys: KeySet;
+  accessTokens: AccessTokenSettings;
+  rotation: RotationEngine;
+}
+
+/** Builds the token services for a configuration. */
+export async function buildTokenServices(config: Config): Promise<TokenServices> {
+  const redis = createRedis({
+    url: config.UPSTASH_REDIS_REST_URL,
+    token: config.UPSTASH_REDIS_REST_TOKEN,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+  });
+  const [keys, codec] = await Promise.all([
+    loadKeySet(config.ACCESS_TOKEN_SIGNING_KEYS as SigningJwk[]),
+    RefreshTokenCodec.create(config.REFRESH_TOKEN_SECRET),
+  ]);
+  const rotation = new RotationEngine(redis, codec, {
+    graceSeconds: config.REFRESH_GRACE_SECONDS,
+    idleSeconds: config.SESSION_IDLE_TTL_SECONDS,
+    absoluteSeconds: config.SESSION_ABSOLUTE_TTL_SECONDS,
+  });
+  const accessTokens = {
+    issuer: config.jwtIssuer,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  };
+  return { config, redis, keys, accessTokens, rotation };
+}
+
+let cached: Promise<TokenServices> | undefined;
+
+/** The process-wide token services, built from process.env on first use. */
+export function getTokenServices(): Promise<TokenServices> {
+  cached ??= buildTokenServices(getConfig());
+  return cached;
+}

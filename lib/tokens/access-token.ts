@@ -1,0 +1,72 @@
+/** @module Access tokens: short-lived JWTs signed with jose, verified by `kid` against the key set. */
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { AuthError } from '../auth/errors';
+import type { KeySet } from './keys';
+
+/** The claims this app puts in an access token. */
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  provider: string;
+}
+
+/** Settings for signing and verifying. */
+export interface AccessTokenSettings {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+/** A freshly signed access token and its expiry (epoch ms). */
+export interface SignedAccessToken {
+  token: string;
+  expiresAt: number;
+}
+
+/** Signs an access token for one session (family). */
+export async function signAccessToken(
+  keys: KeySet,
+  settings: AccessTokenSettings,
+  claims: AccessClaims,
+  nowMs = Date.now(),
+): Promise<SignedAccessToken> {
+  const iat = Math.floor(nowMs / 1000);
+  const exp = iat + settings.ttlSeconds;
+  const token = await new SignJWT({ sid: claims.sid, provider: claims.provider })
+    .setProtectedHeader({ alg: keys.signer.alg, kid: keys.signer.kid, typ: 'at+jwt' })
+    .setSubject(claims.sub)
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setJti(crypto.randomUUID())
+    .sign(keys.signer.key);
+  return { token, expiresAt: exp * 1000 };
+}
+
+/** Verifies signature, issuer, audience and expiry; throws AuthError `token_expired` / `invalid_token`. */
+export async function verifyAccessToken(
+  keys: KeySet,
+  settings: AccessTokenSettings,
+  token: string,
+): Promise<AccessClaims & JWTPayload> {
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        const entry = header.kid ? keys.verifiers.get(header.kid) : undefined;
+        if (!entry || entry.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
+        return entry.key;
+      },
+      { issuer: settings.issuer, audience: settings.audience, typ: 'at+jwt' },
+    );
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.provider !== 'string') {
+      throw new AuthError('invalid_token', 'Access token lacks required claims.');
+    }
+    return payload as AccessClaims & JWTPayload;
+  } catch (error) {
+    if (error instanceof AuthError) throw error;
+    if (error instanceof errors.JWTExpired) throw new AuthError('token_expired', 'Access token has expired.');
+    throw new AuthError('invalid_token', 'Access token is invalid.');
+  }
+}

@@ -1,0 +1,87 @@
+/** The rotation engine on real Redis: races, replays, reuse, lifetimes. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { familyKey, userSessionsKey } from '../redis/keys';
+import type { Redis } from '../redis/client';
+import { AuthError } from '../auth/errors';
+import { sleep, startTestRedis } from '../../test/support/environment';
+import { RefreshTokenCodec } from './refresh-token';
+import { RotationEngine } from './rotation';
+
+let redis: Redis;
+let close: () => Promise<void>;
+let engine: RotationEngine;
+const settings = { graceSeconds: 1, idleSeconds: 3600, absoluteSeconds: 7200 };
+
+before(async () => {
+  ({ redis, close } = await startTestRedis());
+  engine = new RotationEngine(redis, await RefreshTokenCodec.create('test-secret-'.repeat(4)), settings);
+});
+after(() => close());
+
+const owner = () => ({ userId: `u-${crypto.randomUUID()}`, provider: 'credentials' });
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (error: unknown) => (error instanceof AuthError ? error.code : `unexpected: ${String(error)}`),
+  );
+
+test('100 concurrent refreshes with one token all succeed with the identical successor, rotating once', async () => {
+  const start = await engine.start(owner());
+  const results = await Promise.all(Array.from({ length: 100 }, () => engine.rotate(start.refreshToken)));
+  const successors = new Set(results.map((r) => r.refreshToken));
+  assert.equal(successors.size, 1);
+  assert.equal(results.filter((r) => r.outcome === 'rotated').length, 1);
+  assert.equal(await redis.hget(familyKey(start.familyId), 'rot'), '1');
+});
+
+test('a chain of 1,000 sequential rotations stays consistent', async () => {
+  const start = await engine.start(owner());
+  let token = start.refreshToken;
+  for (let i = 0; i < 1000; i++) token = (await engine.rotate(token)).refreshToken;
+  assert.equal(await redis.hget(familyKey(start.familyId), 'rot'), '1000');
+  assert.equal((await engine.rotate(token)).outcome, 'rotated');
+});
+
+test('a token two rotations old is reuse, even inside the grace window', async () => {
+  const start = await engine.start(owner());
+  const t1 = await engine.rotate(start.refreshToken);
+  await engine.rotate(t1.refreshToken);
+  assert.equal(await codeOf(engine.rotate(start.refreshToken)), 'token_reused');
+  assert.equal(await redis.hget(familyKey(start.familyId), 'st'), 'revoked');
+});
+
+test('reuse records a security event and removes the session from the user index', async () => {
+  const who = owner();
+  const start = await engine.start(who);
+  assert.equal(await redis.zscore(userSessionsKey(who.userId), start.familyId) !== null, true);
+  await engine.rotate(start.refreshToken);
+  await sleep(1_200);
+  assert.equal(await codeOf(engine.rotate(start.refreshToken, { ip: '203.0.113.9', userAgent: 'thief' })), 'token_reused');
+  const [event] = await engine.securityEvents(who.userId);
+  assert.equal(event?.type, 'refresh_token_reuse');
+  assert.equal(event?.familyId, start.familyId);
+  assert.equal(event?.ip, '203.0.113.9');
+  assert.equal(await redis.zscore(userSessionsKey(who.userId), start.familyId), null);
+});
+
+test('every key carries a TTL no longer than the lifetime it guards', async () => {
+  const who = owner();
+  const start = await engine.start(who);
+  await engine.rotate(start.refreshToken);
+  const famTtl = await redis.pttl(familyKey(start.familyId));
+  const indexTtl = await redis.pttl(userSessionsKey(who.userId));
+  assert.ok(famTtl > 0 && famTtl <= settings.idleSeconds * 1000, `family TTL ${famTtl}`);
+  assert.ok(indexTtl > 0 && indexTtl <= settings.absoluteSeconds * 1000, `index TTL ${indexTtl}`);
+});
+
+test('an idle family expires: its token is refused as expired', async () => {
+  const shortIdle = new RotationEngine(redis, await RefreshTokenCodec.create('test-secret-'.repeat(4)), {
+    graceSeconds: 0,
+    idleSeconds: 1,
+    absoluteSeconds: 60,
+  });
+  const start = await shortIdle.start(owner());
+  await sleep(1_200);
+  assert.equal(await codeOf(shortIdle.rotate(start.refreshToken)), 'token_expired');
+});

@@ -1,0 +1,186 @@
+/**
+ * @module The rotation engine: token families in Redis (DESIGN.md §4).
+ * Sign-in starts a family; every refresh is one EVALSHA that atomically rotates, replays the same
+ * successor inside the grace window, or detects reuse and revokes the family. The database is
+ * never touched here.
+ */
+import type { Redis } from '../redis/client';
+import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
+import { AuthError } from '../auth/errors';
+import { RefreshTokenCodec, type RefreshToken } from './refresh-token';
+import { REVOKE_SCRIPT, ROTATE_SCRIPT } from './rotation.lua';
+
+/** Lifetimes of a family, in seconds. */
+export interface RotationSettings {
+  graceSeconds: number;
+  idleSeconds: number;
+  absoluteSeconds: number;
+}
+
+/** Who is signing in, and from where. */
+export interface FamilyOwner {
+  userId: string;
+  provider: string;
+  userAgent?: string | undefined;
+  ip?: string | undefined;
+}
+
+/** A refresh token handed to a client, with the identity it stands for. */
+export interface IssuedRefresh {
+  familyId: string;
+  userId: string;
+  provider: string;
+  refreshToken: string;
+  /** When this token stops working unless used (min of idle and absolute expiry), epoch ms. */
+  refreshExpiresAt: number;
+  /** `rotated` for a fresh successor, `replayed` for the same successor again inside the grace window. */
+  outcome: 'started' | 'rotated' | 'replayed';
+}
+
+/** Where a reuse was seen from, for the security event. */
+export interface RequestContext {
+  userAgent?: string | undefined;
+  ip?: string | undefined;
+}
+
+const MAX_EVENTS = 50;
+const EVENTS_TTL_SECONDS = 90 * 24 * 3600;
+const MAX_FIELD = 256;
+
+/** Creates, rotates and revokes token families. */
+export class RotationEngine {
+  private readonly rotateScript;
+  private readonly revokeScript;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly codec: RefreshTokenCodec,
+    private readonly settings: RotationSettings,
+  ) {
+    this.rotateScript = redis.createScript<unknown[]>(ROTATE_SCRIPT);
+    this.revokeScript = redis.createScript<unknown[]>(REVOKE_SCRIPT);
+  }
+
+  /** Starts a new family (one signed-in device) and returns its first refresh token. */
+  async start(owner: FamilyOwner): Promise<IssuedRefresh> {
+    const now = Date.now();
+    const familyId = this.codec.newFamilyId();
+    const token = await this.codec.mint(familyId, now + this.settings.absoluteSeconds * 1000);
+    const absExp = token.absoluteExpiresAt;
+    const expires = Math.min(absExp, now + this.settings.idleSeconds * 1000);
+    const key = familyKey(familyId);
+    const index = userSessionsKey(owner.userId);
+    await this.redis
+      .pipeline()
+      .hset(key, {
+        st: 'active',
+        uid: owner.userId,
+        prv: owner.provider,
+        cur: await this.codec.hash(token),
+        created: now,
+        lastUsed: now,
+        absExp,
+        rot: 0,
+        ua: (owner.userAgent ?? '').slice(0, MAX_FIELD),
+        ip: (owner.ip ?? '').slice(0, MAX_FIELD),
+      })
+      .pexpireat(key, expires)
+      .zadd(index, { score: absExp, member: familyId })
+      .zremrangebyscore(index, '-inf', now)
+      // The newest family is the last to expire, so the index lives exactly as long as it.
+      .pexpireat(index, absExp)
+      .exec();
+    return {
+      familyId,
+      userId: owner.userId,
+      provider: owner.provider,
+      refreshToken: token.raw,
+      refreshExpiresAt: expires,
+      outcome: 'started',
+    };
+  }
+
+  /** Rotates a refresh token (the hot path: one Redis round trip). Throws AuthError on any refusal. */
+  async rotate(raw: unknown, context: RequestContext = {}): Promise<IssuedRefresh> {
+    const token = await this.codec.parse(raw);
+    if (!token) throw new AuthError('invalid_token', 'Refresh token is malformed or was not issued by this server.');
+    if (token.absoluteExpiresAt <= Date.now()) throw new AuthError('token_expired', 'Refresh token has expired.');
+    const successor = await this.codec.successor(token);
+    const [presentedHash, successorHash] = await Promise.all([this.codec.hash(token), this.codec.hash(successor)]);
+    const reply = await this.rotateScript.exec(
+      [familyKey(token.familyId)],
+      [presentedHash, successorHash, String(this.settings.graceSeconds * 1000), String(this.settings.idleSeconds * 1000)],
+    );
+    const [status, userId, provider, expiresAt] = reply as [string, string?, string?, number?];
+    switch (status) {
+      case 'rotated':
+      case 'replayed':
+        return {
+          familyId: token.familyId,
+          userId: String(userId),
+          provider: String(provider),
+          refreshToken: successor.raw,
+          refreshExpiresAt: Number(expiresAt),
+          outcome: status,
+        };
+      case 'reused':
+        await this.afterReuse(token, String(userId), context);
+        throw new AuthError('token_reused', 'Refresh token was already used; this session has been signed out.');
+      case 'revoked':
+        throw new AuthError('token_revoked', 'This session has been signed out.');
+      default:
+        throw new AuthError('token_expired', 'Refresh token has expired.');
+    }
+  }
+
+  /** Revokes the family a refresh token belongs to (sign-out). Unknown or forged tokens are a no-op. */
+  async revokeByToken(raw: unknown, reason = 'signout'): Promise<void> {
+    const token = await this.codec.parse(raw);
+    if (token) await this.revokeFamily(token.familyId, reason);
+  }
+
+  /** Revokes one family by id and drops it from its user's session index. */
+  async revokeFamily(familyId: string, reason: string): Promise<void> {
+    const reply = (await this.revokeScript.exec(
+      [familyKey(familyId)],
+      [reason, String(this.settings.idleSeconds * 1000)],
+    )) as string[];
+    const userId = reply[0];
+    if (userId) await this.redis.zrem(userSessionsKey(userId), familyId);
+  }
+
+  /** Security events of a user, newest first. */
+  async securityEvents(userId: string): Promise<SecurityEvent[]> {
+    const raw = await this.redis.lrange<string>(userEventsKey(userId), 0, MAX_EVENTS - 1);
+    return raw.map((line) => JSON.parse(line) as SecurityEvent);
+  }
+
+  private async afterReuse(token: RefreshToken, userId: string, context: RequestContext): Promise<void> {
+    const event: SecurityEvent = {
+      type: 'refresh_token_reuse',
+      familyId: token.familyId,
+      userId,
+      at: new Date().toISOString(),
+      ip: context.ip?.slice(0, MAX_FIELD),
+      userAgent: context.userAgent?.slice(0, MAX_FIELD),
+    };
+    const events = userEventsKey(userId);
+    await this.redis
+      .pipeline()
+      .zrem(userSessionsKey(userId), token.familyId)
+      .lpush(events, JSON.stringify(event))
+      .ltrim(events, 0, MAX_EVENTS - 1)
+      .expire(events, EVENTS_TTL_SECONDS)
+      .exec();
+  }
+}
+
+/** A security-relevant event shown to the user (e.g. a stolen refresh token was replayed). */
+export interface SecurityEvent {
+  type: 'refresh_token_reuse';
+  familyId: string;
+  userId: string;
+  at: string;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}

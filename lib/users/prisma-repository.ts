@@ -1,0 +1,58 @@
+/** @module The user store on Prisma (PostgreSQL directly, or Accelerate on the edge). */
+import { AuthError } from '../auth/errors';
+import type { AppPrismaClient } from '../db/client';
+import type { OAuthAccountInput, UserRecord, UserRepository } from './repository';
+
+const isUniqueViolation = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+
+/** UserRepository backed by a Prisma client. */
+export class PrismaUserRepository implements UserRepository {
+  constructor(private readonly db: AppPrismaClient | Promise<AppPrismaClient>) {}
+
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    return (await this.db).user.findUnique({ where: { email } });
+  }
+
+  async findById(id: string): Promise<UserRecord | null> {
+    return (await this.db).user.findUnique({ where: { id } });
+  }
+
+  async create(input: Parameters<UserRepository['create']>[0]): Promise<UserRecord> {
+    try {
+      return await (await this.db).user.create({ data: input });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AuthError('email_taken', 'An account with this email already exists.');
+      throw error;
+    }
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await (await this.db).user.update({ where: { id }, data: { passwordHash } });
+  }
+
+  async findByAccount(provider: string, providerAccountId: string): Promise<UserRecord | null> {
+    const account = await (await this.db).account.findUnique({
+      where: { provider_providerAccountId: { provider, providerAccountId } },
+      include: { user: true },
+    });
+    return account?.user ?? null;
+  }
+
+  async upsertAccount(userId: string, account: OAuthAccountInput): Promise<void> {
+    const { provider, providerAccountId, ...tokens } = account;
+    await (await this.db).account.upsert({
+      where: { provider_providerAccountId: { provider, providerAccountId } },
+      create: { userId, provider, providerAccountId, ...tokens },
+      update: tokens,
+    });
+  }
+
+  async ping(): Promise<void> {
+    await (await this.db).user.findFirst({ select: { id: true } });
+  }
+
+  async markEmailVerified(id: string, at: Date): Promise<void> {
+    await (await this.db).user.update({ where: { id }, data: { emailVerified: at } });
+  }
+}

@@ -1,0 +1,55 @@
+/** @module The user store interface the domain depends on; lib/users/prisma-repository.ts implements it. */
+
+/** A user as the domain sees it. `passwordHash` never leaves lib/. */
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string | null;
+  image: string | null;
+  passwordHash: string | null;
+  emailVerified: Date | null;
+  createdAt: Date;
+}
+
+/** The public view of a user, safe for API responses and sessions. */
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string | null;
+  image: string | null;
+}
+
+/** Provider tokens and identity of an OAuth sign-in. */
+export interface OAuthAccountInput {
+  provider: string;
+  providerAccountId: string;
+  type: string;
+  accessToken?: string | null;
+  refreshToken?: string | null;
+  idToken?: string | null;
+  expiresAt?: number | null;
+  tokenType?: string | null;
+  scope?: string | null;
+}
+
+/** Storage of users and their linked OAuth accounts. */
+export interface UserRepository {
+  findByEmail(email: string): Promise<UserRecord | null>;
+  findById(id: string): Promise<UserRecord | null>;
+  /** Creates a user; throws AuthError `email_taken` when the email exists. */
+  create(input: { email: string; name?: string | null; passwordHash?: string | null; emailVerified?: Date | null; image?: string | null }): Promise<UserRecord>;
+  updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** The user an OAuth account is linked to, if any. */
+  findByAccount(provider: string, providerAccountId: string): Promise<UserRecord | null>;
+  /** Links (or refreshes the tokens of) an OAuth account for a user. */
+  upsertAccount(userId: string, account: OAuthAccountInput): Promise<void>;
+  /** Marks a user's email as verified (after a provider asserted it). */
+  markEmailVerified(id: string, at: Date): Promise<void>;
+  /** A cheap round trip to the store, for health checks. */
+  ping(): Promise<void>;
+}
+
+/** Strips secrets from a user record. */
+export function toPublicUser(user: UserRecord): PublicUser {
+  return { id: user.id, email: user.email, name: user.name, image: user.image };
+}

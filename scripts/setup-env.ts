@@ -1,0 +1,24 @@
+/**
+ * Writes `.env.local` with working local defaults (the Upstash bridge, the local database, freshly
+ * generated keys) unless it already exists. Never overwrites: delete the file to start over.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { freshSecrets, newSecret } from './generate-keys';
+
+const file = process.argv[2] ?? '.env.local';
+if (existsSync(file)) {
+  console.log(`${file} exists; leaving it as it is.`);
+} else {
+  const secrets = await freshSecrets();
+  const lines = {
+    APP_URL: 'http://localhost:3000',
+    UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079',
+    UPSTASH_REDIS_REST_TOKEN: newSecret(),
+    DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authdev',
+    // Local only: a lighter hash keeps sign-in snappy in development; production requires ≥ 600000.
+    PASSWORD_PBKDF2_ITERATIONS: '100000',
+    ...secrets,
+  };
+  writeFileSync(file, Object.entries(lines).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n', { mode: 0o600 });
+  console.log(`wrote ${file} with local defaults and fresh secrets`);
+}
