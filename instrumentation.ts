@@ -1,5 +1,13 @@
 /** Runs once when a Next.js server starts: a missing or bad setting stops it here with a message naming it. */
 export async function register() {
-  const { getConfig } = await import('./lib/config/env');
-  getConfig();
+  const { ConfigError, getConfig } = await import('./lib/config/env');
+  try {
+    getConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    // On Node the whole server stops; an edge isolate cannot exit and fails its requests instead.
+    if (process.env.NEXT_RUNTIME === 'nodejs') process.exit(1);
+    throw error;
+  }
 }

@@ -14,7 +14,10 @@ if (existsSync(file)) {
     APP_URL: 'http://localhost:3000',
     UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079',
     UPSTASH_REDIS_REST_TOKEN: newSecret(),
-    DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authdev',
+    // The edge route reaches the database over HTTP: the local Accelerate endpoint (scripts/db/local-accelerate.sh)
+    // in front of the real PostgreSQL, whose direct URL migrations use.
+    DATABASE_URL: 'prisma+postgres://localhost:51400/?api_key=local-dev',
+    DATABASE_DIRECT_URL: 'postgresql://postgres@127.0.0.1:5432/authdev',
     // Local only: a lighter hash keeps sign-in snappy in development; production requires ≥ 600000.
     PASSWORD_PBKDF2_ITERATIONS: '100000',
     ...secrets,

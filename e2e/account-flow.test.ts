@@ -1,0 +1,69 @@
+/** A person signs up, signs in, sees the account page and signs out, in headless Chromium. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { APP_URL, launchBrowser, uniqueEmail } from './support/browser';
+
+let browser: Browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(() => browser.close());
+
+const PASSWORD = 'a long enough passphrase';
+
+test('sign up, see the account page, sign out, and sign back in', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const email = uniqueEmail();
+
+  await page.goto(`${APP_URL}/signup`);
+  await page.fill('input[name=name]', 'Ada Lovelace');
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${APP_URL}/account`);
+  assert.equal(await page.textContent('[data-testid=account-email]'), email);
+  assert.equal(await page.textContent('[data-testid=account-provider]'), 'credentials');
+  const expiresAt = Number(await page.getAttribute('[data-testid=access-expiry]', 'data-expires-at'));
+  assert.ok(expiresAt > Date.now(), 'the access token expiry is in the future');
+
+  // What the browser can read of the session never includes the refresh token.
+  const session = await (await page.request.get(`${APP_URL}/api/auth/session`)).text();
+  assert.match(session, new RegExp(email.replace(/[.+]/g, '\\$&')));
+  assert.doesNotMatch(session, /rt1\.|refreshToken/);
+
+  await page.click('text=Sign out');
+  await page.waitForURL(/\/signin\?signedOut=1/);
+  await page.goto(`${APP_URL}/account`);
+  await page.waitForURL(/\/signin/);
+
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', 'the wrong password');
+  await page.click('button[type=submit]');
+  assert.match((await page.locator('p.error').textContent()) ?? '', /incorrect/);
+
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${APP_URL}/account`);
+  assert.equal(await page.textContent('[data-testid=account-email]'), email);
+  await context.close();
+});
+
+test('a duplicate sign-up gets a clear message, not an error page', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const email = uniqueEmail('dup');
+  for (let i = 0; i < 2; i++) {
+    await page.goto(`${APP_URL}/signup`);
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    if (i === 0) {
+      await page.waitForURL(`${APP_URL}/account`);
+      await context.clearCookies();
+    }
+  }
+  assert.match((await page.locator('p.error').textContent()) ?? '', /already exists/);
+  await context.close();
+});

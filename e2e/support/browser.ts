@@ -1,0 +1,25 @@
+/** Headless Debian Chromium through playwright-core, with the flags this sandbox needs. */
+import { chromium, type Browser } from 'playwright-core';
+
+/** Base URL of the app under test (started by scripts/test/e2e.sh). */
+export const APP_URL = process.env.E2E_APP_URL ?? 'http://127.0.0.1:3100';
+
+/** Launches headless Chromium (Debian's /usr/bin/chromium; no browser download). */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A unique email for one test. */
+export const uniqueEmail = (label = 'e2e') => `${label}-${crypto.randomUUID().slice(0, 8)}@example.test`;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `npm run local`: starts everything the app needs with working local defaults, then `next dev`:
+# redis-server (if not running), .env.local (if missing), the Upstash REST bridge, the database
+# (created and migrated) behind the local Accelerate endpoint, and the app on http://localhost:3000.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+mkdir -p tmp
+bash scripts/local/ensure-redis.sh
+[[ -d lib/db/generated/node ]] || bash scripts/db/generate.sh
+npx tsx scripts/setup-env.ts
+set -a; . ./.env.local; set +a
+
+if ! curl -s -o /dev/null "$UPSTASH_REDIS_REST_URL/health"; then
+  UPSTASH_BRIDGE_PORT="${UPSTASH_REDIS_REST_URL##*:}" setsid npx tsx tools/upstash-bridge/server.ts >tmp/bridge.log 2>&1 </dev/null &
+  bash scripts/local/wait-for-url.sh "$UPSTASH_REDIS_REST_URL/health" 30
+  echo "upstash bridge: $UPSTASH_REDIS_REST_URL (log tmp/bridge.log)"
+fi
+bash scripts/db/local-accelerate.sh start >/dev/null
+echo "database: $DATABASE_DIRECT_URL via $DATABASE_URL"
+echo "app: http://localhost:${PORT:-3000}  (standalone API: npm run api, port 8787)"
+exec npx next dev -p "${PORT:-3000}"
