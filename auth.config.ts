@@ -14,6 +14,9 @@ import { getTokenServices } from './lib/services/token-services';
 /** Refresh this long before the access token expires, so no request carries an expired one. */
 export const REFRESH_MARGIN_MS = 30_000;
 
+/** The margin actually used: 30 s, or a third of a (test-sized) access-token lifetime if that is shorter. */
+const refreshMarginMs = () => Math.min(REFRESH_MARGIN_MS, (getConfig().ACCESS_TOKEN_TTL_SECONDS * 1000) / 3);
+
 /** Refusals that mean the session is really over (as opposed to Redis being briefly unreachable). */
 const SESSION_OVER = new Set(['invalid_token', 'token_expired', 'token_reused', 'token_revoked']);
 
@@ -57,7 +60,7 @@ export function authConfig(): NextAuthConfig {
       async jwt({ token, user }) {
         if (user?.backend) return withBackendTokens(token, user.backend);
         if (!token.refreshToken || token.error) return token;
-        if (Date.now() < (token.accessTokenExpires ?? 0) - REFRESH_MARGIN_MS) return token;
+        if (Date.now() < (token.accessTokenExpires ?? 0) - refreshMarginMs()) return token;
         return coalescer.refresh(token.refreshToken, () => rotate(token));
       },
       // Only what the browser may see: never the refresh token.

@@ -1,10 +1,8 @@
 /** @module The user store on Prisma (PostgreSQL directly, or Accelerate on the edge). */
 import { AuthError } from '../auth/errors';
 import type { AppPrismaClient } from '../db/client';
+import { isUniqueViolation } from '../db/errors';
 import type { OAuthAccountInput, UserRecord, UserRepository } from './repository';
-
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
 
 /** UserRepository backed by a Prisma client. */
 export class PrismaUserRepository implements UserRepository {

@@ -29,6 +29,8 @@ UPSTASH_BRIDGE_PORT="$BRIDGE_PORT"
 APP_URL="http://127.0.0.1:$APP_PORT"
 AUTH_URL="$APP_URL"
 NODE_ENV=production
+# Short-lived access tokens, so the browser tests cross several rotations in seconds.
+ACCESS_TOKEN_TTL_SECONDS="${E2E_ACCESS_TOKEN_TTL_SECONDS:-6}"
 set +a
 
 setsid npx tsx tools/upstash-bridge/server.ts >"$STATE/bridge.log" 2>&1 &
