@@ -6,12 +6,14 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getAppServices, type AppServices } from '../../lib/services/auth-service';
 import { errorResponse, toErrorResponse } from './errors';
+import type { AccessClaims } from '../../lib/tokens/access-token';
 import { authRoutes } from './routes/auth';
+import { sessionRoutes } from './routes/sessions';
 import { healthRoutes, jwksRoutes } from './routes/health';
 import { MAX_BODY_BYTES } from './validation';
 
-/** Hono environment of this app (no bindings: config comes from lib/config). */
-export type Env = Record<string, never>;
+/** Hono environment of this app: no bindings (config comes from lib/config); `claims` once a bearer token is verified. */
+export type Env = { Variables: { claims: AccessClaims } };
 
 /** Builds the app over a (lazily built) set of services. */
 export function createApp(services: () => Promise<AppServices> = getAppServices) {
@@ -24,6 +26,7 @@ export function createApp(services: () => Promise<AppServices> = getAppServices)
     }),
   );
   app.route('/api/v1/auth', authRoutes(services));
+  app.route('/api/v1/auth', sessionRoutes(services));
   app.route('/api/v1/.well-known/jwks.json', jwksRoutes(services));
   app.route('/api/health', healthRoutes(services));
   // A route that does nothing, as the baseline for throughput benchmarks.

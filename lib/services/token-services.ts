@@ -9,6 +9,7 @@ import type { AccessTokenSettings } from '../tokens/access-token';
 import { loadKeySet, type KeySet, type SigningJwk } from '../tokens/keys';
 import { RefreshTokenCodec } from '../tokens/refresh-token';
 import { RotationEngine } from '../tokens/rotation';
+import { SessionDirectory } from '../tokens/sessions';
 
 /** The token-side services of one process or isolate. */
 export interface TokenServices {
@@ -17,6 +18,7 @@ export interface TokenServices {
   keys: KeySet;
   accessTokens: AccessTokenSettings;
   rotation: RotationEngine;
+  sessions: SessionDirectory;
 }
 
 /** Builds the token services for a configuration. */
@@ -40,7 +42,8 @@ export async function buildTokenServices(config: Config): Promise<TokenServices>
     audience: config.JWT_AUDIENCE,
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   };
-  return { config, redis, keys, accessTokens, rotation };
+  const sessions = new SessionDirectory(redis, rotation, config.SESSION_IDLE_TTL_SECONDS);
+  return { config, redis, keys, accessTokens, rotation, sessions };
 }
 
 let cached: Promise<TokenServices> | undefined;

@@ -1,0 +1,81 @@
+/**
+ * @module A user's sessions (one token family per signed-in device): list them, check one is still
+ * active, revoke one, all others, or all. Reads the per-user index kept by the rotation engine.
+ */
+import type { Redis } from '../redis/client';
+import { familyKey, userSessionsKey } from '../redis/keys';
+import type { RotationEngine } from './rotation';
+
+/** One signed-in device as the user sees it. */
+export interface SessionInfo {
+  id: string;
+  provider: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+const FIELDS = ['st', 'uid', 'prv', 'created', 'lastUsed', 'absExp', 'ua', 'ip'] as const;
+
+/** Session listing and revocation over the engine's Redis layout. */
+export class SessionDirectory {
+  constructor(
+    private readonly redis: Redis,
+    private readonly rotation: RotationEngine,
+    private readonly idleSeconds: number,
+  ) {}
+
+  /** The user's active sessions, most recently used first. Prunes index entries whose family is gone. */
+  async list(userId: string): Promise<SessionInfo[]> {
+    const index = userSessionsKey(userId);
+    const ids = await this.redis.zrange<string[]>(index, 0, -1);
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hmget(familyKey(id), ...FIELDS);
+    // The client runs without automatic deserialization, so HMGET replies are plain arrays in FIELDS order.
+    const rows = ((await pipeline.exec()) as Array<Array<string | null>>).map(
+      (values) => Object.fromEntries(FIELDS.map((field, i) => [field, values[i] ?? null])) as Record<(typeof FIELDS)[number], string | null>,
+    );
+    const sessions: SessionInfo[] = [];
+    const gone: string[] = [];
+    ids.forEach((id, i) => {
+      const row = rows[i];
+      if (row?.st !== 'active' || row.uid !== userId) {
+        gone.push(id);
+        return;
+      }
+      sessions.push({
+        id,
+        provider: row.prv ?? '',
+        createdAt: Number(row.created),
+        lastUsedAt: Number(row.lastUsed),
+        expiresAt: Math.min(Number(row.absExp), Number(row.lastUsed) + this.idleSeconds * 1000),
+        userAgent: row.ua || null,
+        ip: row.ip || null,
+      });
+    });
+    if (gone.length > 0) await this.redis.zrem(index, ...gone);
+    return sessions.sort((a, b) => b.lastUsedAt - a.lastUsedAt);
+  }
+
+  /** True while a family exists and is not revoked (the access-token revocation check: one HGET). */
+  async isActive(familyId: string): Promise<boolean> {
+    return (await this.redis.hget<string>(familyKey(familyId), 'st')) === 'active';
+  }
+
+  /** Revokes one of the user's sessions; false when it is not theirs or already gone. */
+  async revoke(userId: string, familyId: string): Promise<boolean> {
+    if ((await this.redis.hget<string>(familyKey(familyId), 'uid')) !== userId) return false;
+    await this.rotation.revokeFamily(familyId, 'revoked_by_user');
+    return true;
+  }
+
+  /** Revokes all the user's sessions, or all but `keep`. Returns how many were revoked. */
+  async revokeAll(userId: string, keep?: string): Promise<number> {
+    const ids = (await this.redis.zrange<string[]>(userSessionsKey(userId), 0, -1)).filter((id) => id !== keep);
+    await Promise.all(ids.map((id) => this.rotation.revokeFamily(id, keep ? 'revoked_others' : 'revoked_all')));
+    return ids.length;
+  }
+}
