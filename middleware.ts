@@ -1,7 +1,8 @@
 /**
  * Edge middleware: gates protected pages. NextAuth's `auth()` runs the jwt callback first (refreshing
  * the access token through the rotation engine when due, and writing the new session cookie), then
- * the access token is verified with jose; expired, missing or revoked sessions go to sign-in.
+ * the access token is verified with jose and its session checked for revocation; anything else goes
+ * to sign-in with a return URL.
  */
 import NextAuth from 'next-auth';
 import { NextResponse, type NextFetchEvent, type NextRequest } from 'next/server';
@@ -11,13 +12,13 @@ import { getTokenServices } from './lib/services/token-services';
 
 const { auth } = NextAuth(authConfig);
 
+/** A verified access token whose session was not revoked. If Redis cannot answer, the signed token alone decides (at most its lifetime). */
 async function hasValidAccessToken(accessToken: string | undefined): Promise<boolean> {
   if (!accessToken) return false;
-  const { keys, accessTokens } = await getTokenServices();
-  return verifyAccessToken(keys, accessTokens, accessToken).then(
-    () => true,
-    () => false,
-  );
+  const { keys, accessTokens, sessions } = await getTokenServices();
+  const claims = await verifyAccessToken(keys, accessTokens, accessToken).catch(() => null);
+  if (!claims) return false;
+  return sessions.isActive(claims.sid).catch(() => true);
 }
 
 // With a lazy config (read from env per isolate), next-auth's auth(handler) returns a promise of the handler.
@@ -25,7 +26,7 @@ const gate = auth(async (req) => {
   if (req.auth && !req.auth.error && (await hasValidAccessToken(req.auth.accessToken))) return NextResponse.next();
   const signIn = new URL('/signin', req.nextUrl.origin);
   signIn.searchParams.set('callbackUrl', req.nextUrl.pathname + req.nextUrl.search);
-  if (req.auth?.error) signIn.searchParams.set('error', 'SessionExpired');
+  if (req.auth) signIn.searchParams.set('error', 'SessionExpired');
   return NextResponse.redirect(signIn);
 }) as unknown as Promise<(request: NextRequest, event: NextFetchEvent) => Promise<Response>>;
 

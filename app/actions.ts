@@ -4,7 +4,10 @@ import { AuthError as NextAuthError } from 'next-auth';
 import { AuthError } from '@/lib/auth/errors';
 import { firstIssue, signInInput, signUpInput } from '@/lib/auth/input';
 import { getAppServices } from '@/lib/services/auth-service';
-import { signIn, signOut } from '@/auth';
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { getTokenServices } from '@/lib/services/token-services';
+import { auth, signIn, signOut } from '@/auth';
 import { safeCallbackUrl } from './_components/safe-redirect';
 
 /** What a form shows after a failed submit. */
@@ -58,5 +61,33 @@ export async function signUpAction(_prev: FormState, form: FormData): Promise<Fo
 
 /** Signs out everywhere this browser is concerned: revokes the backend session and clears the cookie. */
 export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: '/signin?signedOut=1' });
+}
+
+async function currentSession() {
+  const session = await auth();
+  if (!session || session.error) redirect('/signin?callbackUrl=/account');
+  return session;
+}
+
+/** Signs out one other device. */
+export async function revokeSessionAction(form: FormData): Promise<void> {
+  const session = await currentSession();
+  const id = field(form, 'sessionId');
+  if (id && id !== session.sessionId) await (await getTokenServices()).sessions.revoke(session.user.id, id);
+  revalidatePath('/account');
+}
+
+/** Signs out every device but this one. */
+export async function revokeOtherSessionsAction(): Promise<void> {
+  const session = await currentSession();
+  await (await getTokenServices()).sessions.revokeAll(session.user.id, session.sessionId);
+  revalidatePath('/account');
+}
+
+/** Signs out every device, this one included. */
+export async function revokeAllSessionsAction(): Promise<void> {
+  const session = await currentSession();
+  await (await getTokenServices()).sessions.revokeAll(session.user.id);
   await signOut({ redirectTo: '/signin?signedOut=1' });
 }

@@ -2,12 +2,16 @@ import { redirect } from 'next/navigation';
 import { auth } from '@/auth';
 import { signOutAction } from '../actions';
 import { Countdown } from '../_components/countdown';
+import { getTokenServices } from '@/lib/services/token-services';
+import { SecurityEvents, SessionList } from './sessions';
 
 export const dynamic = 'force-dynamic';
 
 export default async function AccountPage() {
   const session = await auth();
   if (!session || session.error) redirect('/signin?callbackUrl=/account');
+  const { sessions, rotation } = await getTokenServices();
+  const [devices, events] = await Promise.all([sessions.list(session.user.id), rotation.securityEvents(session.user.id)]);
   return (
     <>
       <h1>Your account</h1>
@@ -30,6 +34,8 @@ export default async function AccountPage() {
       <form action={signOutAction}>
         <button type="submit">Sign out</button>
       </form>
+      <SecurityEvents events={events} />
+      <SessionList sessions={devices} currentId={session.sessionId} />
     </>
   );
 }

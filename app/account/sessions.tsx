@@ -1,0 +1,56 @@
+import type { SessionInfo } from '@/lib/tokens/sessions';
+import type { SecurityEvent } from '@/lib/tokens/rotation';
+import { revokeAllSessionsAction, revokeOtherSessionsAction, revokeSessionAction } from '../actions';
+
+const when = (ms: number | string) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+
+/** The user's signed-in devices, with a sign-out button for each. */
+export function SessionList({ sessions, currentId }: { sessions: SessionInfo[]; currentId: string }) {
+  return (
+    <section>
+      <h2>Signed-in devices</h2>
+      <ul data-testid="sessions">
+        {sessions.map((s) => (
+          <li key={s.id} data-session-id={s.id}>
+            <strong>{s.userAgent ?? 'Unknown device'}</strong>
+            {s.id === currentId && <em> (this device)</em>}
+            <div className="muted">
+              {s.provider} · signed in {when(s.createdAt)} · last used {when(s.lastUsedAt)}
+              {s.ip ? ` · ${s.ip}` : ''}
+            </div>
+            {s.id !== currentId && (
+              <form action={revokeSessionAction}>
+                <input type="hidden" name="sessionId" value={s.id} />
+                <button type="submit">Sign out this device</button>
+              </form>
+            )}
+          </li>
+        ))}
+      </ul>
+      <form action={revokeOtherSessionsAction}>
+        <button type="submit">Sign out all other devices</button>
+      </form>
+      <form action={revokeAllSessionsAction}>
+        <button type="submit">Sign out everywhere</button>
+      </form>
+    </section>
+  );
+}
+
+/** Security events, e.g. a replayed (stolen) refresh token that revoked a session. */
+export function SecurityEvents({ events }: { events: SecurityEvent[] }) {
+  if (events.length === 0) return null;
+  return (
+    <section>
+      <h2>Security events</h2>
+      <ul data-testid="security-events">
+        {events.map((e) => (
+          <li key={`${e.familyId}-${e.at}`} className="error">
+            {when(e.at)}: an old sign-in token was used again, so that session was signed out to protect you
+            {e.ip ? ` (from ${e.ip}${e.userAgent ? `, ${e.userAgent}` : ''})` : ''}.
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

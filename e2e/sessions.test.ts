@@ -1,0 +1,79 @@
+/** Several tabs and devices of one user in headless Chromium, with access tokens that expire in seconds. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { APP_URL, launchBrowser, uniqueEmail } from './support/browser';
+
+let browser: Browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(() => browser.close());
+
+const PASSWORD = 'a long enough passphrase';
+
+async function signUp(context: BrowserContext, email: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${APP_URL}/signup`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${APP_URL}/account`);
+  return page;
+}
+
+async function signIn(context: BrowserContext, email: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${APP_URL}/signin`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${APP_URL}/account`);
+  return page;
+}
+
+const expiryOf = async (page: Page) => Number(await page.getAttribute('[data-testid=access-expiry]', 'data-expires-at'));
+
+test('two tabs of one user keep working across several rotations without a sign-out', async () => {
+  const context = await browser.newContext();
+  const email = uniqueEmail('tabs');
+  const first = await signUp(context, email);
+  const second = await context.newPage();
+  await second.goto(`${APP_URL}/account`);
+  const expiries = new Set<number>();
+  // Access tokens live 6 s in the e2e server and refresh 2 s before expiry: ~16 s crosses several rotations,
+  // with both tabs loading at the same moment each time.
+  for (let round = 0; round < 8; round++) {
+    await Promise.all([first.reload(), second.reload()]);
+    for (const tab of [first, second]) {
+      assert.equal(tab.url(), `${APP_URL}/account`, `round ${round}: still signed in`);
+      assert.equal(await tab.textContent('[data-testid=account-email]'), email);
+      expiries.add(await expiryOf(tab));
+    }
+    await first.waitForTimeout(2_000);
+  }
+  assert.ok(expiries.size >= 3, `expected several rotations, saw ${expiries.size} access tokens`);
+  assert.equal(await first.locator('[data-testid=security-events]').count(), 0, 'no reuse was detected');
+  await context.close();
+});
+
+test('a second device is listed, and "sign out all other devices" signs the first one out', async () => {
+  const email = uniqueEmail('devices');
+  const laptop = await browser.newContext({ userAgent: 'Laptop Chromium' });
+  const phone = await browser.newContext({ userAgent: 'Phone Chromium' });
+  const laptopPage = await signUp(laptop, email);
+  const phonePage = await signIn(phone, email);
+  assert.equal(await phonePage.locator('[data-testid=sessions] li').count(), 2);
+  assert.match((await phonePage.textContent('[data-testid=sessions]')) ?? '', /Laptop Chromium[\s\S]*Phone Chromium|Phone Chromium[\s\S]*Laptop Chromium/);
+
+  await phonePage.click('text=Sign out all other devices');
+  await phonePage.waitForLoadState('networkidle');
+  await phonePage.reload();
+  assert.equal(await phonePage.locator('[data-testid=sessions] li').count(), 1);
+
+  await laptopPage.goto(`${APP_URL}/account`);
+  await laptopPage.waitForURL(/\/signin\?.*error=SessionExpired/);
+  assert.match((await laptopPage.locator('p.error').textContent()) ?? '', /session has ended/);
+  await laptop.close();
+  await phone.close();
+});
