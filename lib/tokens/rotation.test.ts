@@ -1,7 +1,7 @@
 /** The rotation engine on real Redis: races, replays, reuse, lifetimes. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { familyKey, userSessionsKey } from '../redis/keys';
+import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
 import type { Redis } from '../redis/client';
 import { AuthError } from '../auth/errors';
 import { sleep, startTestRedis } from '../../test/support/environment';
@@ -84,4 +84,29 @@ test('an idle family expires: its token is refused as expired', async () => {
   const start = await shortIdle.start(owner());
   await sleep(1_200);
   assert.equal(await codeOf(shortIdle.rotate(start.refreshToken)), 'token_expired');
+});
+
+test('nothing grows without bound: once lifetimes pass, every key of a busy user is gone', async () => {
+  const shortLived = new RotationEngine(redis, await RefreshTokenCodec.create('test-secret-'.repeat(4)), {
+    graceSeconds: 0,
+    idleSeconds: 1,
+    absoluteSeconds: 2,
+  });
+  const who = owner();
+  const families = [];
+  for (let i = 0; i < 20; i++) families.push(await shortLived.start(who));
+  // A mix of what real traffic does: rotations, sign-outs and one detected reuse.
+  for (const f of families.slice(0, 10)) await shortLived.rotate(f.refreshToken);
+  for (const f of families.slice(10, 15)) await shortLived.revokeByToken(f.refreshToken);
+  await sleep(20);
+  await codeOf(shortLived.rotate(families[0]!.refreshToken));
+
+  const keys = [...families.map((f) => familyKey(f.familyId)), userSessionsKey(who.userId)];
+  const counted = async () => (await Promise.all(keys.map((k) => redis.exists(k)))).reduce((a, b) => a + b, 0);
+  assert.ok((await counted()) > 0);
+  await sleep(2_300);
+  assert.equal(await counted(), 0, 'families, tombstones and the session index all expired');
+  const events = userEventsKey(who.userId);
+  assert.ok((await redis.llen(events)) <= 50, 'the security-event list is capped');
+  assert.ok((await redis.ttl(events)) > 0, 'and expires');
 });
