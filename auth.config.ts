@@ -9,6 +9,7 @@ import { AuthError } from './lib/auth/errors';
 import { RefreshCoalescer } from './lib/auth/refresh-coalescer';
 import { refreshSession, type SessionTokens } from './lib/auth/session-tokens';
 import { getConfig } from './lib/config/env';
+import { logEvent } from './lib/observability/log';
 import { getTokenServices } from './lib/services/token-services';
 
 /** Refresh this long before the access token expires, so no request carries an expired one. */
@@ -44,7 +45,7 @@ async function rotate(token: JWT): Promise<JWT> {
       return { ...token, accessToken: undefined, refreshToken: undefined, error: 'RefreshTokenError' };
     }
     // Redis briefly unreachable: keep the session; the next request tries again.
-    console.error(JSON.stringify({ level: 'warn', event: 'session_refresh_deferred', error: (error as Error).name }));
+    logEvent('warn', 'session_refresh_deferred', { error: (error as Error).name });
     return token;
   }
 }

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AuthError, type AuthErrorCode } from '../../lib/auth/errors';
+import { logEvent } from '../../lib/observability/log';
 
 /** Codes the HTTP layer adds to the domain's. */
 export type ApiErrorCode = AuthErrorCode | 'not_found' | 'method_not_allowed' | 'payload_too_large' | 'unsupported_media_type' | 'internal_error';
@@ -59,9 +60,9 @@ export function toErrorResponse(error: unknown, c: Context): Response {
   if (error instanceof AuthError) return errorResponse(c, error.code, error.message, error.details?.retryAfterSeconds);
   if (error instanceof ApiError) return errorResponse(c, error.code, error.message);
   if (isDependencyFailure(error)) {
-    console.error(JSON.stringify({ level: 'error', event: 'dependency_failure', error: (error as Error).name }));
+    logEvent('error', 'dependency_failure', { error: (error as Error).name, path: c.req.path });
     return errorResponse(c, 'service_unavailable', 'A backing service is unavailable; try again shortly.', 1);
   }
-  console.error(JSON.stringify({ level: 'error', event: 'unhandled_error', error: String((error as Error)?.stack ?? error) }));
+  logEvent('error', 'unhandled_error', { error: String((error as Error)?.stack ?? error), path: c.req.path });
   return errorResponse(c, 'internal_error', 'Unexpected server error.');
 }

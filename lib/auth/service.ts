@@ -6,6 +6,7 @@ import { hashPassword, needsRehash, verifyPassword } from '../passwords/hash';
 import type { RequestContext } from '../tokens/rotation';
 import { normalizeEmail } from '../users/email';
 import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
+import { logEvent } from '../observability/log';
 import { AuthError } from './errors';
 import { refreshSession, withAccessToken, type SessionTokens, type TokenIssuer } from './session-tokens';
 
@@ -39,6 +40,7 @@ export class AuthService {
     const email = normalizeEmail(input.email);
     const passwordHash = await hashPassword(input.password, this.deps.passwordIterations);
     const user = await this.deps.users.create({ email, name: input.name?.trim() || null, passwordHash });
+    logEvent('info', 'auth.signup', { userId: user.id });
     return toPublicUser(user);
   }
 
@@ -48,7 +50,10 @@ export class AuthService {
     // Verify against a dummy hash when there is no user, so timing does not reveal which emails exist.
     const stored = user?.passwordHash ?? (await this.getDummyHash());
     const valid = await verifyPassword(input.password, stored);
-    if (!user?.passwordHash || !valid) throw new AuthError('invalid_credentials', 'Email or password is incorrect.');
+    if (!user?.passwordHash || !valid) {
+      logEvent('info', 'auth.signin_failed', { reason: 'invalid_credentials', knownUser: Boolean(user), ip: context.ip });
+      throw new AuthError('invalid_credentials', 'Email or password is incorrect.');
+    }
     if (needsRehash(user.passwordHash, this.deps.passwordIterations)) {
       await this.deps.users.updatePasswordHash(user.id, await hashPassword(input.password, this.deps.passwordIterations));
     }
@@ -85,16 +90,31 @@ export class AuthService {
 
   /** Rotates a refresh token and issues a new access token. Never touches the database. */
   async refresh(refreshToken: unknown, context: RequestContext = {}): Promise<SessionTokens> {
-    return refreshSession(this.deps, refreshToken, context);
+    try {
+      const session = await refreshSession(this.deps, refreshToken, context);
+      logEvent('info', 'auth.refresh', { userId: session.userId, sessionId: session.sessionId });
+      return session;
+    } catch (error) {
+      if (error instanceof AuthError) {
+        logEvent(error.code === 'token_reused' ? 'warn' : 'info', error.code === 'token_reused' ? 'auth.token_reuse' : 'auth.refresh_refused', {
+          code: error.code,
+          ip: context.ip,
+          userAgent: context.userAgent,
+        });
+      }
+      throw error;
+    }
   }
 
   /** Revokes the session a refresh token belongs to. Idempotent. */
   async signOut(refreshToken: unknown): Promise<void> {
     await this.deps.rotation.revokeByToken(refreshToken, 'signout');
+    logEvent('info', 'auth.signout', {});
   }
 
   private async startSession(user: UserRecord, provider: string, context: RequestContext): Promise<SessionTokens> {
     const issued = await this.deps.rotation.start({ userId: user.id, provider, ...context });
+    logEvent('info', 'auth.signin', { userId: user.id, sessionId: issued.familyId, provider, ip: context.ip, userAgent: context.userAgent });
     return withAccessToken(this.deps, issued, toPublicUser(user));
   }
 

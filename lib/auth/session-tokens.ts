@@ -7,6 +7,7 @@ import type { PublicUser } from '../users/repository';
 /** Everything a client needs after signing in or refreshing. */
 export interface SessionTokens {
   user: PublicUser | null;
+  userId: string;
   sessionId: string;
   provider: string;
   accessToken: string;
@@ -35,6 +36,7 @@ export async function withAccessToken(
   });
   return {
     user,
+    userId: issued.userId,
     sessionId: issued.familyId,
     provider: issued.provider,
     accessToken: access.token,

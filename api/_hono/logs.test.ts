@@ -1,0 +1,49 @@
+/** One structured JSON line per auth event, and never a token, password or secret in any of them. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sleep, startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
+
+let env: TestEnvironment;
+const lines: string[] = [];
+const original = { log: console.log, error: console.error };
+
+before(async () => {
+  env = await startTestEnvironment({ REFRESH_GRACE_SECONDS: '0' });
+  console.log = (...args: unknown[]) => lines.push(args.join(' '));
+  console.error = (...args: unknown[]) => lines.push(args.join(' '));
+});
+after(async () => {
+  Object.assign(console, original);
+  await env.close();
+});
+
+test('sign-up, sign-in, refresh, reuse and sign-out each log one JSON event without secrets', async () => {
+  const email = uniqueEmail('logs');
+  const password = 'a secret passphrase 123';
+  await env.post('/api/v1/auth/signup', { email, password });
+  await env.post('/api/v1/auth/signin', { email, password: 'wrong password!' });
+  const session = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
+  const rotated = (await (await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken })).json()) as any;
+  await sleep(20);
+  await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }); // reuse
+  const again = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
+  await env.post('/api/v1/auth/signout', { refresh_token: again.refreshToken });
+
+  const events = lines.map((line) => JSON.parse(line) as { event: string; level: string });
+  for (const name of ['auth.signup', 'auth.signin_failed', 'auth.signin', 'auth.refresh', 'auth.token_reuse', 'auth.signout']) {
+    assert.ok(events.some((e) => e.event === name), `${name} logged`);
+  }
+  assert.equal(events.find((e) => e.event === 'auth.token_reuse')?.level, 'warn');
+  const secrets = [
+    password,
+    session.refreshToken,
+    session.accessToken,
+    rotated.refresh_token,
+    again.refreshToken,
+    env.config.AUTH_SECRET,
+    env.config.REFRESH_TOKEN_SECRET,
+    env.config.UPSTASH_REDIS_REST_TOKEN,
+  ];
+  const all = lines.join('\n');
+  for (const secret of secrets) assert.ok(!all.includes(secret), 'no secret in the logs');
+});

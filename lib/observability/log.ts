@@ -1,0 +1,26 @@
+/**
+ * @module Structured logs: one JSON line per auth event. Callers pass identifiers only (user id,
+ * session id, IP, user agent, error codes); tokens, passwords and secrets are never passed, and
+ * any field whose name suggests one is dropped as a second line of defence.
+ */
+
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+/** A log level name. */
+export type LogLevel = Exclude<keyof typeof LEVELS, 'silent'>;
+
+const SECRET_FIELD = /token|password|secret|authorization|cookie|hash|key/i;
+
+function threshold(): number {
+  const configured = (process.env.LOG_LEVEL ?? 'info') as keyof typeof LEVELS;
+  return LEVELS[configured] ?? LEVELS.info;
+}
+
+/** Writes one JSON line for an event, if its level is enabled (LOG_LEVEL, default info). */
+export function logEvent(level: LogLevel, event: string, fields: Record<string, unknown> = {}): void {
+  if (LEVELS[level] < threshold()) return;
+  const line: Record<string, unknown> = { ts: new Date().toISOString(), level, event };
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined && !SECRET_FIELD.test(name)) line[name] = value;
+  }
+  (level === 'error' || level === 'warn' ? console.error : console.log)(JSON.stringify(line));
+}
