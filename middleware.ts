@@ -12,12 +12,17 @@ import { getTokenServices } from './lib/services/token-services';
 
 const { auth } = NextAuth(authConfig);
 
-/** A verified access token whose session was not revoked. If Redis cannot answer, the signed token alone decides (at most its lifetime). */
+/**
+ * A verified access token whose session was not revoked. Policy when Redis is down (known from the
+ * cached probe, never a per-request ping): protected pages stay up on the signed token alone, so a
+ * revocation then takes effect within one access-token lifetime instead of at once.
+ */
 async function hasValidAccessToken(accessToken: string | undefined): Promise<boolean> {
   if (!accessToken) return false;
-  const { keys, accessTokens, sessions } = await getTokenServices();
+  const { keys, accessTokens, sessions, redisProbe } = await getTokenServices();
   const claims = await verifyAccessToken(keys, accessTokens, accessToken).catch(() => null);
   if (!claims) return false;
+  if (!(await redisProbe.isUp())) return true;
   return sessions.isActive(claims.sid).catch(() => true);
 }
 

@@ -34,6 +34,7 @@ const schema = z.object({
   UPSTASH_REDIS_REST_URL: z.url(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
+  REDIS_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   DATABASE_URL: z
     .string()
     .regex(/^(postgres(ql)?|prisma(\+postgres)?):\/\//, 'must be a postgresql://, prisma:// or prisma+postgres:// URL'),

@@ -5,6 +5,7 @@
 import type { Config } from '../config/env';
 import { getConfig } from '../config/env';
 import { createRedis, type Redis } from '../redis/client';
+import { ConnectivityProbe } from '../redis/connectivity';
 import type { AccessTokenSettings } from '../tokens/access-token';
 import { loadKeySet, type KeySet, type SigningJwk } from '../tokens/keys';
 import { RefreshTokenCodec } from '../tokens/refresh-token';
@@ -19,6 +20,7 @@ export interface TokenServices {
   accessTokens: AccessTokenSettings;
   rotation: RotationEngine;
   sessions: SessionDirectory;
+  redisProbe: ConnectivityProbe;
 }
 
 /** Builds the token services for a configuration. */
@@ -43,7 +45,9 @@ export async function buildTokenServices(config: Config): Promise<TokenServices>
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   };
   const sessions = new SessionDirectory(redis, rotation, config.SESSION_IDLE_TTL_SECONDS);
-  return { config, redis, keys, accessTokens, rotation, sessions };
+  // Middleware asks this instead of pinging per request; a down Redis is noticed within one interval.
+  const redisProbe = new ConnectivityProbe(redis, config.REDIS_HEALTH_INTERVAL_MS, Math.min(500, config.REDIS_TIMEOUT_MS));
+  return { config, redis, keys, accessTokens, rotation, sessions, redisProbe };
 }
 
 let cached: Promise<TokenServices> | undefined;

@@ -6,3 +6,4 @@ cd "$(dirname "$0")/../.."
 [[ -d lib/db/generated/node ]] || bash scripts/db/generate.sh
 bash scripts/test/unit.sh
 bash scripts/test/e2e.sh
+bash scripts/test/vercel-build.sh

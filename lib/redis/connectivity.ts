@@ -1,0 +1,43 @@
+/**
+ * @module Cached Redis connectivity: at most one PING per interval per process or edge isolate, with
+ * a short timeout, so hot paths can ask "is Redis up?" without a round trip or a hang.
+ */
+import type { Redis } from './client';
+
+/** Answers from the last probe; refreshes it in the background when it is older than the interval. */
+export class ConnectivityProbe {
+  private up = true;
+  private checkedAt = 0;
+  private pending: Promise<void> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly intervalMs: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Whether Redis answered the last probe. The first call waits for a probe; later ones never do. */
+  async isUp(): Promise<boolean> {
+    if (Date.now() - this.checkedAt >= this.intervalMs) {
+      this.pending ??= this.probe().finally(() => (this.pending = undefined));
+      if (this.checkedAt === 0) await this.pending;
+    }
+    return this.up;
+  }
+
+  private async probe(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        this.redis.ping(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), this.timeoutMs))),
+      ]);
+      this.up = true;
+    } catch {
+      this.up = false;
+    } finally {
+      clearTimeout(timer);
+      this.checkedAt = Date.now();
+    }
+  }
+}

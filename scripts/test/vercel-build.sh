@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs `vercel build` offline (pinned CLI, hand-written .vercel/project.json) and checks the output:
+# the Hono API, /api/health and the middleware are edge functions, and nothing else under api/
+# (the Hono sources in api/_hono) became a stray function of its own.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+VERCEL_VERSION=58.10.0   # newer CLIs do not install here
+TOOLS="$PWD/tmp/vercel-cli"
+if [[ ! -x "$TOOLS/node_modules/.bin/vercel" ]]; then
+  mkdir -p "$TOOLS"
+  (cd "$TOOLS" && echo '{"private":true}' >package.json && npm install --no-audit --no-fund --silent "vercel@$VERCEL_VERSION" >/dev/null 2>&1)
+fi
+set -a
+eval "$(npx tsx scripts/generate-keys.ts)"   # throwaway values: the build must not need real secrets
+UPSTASH_REDIS_REST_URL=http://127.0.0.1:8079 UPSTASH_REDIS_REST_TOKEN=build-check
+DATABASE_URL='prisma://accelerate.example/?api_key=build-check'
+set +a
+rm -rf .vercel/output
+"$TOOLS/node_modules/.bin/vercel" build --yes >tmp/vercel-build.log 2>&1 || { tail -40 tmp/vercel-build.log; exit 1; }
+
+out=.vercel/output/functions
+fail=0
+runtime() { node -e 'console.log(require(process.argv[1]).runtime)' "$PWD/$out/$1.func/.vc-config.json"; }
+for fn in 'api/v1/[[...route]]' 'api/health' 'middleware'; do
+  rt=$(runtime "$fn")
+  if [[ "$rt" == edge ]]; then echo "ok   $fn is an edge function"; else echo "FAIL $fn runs on '$rt', expected edge"; fail=1; fi
+done
+allowed='^(api/v1/\[\[\.\.\.route\]\]|api/health|api/auth/\[\.\.\.nextauth\])(\.rsc)?\.func$'
+while IFS= read -r fn; do
+  rel=${fn#"$out/"}
+  if [[ ! "$rel" =~ $allowed ]]; then echo "FAIL stray function $rel"; fail=1; fi
+done < <(find "$out/api" -name '*.func' -prune)
+[[ $fail == 0 ]] && echo "vercel build: 3 edge functions, no stray api/ functions"
+exit $fail
