@@ -5,6 +5,7 @@ import { AuthError } from '@/lib/auth/errors';
 import { firstIssue, signInInput, signUpInput } from '@/lib/auth/input';
 import { getAppServices } from '@/lib/services/auth-service';
 import { revalidatePath } from 'next/cache';
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { getTokenServices } from '@/lib/services/token-services';
 import { auth, signIn, signOut } from '@/auth';
@@ -14,6 +15,12 @@ import { safeCallbackUrl } from './_components/safe-redirect';
 export interface FormState {
   error?: string;
   email?: string;
+}
+
+/** Client IP (Next.js and Vercel set X-Forwarded-For) and user agent, for rate limits and the device list. */
+async function clientContext() {
+  const h = await headers();
+  return { ip: h.get('x-forwarded-for')?.split(',')[0]?.trim() || undefined, userAgent: h.get('user-agent') ?? undefined };
 }
 
 const field = (form: FormData, name: string) => {
@@ -49,11 +56,12 @@ export async function signUpAction(_prev: FormState, form: FormData): Promise<Fo
   });
   if (!input.success) return { error: firstIssue(input.error), email: field(form, 'email') };
   try {
-    await (await getAppServices()).auth.signUp(input.data);
+    await (await getAppServices()).auth.signUp(input.data, await clientContext());
   } catch (error) {
     if (error instanceof AuthError && error.code === 'email_taken') {
       return { error: 'An account with this email already exists. Sign in instead.', email: input.data.email };
     }
+    if (error instanceof AuthError && error.code === 'rate_limited') return { error: error.message, email: input.data.email };
     throw error;
   }
   return signInWithPassword(input.data.email, input.data.password, '/account');

@@ -2,8 +2,13 @@
 import type { Context } from 'hono';
 import type { RequestContext } from '../../lib/tokens/rotation';
 
-/** The caller's IP (first x-forwarded-for hop, as set by Vercel's edge) and user agent. */
-export function requestContext(c: Context): RequestContext {
-  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-  return { ip: forwarded || c.req.header('x-real-ip') || undefined, userAgent: c.req.header('user-agent') };
+/**
+ * The caller's IP and user agent. Behind a trusted proxy (Vercel's edge sets it) the first
+ * X-Forwarded-For hop; otherwise the socket's address, as @hono/node-server exposes it, since a
+ * client could write any X-Forwarded-For it likes.
+ */
+export function requestContext(c: Context, trustProxy: boolean): RequestContext {
+  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket;
+  return { ip: forwarded || socket?.remoteAddress || undefined, userAgent: c.req.header('user-agent') };
 }

@@ -39,9 +39,21 @@ export class ApiError extends Error {
 }
 
 /** Builds the JSON error response `{error: {code, message}}` with the right status and headers. */
-export function errorResponse(c: Context, code: ApiErrorCode, message: string, retryAfterSeconds?: number): Response {
+export function errorResponse(
+  c: Context,
+  code: ApiErrorCode,
+  message: string,
+  retryAfterSeconds?: number,
+  limit?: number,
+): Response {
   if (TOKEN_CODES.has(code)) c.header('WWW-Authenticate', `Bearer error="invalid_token", error_description="${code}"`);
   if (retryAfterSeconds !== undefined) c.header('Retry-After', String(retryAfterSeconds));
+  if (limit !== undefined) {
+    // IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers): a refused request has none left.
+    c.header('RateLimit-Limit', String(limit));
+    c.header('RateLimit-Remaining', '0');
+    c.header('RateLimit-Reset', String(retryAfterSeconds ?? 1));
+  }
   c.header('Cache-Control', 'no-store');
   return c.json({ error: { code, message } }, STATUS[code]);
 }
@@ -57,7 +69,10 @@ function isDependencyFailure(error: unknown): boolean {
 
 /** Turns any thrown error into a response; unexpected ones are logged without request data. */
 export function toErrorResponse(error: unknown, c: Context): Response {
-  if (error instanceof AuthError) return errorResponse(c, error.code, error.message, error.details?.retryAfterSeconds);
+  if (error instanceof AuthError) {
+    if (error.code === 'rate_limited') logEvent('warn', 'auth.rate_limited', { path: c.req.path });
+    return errorResponse(c, error.code, error.message, error.details?.retryAfterSeconds, error.details?.limit);
+  }
   if (error instanceof ApiError) return errorResponse(c, error.code, error.message);
   if (isDependencyFailure(error)) {
     logEvent('error', 'dependency_failure', { error: (error as Error).name, path: c.req.path });

@@ -7,6 +7,7 @@ import type { RequestContext } from '../tokens/rotation';
 import { normalizeEmail } from '../users/email';
 import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
 import { logEvent } from '../observability/log';
+import type { RateLimits } from '../rate-limit/limits';
 import { AuthError } from './errors';
 import { refreshSession, withAccessToken, type SessionTokens, type TokenIssuer } from './session-tokens';
 
@@ -27,7 +28,11 @@ export interface OAuthIdentity {
 export interface AuthServiceDeps extends TokenIssuer {
   users: UserRepository;
   passwordIterations: number;
+  limits: RateLimits;
 }
+
+/** Refusals that count against the caller's refresh-failure limit (not rate limits or outages). */
+const REFRESH_FAILURES = new Set(['invalid_token', 'token_expired', 'token_reused', 'token_revoked']);
 
 /** The auth use cases. */
 export class AuthService {
@@ -36,7 +41,8 @@ export class AuthService {
   constructor(private readonly deps: AuthServiceDeps) {}
 
   /** Registers a password user; throws `email_taken` if the address is in use. */
-  async signUp(input: { email: string; password: string; name?: string | undefined }): Promise<PublicUser> {
+  async signUp(input: { email: string; password: string; name?: string | undefined }, context: RequestContext = {}): Promise<PublicUser> {
+    await this.deps.limits.signUp(context.ip);
     const email = normalizeEmail(input.email);
     const passwordHash = await hashPassword(input.password, this.deps.passwordIterations);
     const user = await this.deps.users.create({ email, name: input.name?.trim() || null, passwordHash });
@@ -46,7 +52,9 @@ export class AuthService {
 
   /** Checks a password and starts a session; the same `invalid_credentials` for unknown email and wrong password. */
   async signIn(input: { email: string; password: string }, context: RequestContext = {}): Promise<SessionTokens> {
-    const user = await this.deps.users.findByEmail(normalizeEmail(input.email));
+    const email = normalizeEmail(input.email);
+    await this.deps.limits.signIn(email, context.ip);
+    const user = await this.deps.users.findByEmail(email);
     // Verify against a dummy hash when there is no user, so timing does not reveal which emails exist.
     const stored = user?.passwordHash ?? (await this.getDummyHash());
     const valid = await verifyPassword(input.password, stored);
@@ -63,6 +71,7 @@ export class AuthService {
   /** Signs in with a provider-verified identity: finds, links or creates the user, then starts a session. */
   async signInWithOAuth(identity: OAuthIdentity, context: RequestContext = {}): Promise<SessionTokens> {
     const { users } = this.deps;
+    await this.deps.limits.oauth(context.ip);
     const account = { ...identity.account, provider: identity.provider, providerAccountId: identity.providerAccountId };
     let user = await users.findByAccount(identity.provider, identity.providerAccountId);
     if (!user) {
@@ -90,11 +99,13 @@ export class AuthService {
 
   /** Rotates a refresh token and issues a new access token. Never touches the database. */
   async refresh(refreshToken: unknown, context: RequestContext = {}): Promise<SessionTokens> {
+    this.deps.limits.assertRefreshAllowed(context.ip);
     try {
       const session = await refreshSession(this.deps, refreshToken, context);
       logEvent('info', 'auth.refresh', { userId: session.userId, sessionId: session.sessionId });
       return session;
     } catch (error) {
+      if (error instanceof AuthError && REFRESH_FAILURES.has(error.code)) await this.deps.limits.refreshFailed(context.ip);
       if (error instanceof AuthError) {
         logEvent(error.code === 'token_reused' ? 'warn' : 'info', error.code === 'token_reused' ? 'auth.token_reuse' : 'auth.refresh_refused', {
           code: error.code,

@@ -1,5 +1,6 @@
 /** @module Environment configuration: every variable the app reads, validated once with zod. */
 import { z } from 'zod';
+import { parseRule } from '../rate-limit/rule';
 
 const seconds = (fallback: number, min = 1) =>
   z.coerce.number().int().min(min).default(fallback);
@@ -27,6 +28,25 @@ const jwkList = z
       .min(1, 'needs at least one key'),
   );
 
+const rule = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const parsed = parseRule(text);
+      if (!parsed) {
+        ctx.addIssue({ code: 'custom', message: 'must be "<requests>/<seconds>", e.g. "30/60"' });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1'));
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   APP_URL: z.url().default('http://localhost:3000'),
@@ -48,6 +68,15 @@ const schema = z.object({
   SESSION_ABSOLUTE_TTL_SECONDS: seconds(30 * 24 * 3600, 60),
   PASSWORD_PBKDF2_ITERATIONS: z.coerce.number().int().min(1_000).max(10_000_000).default(600_000),
   OAUTH_CALLER_SECRET: z.string().min(32, 'must be at least 32 characters of random data'),
+  // Trust X-Forwarded-For for client IPs (true on Vercel, whose edge sets it; behind no proxy, false).
+  TRUST_PROXY: flag(process.env.VERCEL === '1'),
+  RATE_LIMIT_SIGNIN_PER_IP: rule('30/60'),
+  RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP: rule('10/900'),
+  RATE_LIMIT_SIGNIN_PER_ACCOUNT: rule('100/3600'),
+  RATE_LIMIT_SIGNUP_PER_IP: rule('10/3600'),
+  RATE_LIMIT_REFRESH_FAILURES_PER_IP: rule('60/60'),
+  RATE_LIMIT_REFRESH_PER_SESSION: rule('120/60'),
+  RATE_LIMIT_OAUTH_PER_CALLER: rule('300/60'),
 });
 
 /** Validated configuration of one process / edge isolate. */

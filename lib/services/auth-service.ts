@@ -19,6 +19,7 @@ export function buildAppServices(tokens: TokenServices, users: UserRepository): 
     keys: tokens.keys,
     accessTokens: tokens.accessTokens,
     passwordIterations: tokens.config.PASSWORD_PBKDF2_ITERATIONS,
+    limits: tokens.limits,
   });
   return { ...tokens, auth, users };
 }

@@ -11,6 +11,7 @@ import { loadKeySet, type KeySet, type SigningJwk } from '../tokens/keys';
 import { RefreshTokenCodec } from '../tokens/refresh-token';
 import { RotationEngine } from '../tokens/rotation';
 import { SessionDirectory } from '../tokens/sessions';
+import { RateLimits } from '../rate-limit/limits';
 
 /** The token-side services of one process or isolate. */
 export interface TokenServices {
@@ -21,6 +22,7 @@ export interface TokenServices {
   rotation: RotationEngine;
   sessions: SessionDirectory;
   redisProbe: ConnectivityProbe;
+  limits: RateLimits;
 }
 
 /** Builds the token services for a configuration. */
@@ -38,6 +40,7 @@ export async function buildTokenServices(config: Config): Promise<TokenServices>
     graceSeconds: config.REFRESH_GRACE_SECONDS,
     idleSeconds: config.SESSION_IDLE_TTL_SECONDS,
     absoluteSeconds: config.SESSION_ABSOLUTE_TTL_SECONDS,
+    refreshLimit: config.RATE_LIMIT_REFRESH_PER_SESSION,
   });
   const accessTokens = {
     issuer: config.jwtIssuer,
@@ -47,7 +50,19 @@ export async function buildTokenServices(config: Config): Promise<TokenServices>
   const sessions = new SessionDirectory(redis, rotation, config.SESSION_IDLE_TTL_SECONDS);
   // Middleware asks this instead of pinging per request; a down Redis is noticed within one interval.
   const redisProbe = new ConnectivityProbe(redis, config.REDIS_HEALTH_INTERVAL_MS, Math.min(500, config.REDIS_TIMEOUT_MS));
-  return { config, redis, keys, accessTokens, rotation, sessions, redisProbe };
+  const limits = new RateLimits(
+    redis,
+    {
+      signInPerIp: config.RATE_LIMIT_SIGNIN_PER_IP,
+      signInPerAccountIp: config.RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP,
+      signInPerAccount: config.RATE_LIMIT_SIGNIN_PER_ACCOUNT,
+      signUpPerIp: config.RATE_LIMIT_SIGNUP_PER_IP,
+      refreshFailuresPerIp: config.RATE_LIMIT_REFRESH_FAILURES_PER_IP,
+      oauthPerCaller: config.RATE_LIMIT_OAUTH_PER_CALLER,
+    },
+    config.REDIS_TIMEOUT_MS,
+  );
+  return { config, redis, keys, accessTokens, rotation, sessions, redisProbe, limits };
 }
 
 let cached: Promise<TokenServices> | undefined;

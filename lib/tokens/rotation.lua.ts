@@ -5,9 +5,10 @@
  */
 
 /**
- * Rotate. KEYS[1] family hash. ARGV: presented hash, successor hash, grace ms, idle ms.
- * Replies {status, userId, provider, refreshExpiresAtMs, rotations}; status is one of
- * rotated | replayed | reused | revoked | expired | unknown.
+ * Rotate. KEYS[1] family hash. ARGV: presented hash, successor hash, grace ms, idle ms, refresh limit,
+ * limit window ms. Replies {status, userId, provider, refreshExpiresAtMs, rotations}; status is one of
+ * rotated | replayed | reused | revoked | expired | unknown, or {'rate_limited', retryAfterMs}.
+ * The per-session rate limit lives here so the hot path stays at one round trip.
  */
 export const ROTATE_SCRIPT = `
 local key = KEYS[1]
@@ -15,7 +16,7 @@ local presented, successor = ARGV[1], ARGV[2]
 local grace, idle = tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local f = redis.call('HMGET', key, 'st', 'cur', 'prev', 'prevAt', 'absExp', 'lastUsed', 'uid', 'prv', 'rot')
+local f = redis.call('HMGET', key, 'st', 'cur', 'prev', 'prevAt', 'absExp', 'lastUsed', 'uid', 'prv', 'rot', 'winAt', 'winN')
 local st = f[1]
 if not st then return {'unknown'} end
 if st == 'revoked' then return {'revoked', f[7]} end
@@ -24,14 +25,25 @@ if now >= absExp or now - tonumber(f[6]) > idle then
   redis.call('DEL', key)
   return {'expired', f[7]}
 end
-if presented == f[2] then
+local isCurrent = presented == f[2]
+local isGraceReplay = not isCurrent and presented == f[3] and successor == f[2] and now - tonumber(f[4]) <= grace
+local winAt, winN = tonumber(f[10]) or 0, tonumber(f[11]) or 0
+if isCurrent or isGraceReplay then
+  -- Fixed window per session: rotations and replays both count.
+  local window = tonumber(ARGV[6])
+  if now - winAt >= window then winAt, winN = now, 0 end
+  if winN >= tonumber(ARGV[5]) then return {'rate_limited', winAt + window - now} end
+  winN = winN + 1
+end
+if isCurrent then
   local expires = math.min(absExp, now + idle)
-  redis.call('HSET', key, 'cur', successor, 'prev', presented, 'prevAt', now, 'lastUsed', now)
+  redis.call('HSET', key, 'cur', successor, 'prev', presented, 'prevAt', now, 'lastUsed', now, 'winAt', winAt, 'winN', winN)
   local rot = redis.call('HINCRBY', key, 'rot', 1)
   redis.call('PEXPIREAT', key, expires)
   return {'rotated', f[7], f[8], expires, rot}
 end
-if presented == f[3] and successor == f[2] and now - tonumber(f[4]) <= grace then
+if isGraceReplay then
+  redis.call('HSET', key, 'winAt', winAt, 'winN', winN)
   return {'replayed', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), tonumber(f[9])}
 end
 -- An older token, or the predecessor after the grace window: someone holds a copy. Revoke the

@@ -15,6 +15,8 @@ export interface RotationSettings {
   graceSeconds: number;
   idleSeconds: number;
   absoluteSeconds: number;
+  /** Refreshes allowed per session per window (enforced inside the rotation script). */
+  refreshLimit?: { tokens: number; windowSeconds: number };
 }
 
 /** Who is signing in, and from where. */
@@ -51,6 +53,7 @@ const MAX_FIELD = 256;
 export class RotationEngine {
   private readonly rotateScript;
   private readonly revokeScript;
+  private readonly refreshLimit: { tokens: number; windowSeconds: number };
 
   constructor(
     private readonly redis: Redis,
@@ -59,6 +62,8 @@ export class RotationEngine {
   ) {
     this.rotateScript = redis.createScript<unknown[]>(ROTATE_SCRIPT);
     this.revokeScript = redis.createScript<unknown[]>(REVOKE_SCRIPT);
+    // Without a configured limit (engine tests), effectively unlimited.
+    this.refreshLimit = settings.refreshLimit ?? { tokens: 1_000_000_000, windowSeconds: 60 };
   }
 
   /** Starts a new family (one signed-in device) and returns its first refresh token. */
@@ -109,10 +114,24 @@ export class RotationEngine {
     const [presentedHash, successorHash] = await Promise.all([this.codec.hash(token), this.codec.hash(successor)]);
     const reply = await this.rotateScript.exec(
       [familyKey(token.familyId)],
-      [presentedHash, successorHash, String(this.settings.graceSeconds * 1000), String(this.settings.idleSeconds * 1000)],
+      [
+        presentedHash,
+        successorHash,
+        String(this.settings.graceSeconds * 1000),
+        String(this.settings.idleSeconds * 1000),
+        String(this.refreshLimit.tokens),
+        String(this.refreshLimit.windowSeconds * 1000),
+      ],
     );
     const [status, userId, provider, expiresAt] = reply as [string, string?, string?, number?];
     switch (status) {
+      case 'rate_limited': {
+        const retryAfterSeconds = Math.max(1, Math.ceil(Number(userId) / 1000));
+        throw new AuthError('rate_limited', `Too many refreshes for this session; retry in ${retryAfterSeconds} s.`, {
+          retryAfterSeconds,
+          limit: this.refreshLimit.tokens,
+        });
+      }
       case 'rotated':
       case 'replayed':
         return {

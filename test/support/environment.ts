@@ -35,6 +35,12 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
     DATABASE_URL: TEST_DATABASE_URL,
     PASSWORD_PBKDF2_ITERATIONS: '1000',
     REFRESH_GRACE_SECONDS: '2',
+    // Generous limits by default: every test request comes from 127.0.0.1. Rate-limit tests set their own.
+    RATE_LIMIT_SIGNIN_PER_IP: '100000/60',
+    RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP: '100000/60',
+    RATE_LIMIT_SIGNUP_PER_IP: '100000/60',
+    RATE_LIMIT_REFRESH_FAILURES_PER_IP: '100000/60',
+    RATE_LIMIT_OAUTH_PER_CALLER: '100000/60',
     ...(await freshSecrets()),
     ...overrides,
   });

@@ -26,14 +26,14 @@ export function authRoutes(services: () => Promise<AppServices>) {
 
   app.post('/signup', async (c) => {
     const body = await readJson(c, signUpInput);
-    const { auth } = await services();
-    return c.json({ user: await auth.signUp(body) }, 201);
+    const { auth, config } = await services();
+    return c.json({ user: await auth.signUp(body, requestContext(c, config.TRUST_PROXY)) }, 201);
   });
 
   app.post('/signin', async (c) => {
     const body = await readJson(c, signInInput);
     const { auth, config } = await services();
-    const session = await auth.signIn(body, requestContext(c));
+    const session = await auth.signIn(body, requestContext(c, config.TRUST_PROXY));
     setRefreshCookie(c, config.secureCookies, session.refreshToken, session.refreshTokenExpires);
     c.header('Cache-Control', 'no-store');
     return c.json(signInResponse(session));
@@ -55,7 +55,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
         image: body.profile.image ?? null,
         account: body.tokens,
       },
-      requestContext(c),
+      requestContext(c, config.TRUST_PROXY),
     );
     c.header('Cache-Control', 'no-store');
     return c.json(signInResponse(session));
@@ -66,7 +66,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
     const { auth, config } = await services();
     const presented = body.refresh_token ?? readRefreshCookie(c, config.secureCookies);
     if (!presented) throw new ApiError('invalid_request', 'refresh_token is required (in the body or the refresh cookie).');
-    const s = await auth.refresh(presented, requestContext(c));
+    const s = await auth.refresh(presented, requestContext(c, config.TRUST_PROXY));
     setRefreshCookie(c, config.secureCookies, s.refreshToken, s.refreshTokenExpires);
     c.header('Cache-Control', 'no-store');
     return c.json({

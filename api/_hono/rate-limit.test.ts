@@ -1,0 +1,95 @@
+/** Rate limits: brute force and floods get 429 with Retry-After and RateLimit-* headers, and nobody else is locked out. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
+
+let env: TestEnvironment;
+before(async () => {
+  env = await startTestEnvironment({
+    TRUST_PROXY: 'true',
+    RATE_LIMIT_SIGNIN_PER_IP: '6/60',
+    RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP: '3/60',
+    RATE_LIMIT_SIGNUP_PER_IP: '3/60',
+    RATE_LIMIT_REFRESH_FAILURES_PER_IP: '3/60',
+    RATE_LIMIT_REFRESH_PER_SESSION: '4/60',
+  });
+});
+after(() => env.close());
+
+const PASSWORD = 'correct horse battery';
+let ipCounter = 0;
+const run = Math.floor(Math.random() * 0xffff).toString(16);
+/** A fresh documentation-range IP per call (and per run: limits outlive a test run), so tests do not share buckets. */
+const newIp = () => `2001:db8:${run}::${(++ipCounter).toString(16)}`;
+const from = (ip: string) => ({ 'x-forwarded-for': ip });
+
+async function account(ip = newIp()) {
+  const email = uniqueEmail('rl');
+  assert.equal((await env.post('/api/v1/auth/signup', { email, password: PASSWORD }, from(ip))).status, 201);
+  return email;
+}
+
+function assertLimited(res: Response) {
+  assert.equal(res.status, 429);
+  const retryAfter = Number(res.headers.get('retry-after'));
+  assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+  assert.ok(Number(res.headers.get('ratelimit-limit')) > 0);
+  assert.equal(res.headers.get('ratelimit-remaining'), '0');
+  assert.equal(res.headers.get('ratelimit-reset'), String(retryAfter));
+}
+
+describe('rate limits', () => {
+  test('password guessing against one account from one IP is stopped, while the owner elsewhere still signs in', async () => {
+    const victim = await account();
+    const attacker = newIp();
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await env.post('/api/v1/auth/signin', { email: victim, password: `guess-${i}` }, from(attacker))).status, 401);
+    }
+    const blocked = await env.post('/api/v1/auth/signin', { email: victim, password: PASSWORD }, from(attacker));
+    assertLimited(blocked);
+    assert.equal(((await blocked.json()) as any).error.code, 'rate_limited');
+    assert.equal((await env.post('/api/v1/auth/signin', { email: victim, password: PASSWORD }, from(newIp()))).status, 200);
+  });
+
+  test('one IP spraying many accounts is stopped by the per-IP limit', async () => {
+    const sprayer = newIp();
+    const statuses = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push((await env.post('/api/v1/auth/signin', { email: uniqueEmail('spray'), password: 'guess-1234' }, from(sprayer))).status);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 429, 429]);
+  });
+
+  test('sign-up floods from one IP get 429', async () => {
+    const ip = newIp();
+    for (let i = 0; i < 3; i++) await account(ip);
+    assertLimited(await env.post('/api/v1/auth/signup', { email: uniqueEmail(), password: PASSWORD }, from(ip)));
+  });
+
+  test('an IP presenting bad refresh tokens is cut off, without affecting others', async () => {
+    const email = await account();
+    const session = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD }, from(newIp()))).json()) as any;
+    const forger = newIp();
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: `rt1.forged${i}` }, from(forger))).status, 401);
+    }
+    assertLimited(await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }, from(forger)));
+    assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }, from(newIp()))).status, 200);
+  });
+
+  test('one session refreshing in a tight loop is limited inside the rotation script', async () => {
+    const email = await account();
+    const ip = newIp();
+    const session = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD }, from(ip))).json()) as any;
+    let token = session.refreshToken;
+    for (let i = 0; i < 4; i++) {
+      const res = await env.post('/api/v1/auth/refresh-token', { refresh_token: token }, from(ip));
+      assert.equal(res.status, 200);
+      token = ((await res.json()) as any).refresh_token;
+    }
+    const limited = await env.post('/api/v1/auth/refresh-token', { refresh_token: token }, from(ip));
+    assertLimited(limited);
+    // Being limited is not theft: the session stays active and its latest token remains current.
+    assert.equal(await env.services.sessions.isActive(session.sessionId), true);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * @module Rate limits (@upstash/ratelimit, sliding windows) for every entry point. The refresh hot path
+ * gains no Redis round trip: per-session limits live inside the rotation script, and per-IP limits
+ * count failures only, with IPs over the limit remembered in memory (the limiter's ephemeral cache).
+ */
+import { Ratelimit } from '@upstash/ratelimit';
+import type { Redis } from '../redis/client';
+import { AuthError } from '../auth/errors';
+import type { LimitRule } from './rule';
+
+/** The configured rules. */
+export interface LimitRules {
+  signInPerIp: LimitRule;
+  signInPerAccountIp: LimitRule;
+  signInPerAccount: LimitRule;
+  signUpPerIp: LimitRule;
+  refreshFailuresPerIp: LimitRule;
+  oauthPerCaller: LimitRule;
+}
+
+type Name = keyof LimitRules;
+
+/** All limiters of the app. */
+export class RateLimits {
+  private readonly limiters: Record<Name, Ratelimit>;
+  /** IP → blocked-until (ms) for refresh failures, filled by the limiter itself; read without Redis. */
+  private readonly refreshBlocked = new Map<string, number>();
+
+  constructor(
+    redis: Redis,
+    private readonly rules: LimitRules,
+    timeoutMs: number,
+  ) {
+    const make = (name: Name, cache: Map<string, number> = new Map()) =>
+      new Ratelimit({
+        redis,
+        prefix: `auth:rl:${name}`,
+        limiter: Ratelimit.slidingWindow(rules[name].tokens, `${rules[name].windowSeconds} s`),
+        ephemeralCache: cache,
+        analytics: false,
+        // Fail open after this long: a slow Redis must not turn every sign-in into a hang.
+        timeout: timeoutMs,
+      });
+    this.limiters = {
+      signInPerIp: make('signInPerIp'),
+      signInPerAccountIp: make('signInPerAccountIp'),
+      signInPerAccount: make('signInPerAccount'),
+      signUpPerIp: make('signUpPerIp'),
+      refreshFailuresPerIp: make('refreshFailuresPerIp', this.refreshBlocked),
+      oauthPerCaller: make('oauthPerCaller'),
+    };
+  }
+
+  /**
+   * Counts a sign-in attempt. Per account, attempts are limited per source IP (so an attacker cannot
+   * lock the owner out from elsewhere) and, far more loosely, overall (against distributed guessing);
+   * every window slides, so no lockout is permanent.
+   */
+  async signIn(email: string, ip: string | undefined): Promise<void> {
+    const from = ip ?? 'unknown';
+    await this.enforce([
+      ['signInPerIp', from],
+      ['signInPerAccountIp', `${email}|${from}`],
+      ['signInPerAccount', email],
+    ]);
+  }
+
+  /** Counts a sign-up attempt from an IP. */
+  signUp(ip: string | undefined): Promise<void> {
+    return this.enforce([['signUpPerIp', ip ?? 'unknown']]);
+  }
+
+  /** Counts a server-to-server OAuth call. */
+  oauth(caller: string | undefined): Promise<void> {
+    return this.enforce([['oauthPerCaller', caller ?? 'unknown']]);
+  }
+
+  /** Refuses a refresh from an IP that recently failed too often; memory only, no Redis. */
+  assertRefreshAllowed(ip: string | undefined): void {
+    const until = this.refreshBlocked.get(`auth:rl:refreshFailuresPerIp:${ip ?? 'unknown'}`);
+    if (until !== undefined && until > Date.now()) throw limited(until, this.rules.refreshFailuresPerIp.tokens);
+  }
+
+  /** Counts a failed refresh (bad, expired, revoked or reused token) against its IP. */
+  async refreshFailed(ip: string | undefined): Promise<void> {
+    const id = ip ?? 'unknown';
+    const result = await this.limiters.refreshFailuresPerIp.limit(id);
+    // Block from the last allowed failure on, so the next refresh is refused without asking Redis.
+    if (result.remaining === 0) this.refreshBlocked.set(`auth:rl:refreshFailuresPerIp:${id}`, result.reset);
+  }
+
+  private async enforce(checks: Array<[Name, string]>): Promise<void> {
+    const results = await Promise.all(checks.map(([name, id]) => this.limiters[name].limit(id)));
+    const denied = results.filter((r) => !r.success).sort((a, b) => b.reset - a.reset)[0];
+    if (denied) throw limited(denied.reset, denied.limit);
+  }
+}
+
+function limited(resetMs: number, limit: number): AuthError {
+  const retryAfterSeconds = Math.max(1, Math.ceil((resetMs - Date.now()) / 1000));
+  return new AuthError('rate_limited', `Too many attempts; try again in ${retryAfterSeconds} s.`, {
+    retryAfterSeconds,
+    limit,
+  });
+}
