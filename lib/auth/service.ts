@@ -105,7 +105,10 @@ export class AuthService {
       logEvent('info', 'auth.refresh', { userId: session.userId, sessionId: session.sessionId });
       return session;
     } catch (error) {
-      if (error instanceof AuthError && REFRESH_FAILURES.has(error.code)) await this.deps.limits.refreshFailed(context.ip);
+      if (error instanceof AuthError && REFRESH_FAILURES.has(error.code)) {
+        // Best effort: the request is refused either way, so an unreachable Redis must not turn it into a 503.
+        await this.deps.limits.refreshFailed(context.ip).catch(() => undefined);
+      }
       if (error instanceof AuthError) {
         logEvent(error.code === 'token_reused' ? 'warn' : 'info', error.code === 'token_reused' ? 'auth.token_reuse' : 'auth.refresh_refused', {
           code: error.code,
