@@ -12,19 +12,10 @@ after(() => browser.close());
 
 const PASSWORD = 'a long enough passphrase';
 
-async function signUp(context: BrowserContext, email: string): Promise<Page> {
+/** Opens a tab, submits the sign-up or sign-in form, and waits for the account page. */
+async function enter(context: BrowserContext, form: 'signup' | 'signin', email: string): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${APP_URL}/signup`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${APP_URL}/account`);
-  return page;
-}
-
-async function signIn(context: BrowserContext, email: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${APP_URL}/signin`);
+  await page.goto(`${APP_URL}/${form}`);
   await page.fill('input[name=email]', email);
   await page.fill('input[name=password]', PASSWORD);
   await page.click('button[type=submit]');
@@ -37,7 +28,7 @@ const expiryOf = async (page: Page) => Number(await page.getAttribute('[data-tes
 test('two tabs of one user keep working across several rotations without a sign-out', async () => {
   const context = await browser.newContext();
   const email = uniqueEmail('tabs');
-  const first = await signUp(context, email);
+  const first = await enter(context, 'signup', email);
   const second = await context.newPage();
   await second.goto(`${APP_URL}/account`);
   const expiries = new Set<number>();
@@ -61,8 +52,8 @@ test('a second device is listed, and "sign out all other devices" signs the firs
   const email = uniqueEmail('devices');
   const laptop = await browser.newContext({ userAgent: 'Laptop Chromium' });
   const phone = await browser.newContext({ userAgent: 'Phone Chromium' });
-  const laptopPage = await signUp(laptop, email);
-  const phonePage = await signIn(phone, email);
+  const laptopPage = await enter(laptop, 'signup', email);
+  const phonePage = await enter(phone, 'signin', email);
   assert.equal(await phonePage.locator('[data-testid=sessions] li').count(), 2);
   assert.match((await phonePage.textContent('[data-testid=sessions]')) ?? '', /Laptop Chromium[\s\S]*Phone Chromium|Phone Chromium[\s\S]*Laptop Chromium/);
 
