@@ -1,39 +1,108 @@
-/** NextAuth (Auth.js v5): providers and events on top of the edge-safe auth.config.ts. Runs on Node. */
-import NextAuth, { CredentialsSignin } from 'next-auth';
+/** NextAuth (Auth.js v5): Credentials and the configured OAuth providers, on top of the edge-safe auth.config.ts. Runs on Node. */
+import NextAuth, { CredentialsSignin, type Account, type Profile, type User } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { AuthError } from './lib/auth/errors';
 import { signInInput } from './lib/auth/input';
+import { exchangeOAuthSignIn, oauthExchangeBody } from './lib/auth/oauth-exchange';
+import { buildOAuthProviders } from './lib/auth/oauth-providers';
+import { getConfig } from './lib/config/env';
 import { getAppServices } from './lib/services/auth-service';
 import { authConfig } from './auth.config';
 
-export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
-  ...authConfig(),
-  providers: [
-    Credentials({
-      credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
-      async authorize(credentials, request) {
-        const input = signInInput.safeParse({ email: credentials.email, password: credentials.password });
-        if (!input.success) throw new CredentialsSignin();
-        try {
-          const { auth } = await getAppServices();
-          const session = await auth.signIn(input.data, {
-            ip: request.headers.get('x-forwarded-for')?.split(',')[0]?.trim(),
-            userAgent: request.headers.get('user-agent') ?? undefined,
-          });
-          // The submitted password goes no further; the user carries only the backend's tokens.
-          return { id: session.user!.id, email: session.user!.email, name: session.user!.name, image: session.user!.image, backend: session };
-        } catch (error) {
-          if (error instanceof AuthError && error.code === 'invalid_credentials') throw new CredentialsSignin();
-          throw error;
-        }
-      },
-    }),
-  ],
-  events: {
-    // Signing out of the web app revokes the backend session (the token family), not just the cookie.
-    async signOut(message) {
-      const refreshToken = 'token' in message ? message.token?.refreshToken : undefined;
-      if (refreshToken) await (await getAppServices()).auth.signOut(refreshToken);
+/** Where a refused OAuth sign-in lands: the sign-in page, with a message chosen by `error`. */
+const signInError = (error: string) => `/signin?error=${encodeURIComponent(error)}`;
+
+/**
+ * Trades a provider-verified identity for the backend's own session over HTTP (POST /api/v1/auth/oauth,
+ * signed with the caller proof), and puts that session on `user.backend` for the jwt callback.
+ * Returns true to continue, or a sign-in page URL with the reason.
+ */
+async function oauthSignIn(user: User, account: Account, profile: Profile | undefined, request: Request | undefined) {
+  const config = getConfig();
+  const result = await exchangeOAuthSignIn(await oauthExchangeBody(account, profile, user), {
+    appUrl: config.APP_URL,
+    callerSecret: config.OAUTH_CALLER_SECRET,
+    context: {
+      userAgent: request?.headers.get('user-agent'),
+      forwardedFor: request?.headers.get('x-forwarded-for'),
     },
-  },
-}));
+  });
+  if (!result.ok) {
+    if (result.reason === 'not_linkable') return signInError('OAuthAccountNotLinked');
+    // A refusal here is this deployment's fault (secret mismatch, bad body), not the user's.
+    return signInError(result.reason === 'unavailable' ? 'OAuthUnavailable' : 'Configuration');
+  }
+  // The NextAuth token's `sub` must be our user id, not the provider's: later requests are ours.
+  user.id = result.session.userId;
+  const backendUser = result.session.user;
+  if (backendUser) Object.assign(user, { email: backendUser.email, name: backendUser.name, image: backendUser.image });
+  user.backend = result.session;
+  return true;
+}
+
+/** The deployment's one public origin (APP_URL): every redirect after sign-in stays on it. */
+const appOrigin = () => new URL(getConfig().APP_URL).origin;
+
+/**
+ * Next.js rewrites a loopback IP in a request URL to "localhost", so on http://127.0.0.1 (the
+ * browser tests) the OAuth callback would compute another redirect_uri than the sign-in did and the
+ * IdP would refuse the code. Pinning the redirect_uri to APP_URL (Auth.js's redirect proxy setting)
+ * keeps both equal. Real host names are not rewritten and need nothing.
+ */
+function loopbackRedirectProxy(): string | undefined {
+  const { hostname } = new URL(getConfig().APP_URL);
+  return /^(127\.\d+\.\d+\.\d+|\[::1\])$/.test(hostname) ? `${appOrigin()}/api/auth` : undefined;
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
+  const base = authConfig();
+  const redirectProxyUrl = loopbackRedirectProxy();
+  return {
+    ...base,
+    ...(redirectProxyUrl ? { redirectProxyUrl } : {}),
+    providers: [
+      Credentials({
+        credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
+        async authorize(credentials, request) {
+          const input = signInInput.safeParse({ email: credentials.email, password: credentials.password });
+          if (!input.success) throw new CredentialsSignin();
+          try {
+            const { auth } = await getAppServices();
+            const session = await auth.signIn(input.data, {
+              ip: request.headers.get('x-forwarded-for')?.split(',')[0]?.trim(),
+              userAgent: request.headers.get('user-agent') ?? undefined,
+            });
+            // The submitted password goes no further; the user carries only the backend's tokens.
+            return { id: session.user!.id, email: session.user!.email, name: session.user!.name, image: session.user!.image, backend: session };
+          } catch (error) {
+            if (error instanceof AuthError && error.code === 'invalid_credentials') throw new CredentialsSignin();
+            throw error;
+          }
+        },
+      }),
+      ...buildOAuthProviders(),
+    ],
+    callbacks: {
+      // Same-origin paths and URLs only, resolved against APP_URL (no open redirects, no "localhost" detours).
+      redirect({ url, baseUrl }) {
+        const origin = appOrigin();
+        if (url.startsWith('/') && !url.startsWith('//')) return `${origin}${url}`;
+        const target = URL.parse(url);
+        if (target && (target.origin === origin || target.origin === baseUrl)) return `${origin}${target.pathname}${target.search}`;
+        return origin;
+      },
+      ...base.callbacks,
+      async signIn({ user, account, profile }) {
+        if (!account || account.type === 'credentials') return true;
+        return oauthSignIn(user, account, profile, request);
+      },
+    },
+    events: {
+      // Signing out of the web app revokes the backend session (the token family), not just the cookie.
+      async signOut(message) {
+        const refreshToken = 'token' in message ? message.token?.refreshToken : undefined;
+        if (refreshToken) await (await getAppServices()).auth.signOut(refreshToken);
+      },
+    },
+  };
+});

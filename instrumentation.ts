@@ -3,6 +3,11 @@ export async function register() {
   const { ConfigError, getConfig } = await import('./lib/config/env');
   try {
     getConfig();
+    if (process.env.NEXT_RUNTIME === 'nodejs') {
+      // OAuth providers are configured all-or-nothing; a half-configured one stops the start, too.
+      const { getOAuthSettings } = await import('./lib/auth/oauth-providers');
+      getOAuthSettings();
+    }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

@@ -1,17 +1,28 @@
 import Link from 'next/link';
+import { listOAuthProviders } from '@/lib/auth/oauth-providers';
 import { signInAction } from '../actions';
 import { CredentialsForm } from '../_components/credentials-form';
+import { OAuthButtons } from '../_components/oauth-buttons';
 import { safeCallbackUrl } from '../_components/safe-redirect';
 
 const MESSAGES: Record<string, string> = {
   SessionExpired: 'Your session has ended. Please sign in again.',
   CredentialsSignin: 'Email or password is incorrect.',
   Configuration: 'Sign-in is temporarily unavailable. Please try again shortly.',
+  OAuthAccountNotLinked:
+    'An account with this email already exists, and the provider did not confirm that the email is verified, so we did not link them. Sign in the way you did before (for example with your password).',
+  OAuthSignin: 'Could not start sign-in with that provider. Please try again.',
+  OAuthSignInError: 'Could not start sign-in with that provider. Please try again.',
+  OAuthCallbackError: 'The provider did not complete the sign-in. Please try again.',
+  OAuthCallback: 'The provider did not complete the sign-in. Please try again.',
+  AccessDenied: 'Sign-in was cancelled or not allowed.',
+  OAuthUnavailable: 'Sign-in with that provider is temporarily unavailable. Please try again shortly.',
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const params = await searchParams;
   const notice = params.error ? (MESSAGES[params.error] ?? 'Sign-in failed. Please try again.') : undefined;
+  const callbackUrl = safeCallbackUrl(params.callbackUrl);
   return (
     <>
       <h1>Sign in</h1>
@@ -21,7 +32,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           {notice}
         </p>
       )}
-      <CredentialsForm action={signInAction} submitLabel="Sign in" callbackUrl={safeCallbackUrl(params.callbackUrl)} />
+      <CredentialsForm action={signInAction} submitLabel="Sign in" callbackUrl={callbackUrl} />
+      <OAuthButtons providers={listOAuthProviders()} callbackUrl={callbackUrl} />
       <p className="muted">
         No account yet? <Link href="/signup">Create one</Link>
       </p>

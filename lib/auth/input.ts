@@ -25,8 +25,12 @@ export const passwordField = z
 /** A display name. */
 export const nameField = z.string().trim().max(100, 'name must be at most 100 characters');
 
-/** Sign-up input; unknown fields are refused. */
-export const signUpInput = z.strictObject({ email: emailField, password: newPasswordField, name: nameField.optional() });
+/** Sign-up input; unknown fields are refused. `.invalid` (RFC 2606) is kept for OAuth users without an email. */
+export const signUpInput = z.strictObject({
+  email: emailField.refine((email) => !email.toLowerCase().endsWith('.invalid'), 'email must be a deliverable address'),
+  password: newPasswordField,
+  name: nameField.optional(),
+});
 
 /** Sign-in input; unknown fields are refused. */
 export const signInInput = z.strictObject({ email: emailField, password: passwordField });

@@ -29,8 +29,25 @@ UPSTASH_BRIDGE_PORT="$BRIDGE_PORT"
 APP_URL="http://127.0.0.1:$APP_PORT"
 AUTH_URL="$APP_URL"
 NODE_ENV=production
+# Set explicitly: `next start` also reads a developer's .env.local, which must not decide test settings.
+PASSWORD_PBKDF2_ITERATIONS=600000
+DATABASE_DIRECT_URL="$DATABASE_DIRECT_URL"
+LOG_LEVEL=warn
+# Every browser test signs up from 127.0.0.1, and Redis (with its rate-limit windows) outlives a run.
+RATE_LIMIT_SIGNUP_PER_IP=100000/60
+RATE_LIMIT_SIGNIN_PER_IP=100000/60
+RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP=100000/60
 # Short-lived access tokens, so the browser tests cross several rotations in seconds.
 ACCESS_TOKEN_TTL_SECONDS="${E2E_ACCESS_TOKEN_TTL_SECONDS:-6}"
+# The generic OIDC provider points at the local test IdP (e2e/support/oidc-provider.ts), started below.
+E2E_OIDC_PORT="${E2E_OIDC_PORT:-3199}"
+AUTH_OIDC_ISSUER="http://127.0.0.1:$E2E_OIDC_PORT"
+AUTH_OIDC_ID="e2e-app"
+AUTH_OIDC_SECRET="$(node -e 'console.log(crypto.randomUUID())')"
+AUTH_OIDC_NAME="Test IdP"
+E2E_OIDC_CLIENT_ID="$AUTH_OIDC_ID"
+E2E_OIDC_CLIENT_SECRET="$AUTH_OIDC_SECRET"
+E2E_OIDC_REDIRECT_URI="$APP_URL/api/auth/callback/oidc"
 set +a
 
 setsid npx tsx tools/upstash-bridge/server.ts >"$STATE/bridge.log" 2>&1 &
@@ -38,9 +55,14 @@ pids+=($!)
 eval "export $(bash scripts/db/local-accelerate.sh start | tail -n 1)"
 bash scripts/local/wait-for-url.sh "$UPSTASH_REDIS_REST_URL/health" 30
 
+# NextAuth discovers the issuer's endpoints, so the IdP is up before the app starts.
+setsid npx tsx e2e/support/oidc-provider.ts >"$STATE/oidc-provider.log" 2>&1 &
+pids+=($!)
+bash scripts/local/wait-for-url.sh "$AUTH_OIDC_ISSUER/.well-known/openid-configuration" 30 || { tail -20 "$STATE/oidc-provider.log"; exit 1; }
+
 if [[ "${E2E_SKIP_BUILD:-0}" != 1 ]]; then npx next build >"$STATE/build.log" 2>&1 || { tail -50 "$STATE/build.log"; exit 1; }; fi
 setsid npx next start -p "$APP_PORT" -H 127.0.0.1 >"$STATE/app.log" 2>&1 &
 pids+=($!)
 bash scripts/local/wait-for-url.sh "$APP_URL/api/health" 60 || { tail -50 "$STATE/app.log"; exit 1; }
 
-E2E_APP_URL="$APP_URL" npx tsx --test --test-concurrency=1 e2e/*.test.ts || { echo "--- app log (tail) ---"; tail -40 "$STATE/app.log"; exit 1; }
+E2E_APP_URL="$APP_URL" npx tsx --test --test-concurrency=1 e2e/*.test.ts || { echo "--- app log (tail) ---"; tail -40 "$STATE/app.log"; echo "--- test IdP log (tail) ---"; tail -20 "$STATE/oidc-provider.log"; exit 1; }

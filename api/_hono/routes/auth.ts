@@ -13,6 +13,8 @@ import type { Env } from '../app';
 /** The session a sign-in returns (the shape of signin and oauth responses). */
 const signInResponse = (s: SessionTokens) => ({
   user: s.user,
+  userId: s.userId,
+  provider: s.provider,
   sessionId: s.sessionId,
   accessToken: s.accessToken,
   accessTokenExpires: s.accessTokenExpires,

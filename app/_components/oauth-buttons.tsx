@@ -1,0 +1,22 @@
+/** @module One "Sign in with …" button per configured OAuth provider (a plain form: works without JavaScript). */
+import type { OAuthProviderInfo } from '@/lib/auth/oauth-providers';
+import { oauthSignInAction } from '../oauth-actions';
+
+/** The configured providers as sign-in buttons; renders nothing when none is configured. */
+export function OAuthButtons({ providers, callbackUrl }: { providers: OAuthProviderInfo[]; callbackUrl: string }) {
+  if (providers.length === 0) return null;
+  return (
+    <div className="oauth" data-testid="oauth-providers" style={{ display: 'grid', gap: '0.5rem', marginTop: '1.5rem' }}>
+      <p className="muted">Or continue with</p>
+      {providers.map((p) => (
+        <form key={p.id} action={oauthSignInAction}>
+          <input type="hidden" name="provider" value={p.id} />
+          <input type="hidden" name="callbackUrl" value={callbackUrl} />
+          <button type="submit" data-provider={p.id}>
+            Sign in with {p.name}
+          </button>
+        </form>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,21 @@
+'use server';
+/** @module The server action behind the "Sign in with …" buttons: starts NextAuth's OAuth redirect for a configured provider. */
+import { AuthError as NextAuthError } from 'next-auth';
+import { redirect } from 'next/navigation';
+import { listOAuthProviders } from '@/lib/auth/oauth-providers';
+import { signIn } from '@/auth';
+import { safeCallbackUrl } from './_components/safe-redirect';
+
+/** Sends the browser to the chosen provider's authorization page (state, PKCE and nonce set by NextAuth). */
+export async function oauthSignInAction(form: FormData): Promise<void> {
+  const provider = form.get('provider');
+  // Only providers this deployment offers; anything else is a forged form.
+  if (typeof provider !== 'string' || !listOAuthProviders().some((p) => p.id === provider)) redirect('/signin?error=OAuthSignin');
+  try {
+    await signIn(provider, { redirectTo: safeCallbackUrl(form.get('callbackUrl')) });
+  } catch (error) {
+    // NextAuth signals success with a redirect "error"; its own AuthError means the provider could not be reached.
+    if (error instanceof NextAuthError) redirect('/signin?error=OAuthSignin');
+    throw error;
+  }
+}

@@ -1,0 +1,130 @@
+/** @module The server-to-server half of an OAuth sign-in: NextAuth's account/profile → a signed POST /api/v1/auth/oauth → the backend's session tokens. */
+import type { Account, Profile, User } from 'next-auth';
+import { CALLER_PROOF_HEADER, signCallerProof } from './caller-proof';
+import { providerVouchesForEmail } from './oauth-providers';
+import type { SessionTokens } from './session-tokens';
+
+/** Domain for stand-in addresses of provider accounts without an email (RFC 2606: `.invalid` is never deliverable). */
+export const PLACEHOLDER_EMAIL_DOMAIN = 'users.oauth.invalid';
+
+/** The body of POST /api/v1/auth/oauth. */
+export interface OAuthExchangeBody {
+  provider: string;
+  providerAccountId: string;
+  profile: { email: string; emailVerified: boolean; name?: string | null; image?: string | null };
+  tokens: {
+    type: string;
+    accessToken?: string | null;
+    refreshToken?: string | null;
+    idToken?: string | null;
+    expiresAt?: number | null;
+    tokenType?: string | null;
+    scope?: string | null;
+  };
+}
+
+/** How an exchange ended. */
+export type OAuthExchangeResult =
+  | { ok: true; session: SessionTokens }
+  | { ok: false; reason: 'not_linkable' | 'refused' | 'unavailable'; status?: number; code?: string };
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+/** A stand-in address for a provider account that shares no email (X by default): unique per account, unverified, undeliverable. */
+export async function placeholderEmail(provider: string, providerAccountId: string): Promise<string> {
+  const local = `${provider}-${providerAccountId}`;
+  if (/^[a-z0-9_-]{1,64}$/i.test(local)) return `${local}@${PLACEHOLDER_EMAIL_DOMAIN}`.toLowerCase();
+  // Odd or long ids: a digest keeps the address valid and still one per account.
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(local)));
+  const hex = Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${provider}-${hex}@${PLACEHOLDER_EMAIL_DOMAIN}`;
+}
+
+/** Builds the exchange body from what NextAuth hands the signIn callback. */
+export async function oauthExchangeBody(account: Account, profile: Profile | undefined, user: User): Promise<OAuthExchangeBody> {
+  const provider = account.provider;
+  const providerEmail = str(user.email) ?? str(profile?.email);
+  const name = str(user.name)?.slice(0, 200) ?? null;
+  const image = str(user.image);
+  return {
+    provider,
+    providerAccountId: account.providerAccountId,
+    profile: {
+      email: providerEmail ?? (await placeholderEmail(provider, account.providerAccountId)),
+      // A stand-in address is never "verified": it must never link to anyone.
+      emailVerified: providerEmail !== null && providerVouchesForEmail(provider, profile as Record<string, unknown> | undefined),
+      name,
+      // Avatars are nice to have; an absurdly long URL must not fail the sign-in.
+      image: image && image.length <= 2048 ? image : null,
+    },
+    tokens: {
+      type: account.type,
+      accessToken: str(account.access_token),
+      refreshToken: str(account.refresh_token),
+      idToken: str(account.id_token),
+      expiresAt: typeof account.expires_at === 'number' ? Math.floor(account.expires_at) : null,
+      tokenType: str(account.token_type),
+      scope: str(account.scope),
+    },
+  };
+}
+
+/** Where to call and with what; `fetchImpl` is for tests. */
+export interface OAuthExchangeOptions {
+  appUrl: string;
+  callerSecret: string;
+  /** The browser's user agent and address, so the session list names the device. */
+  context?: { userAgent?: string | null; forwardedFor?: string | null };
+  fetchImpl?: typeof fetch;
+  timeoutMs?: number;
+}
+
+/** POSTs the signed body to the backend; never throws for HTTP outcomes and never logs tokens. */
+export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAuthExchangeOptions): Promise<OAuthExchangeResult> {
+  const text = JSON.stringify(body);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    [CALLER_PROOF_HEADER]: await signCallerProof(options.callerSecret, text),
+  };
+  if (options.context?.userAgent) headers['user-agent'] = options.context.userAgent;
+  if (options.context?.forwardedFor) headers['x-forwarded-for'] = options.context.forwardedFor;
+  let res: Response;
+  try {
+    res = await (options.fetchImpl ?? fetch)(new URL('/api/v1/auth/oauth', options.appUrl), {
+      method: 'POST',
+      headers,
+      body: text,
+      cache: 'no-store',
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+  } catch (error) {
+    log('oauth_exchange_failed', { provider: body.provider, error: (error as Error).name });
+    return { ok: false, reason: 'unavailable' };
+  }
+  const json = (await res.json().catch(() => null)) as Record<string, any> | null;
+  const userId = typeof json?.userId === 'string' ? json.userId : json?.user?.id;
+  if (res.ok && json && typeof userId === 'string' && typeof json.refreshToken === 'string' && typeof json.accessToken === 'string') {
+    return {
+      ok: true,
+      session: {
+        user: json.user ?? null,
+        userId,
+        sessionId: json.sessionId,
+        provider: typeof json.provider === 'string' ? json.provider : body.provider,
+        accessToken: json.accessToken,
+        accessTokenExpires: json.accessTokenExpires,
+        refreshToken: json.refreshToken,
+        refreshTokenExpires: json.refreshTokenExpires,
+      },
+    };
+  }
+  const code = typeof json?.error?.code === 'string' ? (json.error.code as string) : undefined;
+  log('oauth_exchange_refused', { provider: body.provider, status: res.status, code });
+  if (res.status === 409 && code === 'account_not_linkable') return { ok: false, reason: 'not_linkable', status: res.status, code };
+  return { ok: false, reason: res.status >= 500 || res.status === 429 ? 'unavailable' : 'refused', status: res.status, ...(code ? { code } : {}) };
+}
+
+// Structured, token-free: provider id, HTTP status and error code only.
+function log(event: string, fields: Record<string, unknown>) {
+  console.error(JSON.stringify({ level: 'warn', event, ...fields }));
+}
