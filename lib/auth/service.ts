@@ -31,8 +31,12 @@ export interface AuthServiceDeps extends TokenIssuer {
   limits: RateLimits;
 }
 
-/** Refusals that count against the caller's refresh-failure limit (not rate limits or outages). */
-const REFRESH_FAILURES = new Set(['invalid_token', 'token_expired', 'token_reused', 'token_revoked']);
+/**
+ * Refusals that count against the caller's refresh-failure limit: only tokens that were genuinely issued
+ * and had to be looked up in Redis. Forged ones die on their HMAC tag for free and are not counted, so
+ * a noisy neighbour behind the same NAT cannot get everyone there blocked by sending garbage.
+ */
+const REFRESH_FAILURES = new Set(['token_expired', 'token_reused', 'token_revoked']);
 
 /** The auth use cases. */
 export class AuthService {

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite. Unit and integration tests on real Redis and PostgreSQL, then the
-# browser tests in headless Chromium against the built app.
+# load-test audit, the browser tests in headless Chromium against the built app, and the offline
+# `vercel build` check.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [[ -d lib/db/generated/node ]] || bash scripts/db/generate.sh
 bash scripts/test/unit.sh
+# A few seconds of concurrent refreshes with racing tabs and a thief; fails on audit violations only.
+bash scripts/loadtest/smoke.sh
 bash scripts/test/e2e.sh
 bash scripts/test/vercel-build.sh

@@ -1,0 +1,324 @@
+/**
+ * @module `npm run bench`: starts its own redis-server, bridge and API, then measures side by side in
+ * one run: refresh vs no-op throughput, Redis commands and DB queries per refresh, jose and codec
+ * costs, sign-in throughput at the configured PBKDF2 iterations, the redis-benchmark EVALSHA ceiling,
+ * the bridge with and without auto-pipelining, and a CPU profile of API and bridge under refresh load.
+ */
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis as IORedis } from 'ioredis';
+import { familyKey } from '../../lib/redis/keys';
+import { ROTATE_SCRIPT } from '../../lib/tokens/rotation.lua';
+import { migrate } from '../db/migrator';
+import { freshSecrets } from '../generate-keys';
+import { JsonClient } from '../loadtest/http';
+import { createSessions } from '../loadtest/setup';
+import { runLoad, type BenchSession, type LoadResult } from './load';
+import { dbCounters, dbDelta, startCpuAccounting, type CpuReport, type DbCounters } from './measure';
+import { runMicro, type MicroResults } from './micro';
+import { formatProfile, summarizeProfile, type ProfileSummary } from './profile';
+import { bridgeScriptThroughput, commandDelta, commandStats, prepareScriptBench, redisBenchmark } from './redis-side';
+import { freePort, startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
+
+const HELP = `Benchmark of the refresh path (starts its own redis-server, bridge and API).
+
+Usage: npm run bench -- [options]
+  --connections C      concurrent connections for no-op and refresh          [50]
+  --seconds S          measured seconds per HTTP phase                        [10]
+  --iterations N       PASSWORD_PBKDF2_ITERATIONS of the server               [600000]
+  --redis-requests N   redis-benchmark -n                                     [200000]
+  --profile-seconds S  refresh load while the CPU profiles record (0 = skip)  [8]
+  --out FILE           JSON result                                            [bench-results/bench.json]
+  --database-url URL   PostgreSQL database for the users   [postgresql://postgres@127.0.0.1:5432/authbench]`;
+
+/** Rate limits high enough that one IP can sign in many sessions and rotate them fast (the checks still run). */
+export const GENEROUS_LIMITS = Object.fromEntries(
+  ['SIGNIN_PER_IP', 'SIGNIN_PER_ACCOUNT_IP', 'SIGNIN_PER_ACCOUNT', 'SIGNUP_PER_IP', 'REFRESH_FAILURES_PER_IP', 'REFRESH_PER_SESSION', 'OAUTH_PER_CALLER'].map(
+    (name) => [`RATE_LIMIT_${name}`, '9999999/1'],
+  ),
+);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+/** Everything one benchmark run measured. */
+export interface BenchResult {
+  version: 1;
+  startedAt: string;
+  machine: { nproc: number; cpu: string; node: string };
+  settings: { connections: number; seconds: number; iterations: number; redisRequests: number };
+  signIn: { sessions: number; concurrency: number; perSecond: number };
+  noop: LoadResult & { cpu: CpuReport };
+  refresh: LoadResult & { cpu: CpuReport };
+  refreshToNoop: number;
+  redis: {
+    rotations: number;
+    commands: Record<string, number>;
+    evalshaPerRotation: number;
+    /** Top-level commands (not issued from inside the rotate script) per rotation: the round trips. */
+    roundTripsPerRotation: number;
+    topLevelCommands: Record<string, number>;
+    benchmarkEvalshaPerSecond: number;
+    benchmarkCommand: string;
+    refreshShareOfCeiling: number;
+    bridgeAutoPipelinePerSecond: number;
+    bridgeNoPipelinePerSecond: number;
+  };
+  db: { delta: DbCounters; queriesPerRefresh: number };
+  micro: MicroResults;
+  profiles: Record<string, ProfileSummary>;
+}
+
+async function machine() {
+  const { readFile } = await import('node:fs/promises');
+  const { availableParallelism } = await import('node:os');
+  const cpu = /model name\s*:\s*(.+)/.exec(await readFile('/proc/cpuinfo', 'utf8').catch(() => ''))?.[1] ?? 'unknown';
+  return { nproc: availableParallelism(), cpu, node: process.version };
+}
+
+/** Presents tokens whose answer was lost when a run ended; inside the grace window this returns the successor. */
+async function repairSessions(client: JsonClient, sessions: BenchSession[]): Promise<BenchSession[]> {
+  await Promise.all(
+    sessions
+      .filter((s) => s.inflight)
+      .map(async (s) => {
+        const r = await client.post('/api/v1/auth/refresh-token', { refresh_token: s.token });
+        const token = (r.body as { refresh_token?: string } | null)?.refresh_token;
+        if (r.status === 200 && token) {
+          s.token = token;
+          s.inflight = false;
+        }
+      }),
+  );
+  return sessions.filter((s) => !s.inflight);
+}
+
+async function rotationSum(redis: IORedis, sessions: BenchSession[]): Promise<number> {
+  const p = redis.pipeline();
+  for (const s of sessions) p.hget(familyKey(s.id), 'rot');
+  return ((await p.exec()) ?? []).reduce((n, [, v]) => n + Number(v ?? 0), 0);
+}
+
+async function main(): Promise<void> {
+  const { values: v } = parseArgs({
+    options: {
+      connections: { type: 'string' },
+      seconds: { type: 'string' },
+      iterations: { type: 'string' },
+      'redis-requests': { type: 'string' },
+      'profile-seconds': { type: 'string' },
+      out: { type: 'string' },
+      'database-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (v.help) return console.log(HELP);
+  const connections = Number(v.connections ?? 50);
+  const seconds = Number(v.seconds ?? 10);
+  const iterations = Number(v.iterations ?? 600_000);
+  const redisRequests = Number(v['redis-requests'] ?? 200_000);
+  const profileSeconds = Number(v['profile-seconds'] ?? 8);
+  const out = v.out ?? 'bench-results/bench.json';
+  const databaseUrl = v['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authbench';
+  const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+
+  const startedAt = new Date().toISOString();
+  const logDir = join('tmp', 'bench', startedAt.replace(/[:.]/g, '-'));
+  await mkdir(logDir, { recursive: true });
+  const [redisPort, bridgePort, apiPort] = [await freePort(), await freePort(), await freePort()];
+
+  // A private redis-server: INFO commandstats then counts only this benchmark's commands.
+  const redisProc = startProcess('redis', 'redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'], process.env, logDir);
+  const redis = new IORedis(redisPort, '127.0.0.1', { maxRetriesPerRequest: 20, retryStrategy: (n) => Math.min(n * 100, 1000) });
+  redis.on('error', () => {}); // failures surface as rejected commands; don't spam reconnect errors
+  await redis.ping();
+  await migrate({ url: databaseUrl, log: () => {} });
+
+  const secrets = await freshSecrets();
+  const token = crypto.randomUUID();
+  const env = (port: number): NodeJS.ProcessEnv => ({
+    ...process.env,
+    ...secrets,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    APP_URL: `http://127.0.0.1:${port}`,
+    UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${bridgePort}`,
+    UPSTASH_REDIS_REST_TOKEN: token,
+    UPSTASH_BRIDGE_PORT: String(bridgePort),
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    DATABASE_URL: databaseUrl,
+    PASSWORD_PBKDF2_ITERATIONS: String(iterations),
+    REFRESH_GRACE_SECONDS: '20',
+    // Every client comes from 127.0.0.1: keep the limiters in the path but out of the way.
+    ...GENEROUS_LIMITS,
+  });
+  const startServers = async (flags: (name: string) => string[]): Promise<[Proc, Proc]> => {
+    const bridge = startTs('bridge', 'tools/upstash-bridge/server.ts', env(apiPort), logDir, flags('bridge'));
+    await waitForUrl(`http://127.0.0.1:${bridgePort}/health`);
+    const api = startTs('api', 'api/_hono/server.ts', env(apiPort), logDir, flags('api'));
+    await waitForUrl(`http://127.0.0.1:${apiPort}/api/v1/noop`);
+    return [bridge, api];
+  };
+  let [bridge, api] = await startServers(() => []);
+  const url = `http://127.0.0.1:${apiPort}`;
+  const client = new JsonClient(url, 64, 60_000);
+
+  // Sign-in at the configured PBKDF2 cost; its sessions are the ones the refresh phases rotate.
+  const signinConcurrency = 4;
+  const sessionCount = connections + Math.ceil(connections / 5);
+  log(`signing in ${sessionCount} sessions at ${iterations} PBKDF2 iterations...`);
+  const created = await createSessions(client, { users: 1, sessions: sessionCount, concurrency: signinConcurrency, password: 'bench-password-1', runId: `b${Date.now().toString(36)}` });
+  let sessions: BenchSession[] = created.ids.map((id, i) => ({ id, token: created.tokens[i] ?? '', inflight: false, rotations: 0, failures: 0 }));
+  const signIn = { sessions: sessionCount, concurrency: signinConcurrency, perSecond: round(sessionCount / (created.signinMs / 1000), 2) };
+
+  const measureNoop = async () => {
+    await runLoad({ url, route: 'noop', connections, seconds: 2 }); // warm-up
+    const cpu = await startCpuAccounting([api, bridge, redisProc]);
+    const result = await runLoad({ url, route: 'noop', connections, seconds });
+    return { ...result, cpu: await cpu() };
+  };
+
+  log(`no-op route, ${connections} connections, ${seconds} s...`);
+  const noop = await measureNoop();
+  log(`refresh route, ${connections} connections, ${seconds} s...`);
+  await runLoad({ url, route: 'refresh', connections, seconds: 2, sessions });
+  sessions = await repairSessions(client, sessions);
+  await sleep(1500); // let PostgreSQL flush the sign-in phase's statistics
+  const rot0 = await rotationSum(redis, sessions);
+  const db0 = await dbCounters(databaseUrl, database);
+  const cmd0 = await commandStats(redis);
+  const cpu = await startCpuAccounting([api, bridge, redisProc]);
+  const refreshRun = await runLoad({ url, route: 'refresh', connections, seconds, sessions });
+  const refreshCpu = await cpu();
+  await sleep(1500); // answers still in flight land; backends flush their statistics
+  const cmd1 = await commandStats(redis);
+  const db1 = await dbCounters(databaseUrl, database);
+  const rot1 = await rotationSum(redis, sessions);
+  sessions = await repairSessions(client, sessions);
+  const refresh = { ...refreshRun, cpu: refreshCpu };
+  const rotations = rot1 - rot0;
+  const commands = commandDelta(cmd0, cmd1);
+  // Commands the rotate script issues itself show up in commandstats too, but are not round trips.
+  const inScript = new Set([...ROTATE_SCRIPT.matchAll(/redis\.call\('([A-Z]+)'/g)].map((m) => (m[1] ?? '').toLowerCase()));
+  const topLevel = Object.entries(commands).filter(([name]) => !inScript.has(name));
+  const roundTrips = topLevel.reduce((n, [, c]) => n + c, 0);
+  const dbDeltaValue = dbDelta(db0, db1);
+
+  log('micro-benchmarks (jose, refresh-token codec)...');
+  const micro = await runMicro(secrets.ACCESS_TOKEN_SIGNING_KEYS ?? '', secrets.REFRESH_TOKEN_SECRET ?? '', 2);
+
+  log(`redis-benchmark -n ${redisRequests} -c 50 EVALSHA (rotate-shaped script)...`);
+  const sha = await prepareScriptBench(redis);
+  const ceiling = await redisBenchmark(redisPort, sha, redisRequests, 50);
+  log('the same script through the bridge with @upstash/redis...');
+  const bridgeAuto = await bridgeScriptThroughput({ url: `http://127.0.0.1:${bridgePort}`, token, autoPipelining: true, concurrency: connections, seconds: 4 });
+  const bridgePlain = await bridgeScriptThroughput({ url: `http://127.0.0.1:${bridgePort}`, token, autoPipelining: false, concurrency: connections, seconds: 4 });
+
+  const profiles: Record<string, ProfileSummary> = {};
+  if (profileSeconds > 0) {
+    log(`CPU profiles of API and bridge under ${profileSeconds} s of refresh load...`);
+    await api.stop();
+    await bridge.stop();
+    const profDir = (name: string) => join(logDir, `prof-${name}`);
+    [bridge, api] = await startServers((name) => ['--cpu-prof', `--cpu-prof-dir=${profDir(name)}`]);
+    await runLoad({ url, route: 'refresh', connections, seconds: 1, sessions }); // JIT warm-up, not counted
+    const loadFrom = performance.now();
+    await runLoad({ url, route: 'refresh', connections, seconds: profileSeconds, sessions });
+    const loadTo = performance.now();
+    // Only the load phase counts: start-up (module loading, tsx compiling) is not the refresh path.
+    const windowOf = (p: Proc) => ({ fromMs: loadFrom - p.startedAt, toMs: loadTo - p.startedAt });
+    const procs: Record<string, Proc> = { api, bridge };
+    sessions = await repairSessions(client, sessions);
+    await api.stop();
+    await bridge.stop();
+    for (const name of ['api', 'bridge']) {
+      const files = (await readdir(profDir(name)).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile'));
+      // tsx may leave a short-lived helper profile too; the server is the biggest one.
+      const summaries = await Promise.all(files.map((f) => summarizeProfile(join(profDir(name), f), 15, procs[name] && windowOf(procs[name]))));
+      const main = summaries.sort((a, b) => b.busyMs - a.busyMs)[0];
+      if (main) profiles[name] = main;
+    }
+  }
+  client.close();
+  redis.disconnect();
+
+  const result: BenchResult = {
+    version: 1,
+    startedAt,
+    machine: await machine(),
+    settings: { connections, seconds, iterations, redisRequests },
+    signIn,
+    noop,
+    refresh,
+    refreshToNoop: round(refresh.okPerSecond / noop.okPerSecond, 3),
+    redis: {
+      rotations,
+      commands,
+      evalshaPerRotation: round((commands.evalsha ?? 0) / Math.max(1, rotations), 4),
+      roundTripsPerRotation: round(roundTrips / Math.max(1, rotations), 4),
+      topLevelCommands: Object.fromEntries(topLevel),
+      benchmarkEvalshaPerSecond: round(ceiling.rps),
+      benchmarkCommand: ceiling.command,
+      refreshShareOfCeiling: round(refresh.okPerSecond / ceiling.rps, 4),
+      bridgeAutoPipelinePerSecond: round(bridgeAuto),
+      bridgeNoPipelinePerSecond: round(bridgePlain),
+    },
+    db: { delta: dbDeltaValue, queriesPerRefresh: round(dbDeltaValue.xact_commit / Math.max(1, rotations), 4) },
+    micro,
+    profiles,
+  };
+  await mkdir(join(out, '..'), { recursive: true });
+  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(formatBench(result));
+  for (const [name, p] of Object.entries(profiles)) console.log(`\n${formatProfile(`profile of ${name}`, p)}`);
+  console.log(`\nJSON: ${out}; logs and .cpuprofile files: ${logDir}`);
+}
+
+/** The results table. */
+export function formatBench(r: BenchResult): string {
+  const n = (v: number) => Math.round(v).toLocaleString('en-US');
+  const cpu = (c: CpuReport) =>
+    `${Object.entries(c.processes).map(([k, v]) => `${k} ${v ?? '?'}`).join(', ')}, load generator ${c.loadGenerator}, others ${c.others ?? '?'}, steal ${c.steal ?? '?'} (CPU s in ${c.wallSeconds} s)`;
+  const rows: [string, string, string][] = [
+    ['no-op route (GET /api/v1/noop)', `${n(r.noop.okPerSecond)} req/s`, `p50 ${r.noop.latencyMs.p50} ms, p99 ${r.noop.latencyMs.p99} ms, ${r.noop.connections} connections`],
+    ['refresh (POST /api/v1/auth/refresh-token)', `${n(r.refresh.okPerSecond)} req/s`, `p50 ${r.refresh.latencyMs.p50} ms, p99 ${r.refresh.latencyMs.p99} ms, non-2xx ${r.refresh.non2xx}, errors ${r.refresh.errors}`],
+    ['refresh ÷ no-op', `${r.refreshToNoop}`, 'target ≥ 0.5'],
+    ['EVALSHA per rotation', `${r.redis.evalshaPerRotation}`, `target 1; ${n(r.redis.rotations)} rotations counted in Redis`],
+    ['Redis round trips per rotation', `${r.redis.roundTripsPerRotation}`, `top-level: ${Object.entries(r.redis.topLevelCommands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}; all incl. in-script: ${Object.entries(r.redis.commands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}`],
+    ['DB transactions per refresh', `${r.db.queriesPerRefresh}`, `target 0; Δ xact_commit ${r.db.delta.xact_commit}, tup_returned ${r.db.delta.tup_returned}, tup_fetched ${r.db.delta.tup_fetched}`],
+    [`access-token verify (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenVerifyPerSecond)} /s`, 'one serial loop, in process'],
+    [`access-token sign (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenSignPerSecond)} /s`, 'one per refresh'],
+    ['refresh-token codec (parse+successor+2×SHA-256)', `${n(r.micro.refreshCodecPerSecond)} /s`, 'one per refresh'],
+    [`sign-in (PBKDF2 ${n(r.settings.iterations)})`, `${r.signIn.perSecond} /s`, `${r.signIn.sessions} sign-ins, ${r.signIn.concurrency} at a time`],
+    ['redis-benchmark EVALSHA (ceiling)', `${n(r.redis.benchmarkEvalshaPerSecond)} /s`, '-c 50 -P 1, rotate-shaped script'],
+    ['refresh ÷ redis-benchmark ceiling', `${r.redis.refreshShareOfCeiling}`, ''],
+    ['same script via bridge, auto-pipelining', `${n(r.redis.bridgeAutoPipelinePerSecond)} /s`, `@upstash/redis, ${r.settings.connections} concurrent callers`],
+    ['same script via bridge, no pipelining', `${n(r.redis.bridgeNoPipelinePerSecond)} /s`, 'enableAutoPipelining: false'],
+  ];
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max(...rows.map((x) => x[1].length));
+  return [
+    `\nbenchmark on ${r.machine.nproc} × ${r.machine.cpu}, Node ${r.machine.node}, ${r.startedAt}`,
+    ...rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`),
+    `  CPU during no-op:   ${cpu(r.noop.cpu)}`,
+    `  CPU during refresh: ${cpu(r.refresh.cpu)}`,
+  ].join('\n');
+}
+
+if (process.argv[1]?.endsWith('scripts/bench/run.ts')) {
+  const stop = () => void stopAll().then(() => process.exit(130));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await main();
+  } catch (error) {
+    console.error(`bench: ${(error as Error).stack ?? error}`);
+    process.exitCode = 1;
+  } finally {
+    await stopAll();
+    // Open keep-alive sockets or a reconnecting client must not keep a finished benchmark alive.
+    process.exit();
+  }
+}

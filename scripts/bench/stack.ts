@@ -1,0 +1,107 @@
+/**
+ * @module The processes a benchmark runs against: a private redis-server, the Upstash bridge and the
+ * standalone API, each a direct child (node --import tsx, no npx) in its own process group, so its
+ * pid is the process whose CPU we read and whose group we stop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** A started child process. */
+export interface Proc {
+  name: string;
+  pid: number;
+  /** performance.now() when it was spawned (≈ the start of a --cpu-prof profile). */
+  startedAt: number;
+  /** SIGTERM to its process group; resolves when it has exited (SIGKILL after 10 s). */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const running = new Set<Proc>();
+
+/** Stops every process this module started (for exit paths). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((p) => p.stop()));
+}
+
+/** Spawns a command in its own process group, logging to logDir/name.log. */
+export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): Proc {
+  const log = createWriteStream(join(logDir, `${name}.log`));
+  const child: ChildProcess = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${name}`);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const proc: Proc = {
+    name,
+    pid,
+    startedAt: performance.now(),
+    async stop() {
+      running.delete(proc);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        return; // already gone
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // exited meanwhile
+        }
+      }, 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  running.add(proc);
+  return proc;
+}
+
+/** Polls a URL until it answers (any status) or the time runs out. */
+export async function waitForUrl(url: string, seconds = 60): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`no answer from ${url} after ${seconds} s`);
+}
+
+/** Runs a TypeScript entry point under node with tsx as the loader (plus extra node flags). */
+export function startTs(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, nodeFlags: string[] = []): Proc {
+  return startProcess(name, process.execPath, [...nodeFlags, '--import', 'tsx', entry], env, logDir);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export async function cpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    return ticks / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}

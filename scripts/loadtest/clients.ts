@@ -1,0 +1,227 @@
+/**
+ * @module The client loops of a run. Honest clients always present their session's newest token;
+ * race clients send the same token 2–5 times at once (tabs) and must all get one identical successor;
+ * attacker clients keep a copy of a superseded token and replay it after the grace window, which
+ * must be refused and must revoke the family.
+ */
+import { errorCode, type HttpResult, type JsonClient } from './http';
+import type { Session } from './setup';
+import type { RunStats } from './stats';
+
+export const REFRESH_PATH = '/api/v1/auth/refresh-token';
+const MAX_EXAMPLES = 20;
+/** Extra wait past the grace window before a replay, so scheduling jitter never makes it "inside". */
+const REPLAY_MARGIN_MS = 300;
+/** Pause after a 429 before the client tries again (the token stays current: nothing rotated). */
+const RATE_LIMIT_BACKOFF_MS = 200;
+
+/** What the clients saw that the audit judges. */
+export interface Findings {
+  /** Honest/race sessions refused although the client presented its newest token in time. */
+  wronglyRevoked: number;
+  /** Stolen tokens replayed after the grace window that still got a 200. */
+  staleReplaysAccepted: number;
+  attacks: { attempted: number; detected: number; victimRefused: number; victimStillWorks: number };
+  race: { bursts: number; requests: number; divergent: number; late: number };
+  /** Retries after a transport error or 5xx, and sessions whose retries arrived after the grace window. */
+  retries: number;
+  lateRetries: number;
+  /** 429 answers (server rate limits; see the hint in the report). */
+  rateLimited: number;
+  /** Replays the server answered with 429 or a transport error: no verdict either way. */
+  inconclusiveReplays: number;
+  /** 200 responses that returned the very token presented, or no token: a server bug. */
+  badSuccessBodies: number;
+  /** A few concrete cases, for the report. */
+  examples: string[];
+}
+
+/** Empty findings. */
+export function newFindings(): Findings {
+  return {
+    wronglyRevoked: 0,
+    staleReplaysAccepted: 0,
+    attacks: { attempted: 0, detected: 0, victimRefused: 0, victimStillWorks: 0 },
+    race: { bursts: 0, requests: 0, divergent: 0, late: 0 },
+    retries: 0,
+    lateRetries: 0,
+    rateLimited: 0,
+    inconclusiveReplays: 0,
+    badSuccessBodies: 0,
+    examples: [],
+  };
+}
+
+/** Shared state of the running clients. */
+export interface ClientContext {
+  client: JsonClient;
+  stats: RunStats;
+  findings: Findings;
+  graceMs: number;
+  /** performance.now() after which no new operation starts. */
+  deadline: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function example(ctx: ClientContext, text: string): void {
+  if (ctx.findings.examples.length < MAX_EXAMPLES) ctx.findings.examples.push(text);
+}
+
+/** A refusal that says something about the token (as opposed to overload or a transport failure). */
+const isRefusal = (r: HttpResult) => r.status >= 400 && r.status < 500 && r.status !== 429 && r.status !== 408;
+
+interface Attempt {
+  r: HttpResult;
+  token: string | undefined;
+  /** performance.now() when the response arrived. */
+  at: number;
+}
+
+/** One refresh request, recorded in the stats. */
+async function refreshOnce(ctx: ClientContext, presented: string): Promise<Attempt> {
+  const r = await ctx.client.post(REFRESH_PATH, { refresh_token: presented });
+  const body = r.body as { refresh_token?: unknown } | null;
+  const token = r.status === 200 && typeof body?.refresh_token === 'string' ? body.refresh_token : undefined;
+  if (r.status === 200 && (!token || token === presented)) {
+    ctx.findings.badSuccessBodies += 1;
+    example(ctx, `200 without a new refresh_token for a presented token (${JSON.stringify(body).slice(0, 120)})`);
+  }
+  ctx.stats.record(r.ms, r.status === 200 ? '200' : errorCode(r));
+  return { r, token: token === presented ? undefined : token, at: performance.now() };
+}
+
+/** Takes a successor: counts a rotation when the token is new to this session. */
+function accept(ctx: ClientContext, s: Session, token: string): void {
+  if (token === s.token) return;
+  s.token = token;
+  s.rotations += 1;
+  ctx.stats.rotations += 1;
+}
+
+/** Marks an honest or racing session refused in time: the violation the audit exists for. */
+function wronglyRevoked(ctx: ClientContext, s: Session, what: string, r: HttpResult): void {
+  s.state = 'wrongly_revoked';
+  ctx.findings.wronglyRevoked += 1;
+  example(ctx, `session #${s.index} (${s.kind}) ${what}: HTTP ${r.status} ${errorCode(r)}`);
+}
+
+/**
+ * Presents the session's newest token; on a transport error or 5xx retries the same token, as a
+ * real client would (inside the grace window that returns the same successor).
+ */
+async function honestStep(ctx: ClientContext, s: Session): Promise<void> {
+  const presented = s.token;
+  const firstSent = performance.now();
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const a = await refreshOnce(ctx, presented);
+    if (a.token) return accept(ctx, s, a.token);
+    if (isRefusal(a.r)) {
+      // A retry that only got through after the grace window is refused by design, not by mistake.
+      if (attempt > 0 && a.at - firstSent > ctx.graceMs) {
+        s.state = 'late';
+        ctx.findings.lateRetries += 1;
+        return;
+      }
+      return wronglyRevoked(ctx, s, 'presented its newest token', a.r);
+    }
+    if (a.r.status === 200) return; // bad body, already counted
+    if (a.r.status === 429) {
+      // Rate limited: the server refused before rotating, so the token stays current. Back off.
+      ctx.findings.rateLimited += 1;
+      await sleep(RATE_LIMIT_BACKOFF_MS);
+      return;
+    }
+    ctx.findings.retries += 1;
+    await sleep(25 * (attempt + 1));
+  }
+  // Four failures in a row: we cannot know whether the server rotated, so the exact match skips it.
+  s.state = 'uncertain';
+}
+
+/** Sends the newest token 2–5 times at once; every success must carry the same successor. */
+async function raceStep(ctx: ClientContext, s: Session, burst: number): Promise<void> {
+  const presented = s.token;
+  const t0 = performance.now();
+  const attempts = await Promise.all(Array.from({ length: burst }, () => refreshOnce(ctx, presented)));
+  ctx.findings.race.bursts += 1;
+  ctx.findings.race.requests += burst;
+  const successors = new Set(attempts.flatMap((a) => (a.token ? [a.token] : [])));
+  if (successors.size > 1) {
+    ctx.findings.race.divergent += 1;
+    example(ctx, `session #${s.index}: a burst of ${burst} identical requests got ${successors.size} different successors`);
+  }
+  for (const a of attempts) {
+    if (!isRefusal(a.r)) continue;
+    // A duplicate executed more than the grace window after the rotation is refused by design; that
+    // can only happen if it came back more than the window after the burst started.
+    if (a.at - t0 > ctx.graceMs) {
+      if (s.state === 'active') {
+        s.state = 'late';
+        ctx.findings.race.late += 1;
+      }
+    } else if (s.state !== 'wrongly_revoked') {
+      wronglyRevoked(ctx, s, `raced its newest token ${burst}x`, a.r);
+    }
+  }
+  const first = [...successors][0];
+  if (first) accept(ctx, s, first);
+  else if (s.state === 'active') await honestStep(ctx, s); // every copy failed in transit: retry as a client would
+}
+
+/**
+ * One theft: rotate, keep the superseded token, wait past the grace window (the victim idles, or
+ * keeps rotating so the copy becomes older still), replay it, then check the victim is signed out.
+ */
+async function attackStep(ctx: ClientContext, s: Session, variant: number): Promise<void> {
+  await honestStep(ctx, s);
+  if (s.state !== 'active') return;
+  const stolen = s.token;
+  await honestStep(ctx, s); // the victim moves on; `stolen` is now the predecessor
+  if (s.state !== 'active') return;
+  const replayAt = performance.now() + ctx.graceMs + REPLAY_MARGIN_MS;
+  if (replayAt > ctx.deadline) return; // would not finish in time; leave the session unattacked
+  while (variant % 2 === 1 && performance.now() + 50 < replayAt && s.state === 'active') {
+    await honestStep(ctx, s); // victim stays active: the stolen copy becomes older than the predecessor
+    await sleep(50);
+  }
+  if (s.state !== 'active') return;
+  await sleep(Math.max(0, replayAt - performance.now()));
+  const replay = await refreshOnce(ctx, stolen);
+  if (replay.r.status !== 200 && !isRefusal(replay.r)) {
+    // 429 or a transport failure: the server gave no verdict; this session may be attacked again later.
+    ctx.findings.inconclusiveReplays += 1;
+    if (replay.r.status === 429) ctx.findings.rateLimited += 1;
+    return;
+  }
+  ctx.findings.attacks.attempted += 1;
+  if (replay.r.status === 200) {
+    ctx.findings.staleReplaysAccepted += 1;
+    example(ctx, `session #${s.index}: stolen token replayed ${ctx.graceMs + REPLAY_MARGIN_MS} ms after it was superseded got 200 (is --grace the server's REFRESH_GRACE_SECONDS?)`);
+    if (replay.token) accept(ctx, s, replay.token);
+    return;
+  }
+  if (errorCode(replay.r) === 'token_reused') ctx.findings.attacks.detected += 1;
+  s.state = 'attacked';
+  // Reuse revokes the whole family: the victim's newest token must stop working too.
+  const victim = await refreshOnce(ctx, s.token);
+  if (victim.token) {
+    ctx.findings.attacks.victimStillWorks += 1;
+    example(ctx, `session #${s.index}: after a detected replay the victim's newest token still rotated`);
+    accept(ctx, s, victim.token);
+  } else if (isRefusal(victim.r)) ctx.findings.attacks.victimRefused += 1;
+}
+
+/** Drives one client's sessions until the deadline. */
+export async function clientLoop(ctx: ClientContext, kind: Session['kind'], sessions: Session[]): Promise<void> {
+  let turn = 0;
+  while (performance.now() < ctx.deadline) {
+    const live = sessions.filter((s) => s.state === 'active');
+    const s = live[turn % Math.max(1, live.length)];
+    if (!s) return; // every session of this client is finished (attacked, late or broken)
+    turn += 1;
+    if (kind === 'race') await raceStep(ctx, s, 2 + (turn % 4));
+    else if (kind === 'attacker') await attackStep(ctx, s, turn);
+    else await honestStep(ctx, s);
+  }
+}
