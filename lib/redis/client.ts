@@ -11,6 +11,15 @@ export interface RedisOptions {
   timeoutMs: number;
 }
 
+/** An AbortSignal that fires after `ms`; cheaper than AbortSignal.timeout on Node's hot path (measured). */
+function timeoutSignal(ms: number): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('Redis did not answer in time', 'TimeoutError')), ms);
+  // Do not keep a Node process alive for a request that has long finished (edge timers have no unref).
+  (timer as { unref?: () => void }).unref?.();
+  return controller.signal;
+}
+
 /** Creates an Upstash REST client; raw strings in, raw strings out (no JSON guessing). */
 export function createRedis({ url, token, timeoutMs }: RedisOptions): Redis {
   return new Redis({
@@ -21,6 +30,6 @@ export function createRedis({ url, token, timeoutMs }: RedisOptions): Redis {
     // One quick retry covers a dropped keep-alive connection; more would stretch a Redis outage
     // into multi-second hangs for every caller.
     retry: { retries: 1, backoff: () => 20 },
-    signal: () => AbortSignal.timeout(timeoutMs),
+    signal: () => timeoutSignal(timeoutMs),
   });
 }

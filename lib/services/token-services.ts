@@ -32,10 +32,8 @@ export async function buildTokenServices(config: Config): Promise<TokenServices>
     token: config.UPSTASH_REDIS_REST_TOKEN,
     timeoutMs: config.REDIS_TIMEOUT_MS,
   });
-  const [keys, codec] = await Promise.all([
-    loadKeySet(config.ACCESS_TOKEN_SIGNING_KEYS as SigningJwk[]),
-    RefreshTokenCodec.create(config.REFRESH_TOKEN_SECRET),
-  ]);
+  const keys = await loadKeySet(config.ACCESS_TOKEN_SIGNING_KEYS as SigningJwk[]);
+  const codec = RefreshTokenCodec.create(config.REFRESH_TOKEN_SECRET);
   const rotation = new RotationEngine(redis, codec, {
     graceSeconds: config.REFRESH_GRACE_SECONDS,
     idleSeconds: config.SESSION_IDLE_TTL_SECONDS,

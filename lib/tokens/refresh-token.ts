@@ -5,7 +5,12 @@
  * A successor's secret is derived from its predecessor by HMAC, so a replay inside the grace window
  * yields the very same successor without the server ever storing a plaintext token. Only SHA-256
  * hashes reach Redis.
+ *
+ * Hashing uses @noble/hashes (audited, pure JS, synchronous): on this hot path four small HMAC/SHA-256
+ * computations cost less than dispatching them to Web Crypto's thread pool, and it runs on every runtime.
  */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url } from '../encoding/base64url';
 
 const VERSION = 'rt1';
@@ -22,14 +27,16 @@ export interface RefreshToken {
 
 /** Mints, parses and derives refresh tokens under one server secret. */
 export class RefreshTokenCodec {
-  private constructor(private readonly key: CryptoKey) {}
+  /** HMAC state with the key already absorbed; cloned per use instead of re-keying. */
+  private readonly keyed;
 
-  /** Imports the server secret (any string of ≥ 32 characters). */
-  static async create(secret: string): Promise<RefreshTokenCodec> {
-    const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'sign',
-    ]);
-    return new RefreshTokenCodec(key);
+  private constructor(secret: string) {
+    this.keyed = hmac.create(sha256, encoder.encode(secret));
+  }
+
+  /** Prepares a codec for the server secret (any string of ≥ 32 characters). */
+  static create(secret: string): RefreshTokenCodec {
+    return new RefreshTokenCodec(secret);
   }
 
   /** A new random family id (128 bits). */
@@ -38,40 +45,39 @@ export class RefreshTokenCodec {
   }
 
   /** Mints the first token of a family. */
-  async mint(familyId: string, absoluteExpiresAt: number): Promise<RefreshToken> {
+  mint(familyId: string, absoluteExpiresAt: number): RefreshToken {
     return this.assemble(familyId, absoluteExpiresAt, toBase64Url(randomBytes(32)));
   }
 
   /** The deterministic successor of a token: same family and expiry, secret = HMAC(key, token). */
-  async successor(token: RefreshToken): Promise<RefreshToken> {
-    const secret = toBase64Url(await this.mac(`next:${token.raw}`));
-    return this.assemble(token.familyId, token.absoluteExpiresAt, secret);
+  successor(token: RefreshToken): RefreshToken {
+    return this.assemble(token.familyId, token.absoluteExpiresAt, toBase64Url(this.mac(`next:${token.raw}`)));
   }
 
   /** Parses and authenticates a token; null when malformed or forged. */
-  async parse(raw: unknown): Promise<RefreshToken | null> {
+  parse(raw: unknown): RefreshToken | null {
     if (typeof raw !== 'string' || raw.length > 128) return null;
     const match = FORMAT.exec(raw);
     if (!match) return null;
     const [, familyId, expText, secret, tagText] = match as unknown as [string, string, string, string, string];
     const tag = fromBase64Url(tagText);
-    const expected = (await this.mac(`${VERSION}.${familyId}.${expText}.${secret}`)).subarray(0, 16);
+    const expected = this.mac(`${VERSION}.${familyId}.${expText}.${secret}`).subarray(0, 16);
     if (!tag || !timingSafeEqual(tag, expected)) return null;
     return { raw, familyId, absoluteExpiresAt: parseInt(expText, 36) * 1000 };
   }
 
   /** SHA-256 of a token, the only form stored server-side. */
-  async hash(token: RefreshToken): Promise<string> {
-    return toBase64Url(await crypto.subtle.digest('SHA-256', encoder.encode(token.raw)));
+  hash(token: RefreshToken): string {
+    return toBase64Url(sha256(encoder.encode(token.raw)));
   }
 
-  private async assemble(familyId: string, absoluteExpiresAt: number, secret: string): Promise<RefreshToken> {
+  private assemble(familyId: string, absoluteExpiresAt: number, secret: string): RefreshToken {
     const body = `${VERSION}.${familyId}.${Math.floor(absoluteExpiresAt / 1000).toString(36)}.${secret}`;
-    const tag = toBase64Url((await this.mac(body)).subarray(0, 16));
+    const tag = toBase64Url(this.mac(body).subarray(0, 16));
     return { raw: `${body}.${tag}`, familyId, absoluteExpiresAt: Math.floor(absoluteExpiresAt / 1000) * 1000 };
   }
 
-  private async mac(data: string): Promise<Uint8Array> {
-    return new Uint8Array(await crypto.subtle.sign('HMAC', this.key, encoder.encode(data)));
+  private mac(data: string): Uint8Array {
+    return this.keyed.clone().update(encoder.encode(data)).digest();
   }
 }

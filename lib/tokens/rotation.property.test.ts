@@ -20,7 +20,7 @@ let engine: RotationEngine;
 
 before(async () => {
   ({ redis, close } = await startTestRedis());
-  engine = new RotationEngine(redis, await RefreshTokenCodec.create('property-secret-'.repeat(3)), {
+  engine = new RotationEngine(redis, RefreshTokenCodec.create('property-secret-'.repeat(3)), {
     graceSeconds: 60,
     idleSeconds: 3600,
     absoluteSeconds: 7200,

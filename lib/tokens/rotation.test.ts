@@ -15,7 +15,7 @@ const settings = { graceSeconds: 1, idleSeconds: 3600, absoluteSeconds: 7200 };
 
 before(async () => {
   ({ redis, close } = await startTestRedis());
-  engine = new RotationEngine(redis, await RefreshTokenCodec.create('test-secret-'.repeat(4)), settings);
+  engine = new RotationEngine(redis, RefreshTokenCodec.create('test-secret-'.repeat(4)), settings);
 });
 after(() => close());
 
@@ -76,7 +76,7 @@ test('every key carries a TTL no longer than the lifetime it guards', async () =
 });
 
 test('an idle family expires: its token is refused as expired', async () => {
-  const shortIdle = new RotationEngine(redis, await RefreshTokenCodec.create('test-secret-'.repeat(4)), {
+  const shortIdle = new RotationEngine(redis, RefreshTokenCodec.create('test-secret-'.repeat(4)), {
     graceSeconds: 0,
     idleSeconds: 1,
     absoluteSeconds: 60,
@@ -87,7 +87,7 @@ test('an idle family expires: its token is refused as expired', async () => {
 });
 
 test('nothing grows without bound: once lifetimes pass, every key of a busy user is gone', async () => {
-  const shortLived = new RotationEngine(redis, await RefreshTokenCodec.create('test-secret-'.repeat(4)), {
+  const shortLived = new RotationEngine(redis, RefreshTokenCodec.create('test-secret-'.repeat(4)), {
     graceSeconds: 0,
     idleSeconds: 1,
     absoluteSeconds: 2,

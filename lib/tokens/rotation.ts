@@ -70,7 +70,7 @@ export class RotationEngine {
   async start(owner: FamilyOwner): Promise<IssuedRefresh> {
     const now = Date.now();
     const familyId = this.codec.newFamilyId();
-    const token = await this.codec.mint(familyId, now + this.settings.absoluteSeconds * 1000);
+    const token = this.codec.mint(familyId, now + this.settings.absoluteSeconds * 1000);
     const absExp = token.absoluteExpiresAt;
     const expires = Math.min(absExp, now + this.settings.idleSeconds * 1000);
     const key = familyKey(familyId);
@@ -81,7 +81,7 @@ export class RotationEngine {
         st: 'active',
         uid: owner.userId,
         prv: owner.provider,
-        cur: await this.codec.hash(token),
+        cur: this.codec.hash(token),
         created: now,
         lastUsed: now,
         absExp,
@@ -107,11 +107,12 @@ export class RotationEngine {
 
   /** Rotates a refresh token (the hot path: one Redis round trip). Throws AuthError on any refusal. */
   async rotate(raw: unknown, context: RequestContext = {}): Promise<IssuedRefresh> {
-    const token = await this.codec.parse(raw);
+    const token = this.codec.parse(raw);
     if (!token) throw new AuthError('invalid_token', 'Refresh token is malformed or was not issued by this server.');
     if (token.absoluteExpiresAt <= Date.now()) throw new AuthError('token_expired', 'Refresh token has expired.');
-    const successor = await this.codec.successor(token);
-    const [presentedHash, successorHash] = await Promise.all([this.codec.hash(token), this.codec.hash(successor)]);
+    const successor = this.codec.successor(token);
+    const presentedHash = this.codec.hash(token);
+    const successorHash = this.codec.hash(successor);
     const reply = await this.rotateScript.exec(
       [familyKey(token.familyId)],
       [
@@ -154,7 +155,7 @@ export class RotationEngine {
 
   /** Revokes the family a refresh token belongs to (sign-out). Unknown or forged tokens are a no-op. */
   async revokeByToken(raw: unknown, reason = 'signout'): Promise<void> {
-    const token = await this.codec.parse(raw);
+    const token = this.codec.parse(raw);
     if (token) await this.revokeFamily(token.familyId, reason);
   }
 
