@@ -5,15 +5,19 @@ import { sleep, startTestEnvironment, uniqueEmail, type TestEnvironment } from '
 
 let env: TestEnvironment;
 const lines: string[] = [];
-const original = { log: console.log, error: console.error };
+const original = { log: console.log, error: console.error, write: process.stdout.write };
 
 before(async () => {
   env = await startTestEnvironment({ REFRESH_GRACE_SECONDS: '0' });
-  console.log = (...args: unknown[]) => lines.push(args.join(' '));
-  console.error = (...args: unknown[]) => lines.push(args.join(' '));
+  const capture = (text: string) => lines.push(...text.split('\n').filter(Boolean));
+  console.log = (...args: unknown[]) => capture(args.join(' '));
+  console.error = (...args: unknown[]) => capture(args.join(' '));
+  // Node batches log lines into one stdout write per event-loop turn.
+  process.stdout.write = ((chunk: string | Uint8Array) => (capture(String(chunk)), true)) as typeof process.stdout.write;
 });
 after(async () => {
-  Object.assign(console, original);
+  Object.assign(console, { log: original.log, error: original.error });
+  process.stdout.write = original.write;
   await env.close();
 });
 
@@ -28,6 +32,7 @@ test('sign-up, sign-in, refresh, reuse and sign-out each log one JSON event with
   await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }); // reuse
   const again = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
   await env.post('/api/v1/auth/signout', { refresh_token: again.refreshToken });
+  await new Promise((resolve) => setImmediate(resolve));
 
   const events = lines.map((line) => JSON.parse(line) as { event: string; level: string });
   for (const name of ['auth.signup', 'auth.signin_failed', 'auth.signin', 'auth.refresh', 'auth.token_reuse', 'auth.signout']) {

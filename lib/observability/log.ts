@@ -15,6 +15,27 @@ function threshold(): number {
   return LEVELS[configured] ?? LEVELS.info;
 }
 
+const stdout = (globalThis as { process?: { stdout?: { write(text: string): unknown } } }).process?.stdout;
+let buffered: string[] = [];
+
+/**
+ * On Node, lines are gathered and written once per event-loop turn: one write instead of one blocking
+ * write per refresh under load (the profile showed it). Elsewhere (edge) console.log is the only sink.
+ */
+function emit(line: string, toStderr: boolean): void {
+  if (!stdout || toStderr) {
+    (toStderr ? console.error : console.log)(line);
+    return;
+  }
+  if (buffered.push(line) === 1) {
+    setImmediate(() => {
+      const lines = buffered;
+      buffered = [];
+      stdout.write(lines.join('\n') + '\n');
+    });
+  }
+}
+
 /** Writes one JSON line for an event, if its level is enabled (LOG_LEVEL, default info). */
 export function logEvent(level: LogLevel, event: string, fields: Record<string, unknown> = {}): void {
   if (LEVELS[level] < threshold()) return;
@@ -22,5 +43,5 @@ export function logEvent(level: LogLevel, event: string, fields: Record<string, 
   for (const [name, value] of Object.entries(fields)) {
     if (value !== undefined && !SECRET_FIELD.test(name)) line[name] = value;
   }
-  (level === 'error' || level === 'warn' ? console.error : console.log)(JSON.stringify(line));
+  emit(JSON.stringify(line), level === 'error' || level === 'warn');
 }

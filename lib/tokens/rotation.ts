@@ -6,6 +6,7 @@
  */
 import type { Redis } from '../redis/client';
 import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
+import { ScriptBatcher } from '../redis/script-batcher';
 import { AuthError } from '../auth/errors';
 import { RefreshTokenCodec, type RefreshToken } from './refresh-token';
 import { REVOKE_SCRIPT, ROTATE_SCRIPT } from './rotation.lua';
@@ -60,7 +61,8 @@ export class RotationEngine {
     private readonly codec: RefreshTokenCodec,
     private readonly settings: RotationSettings,
   ) {
-    this.rotateScript = redis.createScript<unknown[]>(ROTATE_SCRIPT);
+    // The hot path: concurrent rotations share one HTTP round trip, each still one atomic EVALSHA.
+    this.rotateScript = new ScriptBatcher<unknown[]>(redis, ROTATE_SCRIPT);
     this.revokeScript = redis.createScript<unknown[]>(REVOKE_SCRIPT);
     // Without a configured limit (engine tests), effectively unlimited.
     this.refreshLimit = settings.refreshLimit ?? { tokens: 1_000_000_000, windowSeconds: 60 };

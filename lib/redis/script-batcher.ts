@@ -1,0 +1,80 @@
+/**
+ * @module Runs one Lua script for many concurrent callers in one HTTP round trip: calls made while the
+ * event loop is busy are collected until it turns (setImmediate on Node, a 0 ms timer elsewhere) and sent
+ * as a single Upstash pipeline of EVALSHAs. Each call is still its own atomic EVALSHA; only the HTTP
+ * request is shared. @upstash/redis's own auto-pipelining flushes after two microtasks, which under load
+ * batches almost nothing, since each incoming request is handled in its own macrotask.
+ */
+import type { Redis } from './client';
+
+const MAX_BATCH = 500;
+
+interface Pending {
+  keys: string[];
+  args: string[];
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** An error from Redis for one script call, named so the API maps it to 503 like the client's own errors. */
+class ScriptError extends Error {
+  override name = 'UpstashError';
+}
+
+const nextTurn: (run: () => void) => void =
+  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
+
+/** Batches EVALSHA calls of one script. */
+export class ScriptBatcher<T = unknown> {
+  private queue: Pending[] = [];
+  private sha: Promise<string> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly script: string,
+  ) {}
+
+  /** Runs the script with these keys and args; resolves with its reply. */
+  exec(keys: string[], args: string[]): Promise<T> {
+    return new Promise<unknown>((resolve, reject) => {
+      if (this.queue.push({ keys, args, resolve, reject }) === 1) nextTurn(() => void this.flush());
+    }) as Promise<T>;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue.splice(0, MAX_BATCH);
+    if (this.queue.length > 0) nextTurn(() => void this.flush());
+    try {
+      await this.run(batch, true);
+    } catch (error) {
+      for (const call of batch) call.reject(error);
+    }
+  }
+
+  private async run(batch: Pending[], retryOnNoScript: boolean): Promise<void> {
+    const sha = await this.loadedSha();
+    const pipeline = this.redis.pipeline();
+    for (const call of batch) pipeline.evalsha(sha, call.keys, call.args);
+    const replies = (await pipeline.exec({ keepErrors: true })) as Array<{ result: unknown; error?: string }>;
+    const missing: Pending[] = [];
+    replies.forEach((reply, i) => {
+      const call = batch[i]!;
+      if (!reply.error) call.resolve(reply.result);
+      else if (retryOnNoScript && /NOSCRIPT/i.test(reply.error)) missing.push(call);
+      else call.reject(new ScriptError(`Command failed: ${reply.error}`));
+    });
+    if (missing.length > 0) {
+      // The script cache was flushed (restart, failover): load it again, once, and retry those calls.
+      this.sha = undefined;
+      await this.run(missing, false);
+    }
+  }
+
+  private loadedSha(): Promise<string> {
+    this.sha ??= this.redis.scriptLoad(this.script).catch((error: unknown) => {
+      this.sha = undefined;
+      throw error;
+    });
+    return this.sha;
+  }
+}
