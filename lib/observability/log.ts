@@ -3,6 +3,7 @@
  * session id, IP, user agent, error codes); tokens, passwords and secrets are never passed, and
  * any field whose name suggests one is dropped as a second line of defence.
  */
+import { isEdgeRuntime, nextTurn } from '../runtime/next-turn';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 /** A log level name. */
@@ -15,7 +16,7 @@ function threshold(): number {
   return LEVELS[configured] ?? LEVELS.info;
 }
 
-const stdout = (globalThis as { process?: { stdout?: { write(text: string): unknown } } }).process?.stdout;
+const stdout = isEdgeRuntime ? undefined : (globalThis as { process?: { stdout?: { write(text: string): unknown } } }).process?.stdout;
 let buffered: string[] = [];
 
 /**
@@ -28,7 +29,7 @@ function emit(line: string, toStderr: boolean): void {
     return;
   }
   if (buffered.push(line) === 1) {
-    setImmediate(() => {
+    nextTurn(() => {
       const lines = buffered;
       buffered = [];
       stdout.write(lines.join('\n') + '\n');

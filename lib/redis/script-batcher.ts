@@ -5,6 +5,7 @@
  * request is shared. @upstash/redis's own auto-pipelining flushes after two microtasks, which under load
  * batches almost nothing, since each incoming request is handled in its own macrotask.
  */
+import { nextTurn } from '../runtime/next-turn';
 import type { Redis } from './client';
 
 const MAX_BATCH = 500;
@@ -20,9 +21,6 @@ interface Pending {
 class ScriptError extends Error {
   override name = 'UpstashError';
 }
-
-const nextTurn: (run: () => void) => void =
-  typeof setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
 
 /** Batches EVALSHA calls of one script. */
 export class ScriptBatcher<T = unknown> {
