@@ -1,8 +1,8 @@
 /**
  * Edge middleware: gates protected pages. NextAuth's `auth()` runs the jwt callback first (refreshing
  * the access token through the rotation engine when due, and writing the new session cookie), then
- * the access token is verified with jose and its session checked for revocation; anything else goes
- * to sign-in with a return URL.
+ * the access token is verified with jose and its session checked for revocation; otherwise pages go
+ * to sign-in with a return URL and APIs get 401 JSON.
  */
 import NextAuth from 'next-auth';
 import { NextResponse, type NextFetchEvent, type NextRequest } from 'next/server';
@@ -29,6 +29,13 @@ async function hasValidAccessToken(accessToken: string | undefined): Promise<boo
 // With a lazy config (read from env per isolate), next-auth's auth(handler) returns a promise of the handler.
 const gate = auth(async (req) => {
   if (req.auth && !req.auth.error && (await hasValidAccessToken(req.auth.accessToken))) return NextResponse.next();
+  if (req.nextUrl.pathname.startsWith('/api/')) {
+    const code = req.auth ? 'session_expired' : 'unauthorized';
+    return NextResponse.json(
+      { error: { code, message: req.auth ? 'Your session has ended; sign in again.' : 'Sign in first.' } },
+      { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"', 'Cache-Control': 'no-store' } },
+    );
+  }
   const signIn = new URL('/signin', req.nextUrl.origin);
   signIn.searchParams.set('callbackUrl', req.nextUrl.pathname + req.nextUrl.search);
   if (req.auth) signIn.searchParams.set('error', 'SessionExpired');
@@ -40,4 +47,5 @@ export async function middleware(request: NextRequest, event: NextFetchEvent) {
   return (await gate)(request, event);
 }
 
-export const config = { matcher: ['/account/:path*'] };
+/** Protected pages redirect to sign-in; protected cookie-authenticated APIs answer 401 JSON. */
+export const config = { matcher: ['/account/:path*', '/api/me'] };

@@ -33,10 +33,17 @@ test('sign up, see the account page, sign out, and sign back in', async () => {
   assert.match(session, new RegExp(email.replace(/[.+]/g, '\\$&')));
   assert.doesNotMatch(session, /rt1\.|refreshToken/);
 
+  const me = await page.request.get(`${APP_URL}/api/me`);
+  assert.equal(me.status(), 200);
+  assert.equal(((await me.json()) as { user: { email: string } }).user.email, email);
+
   await page.click('text=Sign out');
   await page.waitForURL(/\/signin\?signedOut=1/);
   await page.goto(`${APP_URL}/account`);
-  await page.waitForURL(/\/signin/);
+  await page.waitForURL(/\/signin\?callbackUrl=%2Faccount/);
+  const anonymous = await page.request.get(`${APP_URL}/api/me`);
+  assert.equal(anonymous.status(), 401, 'a protected API answers 401 JSON, not a redirect');
+  assert.equal(((await anonymous.json()) as { error: { code: string } }).error.code, 'unauthorized');
 
   await page.fill('input[name=email]', email);
   await page.fill('input[name=password]', 'the wrong password');
