@@ -4,6 +4,7 @@
  * costs, sign-in throughput at the configured PBKDF2 iterations, the redis-benchmark EVALSHA ceiling,
  * the bridge with and without auto-pipelining, and a CPU profile of API and bridge under refresh load.
  */
+import { measureEnumerationTiming, type EnumerationTiming } from './enumeration';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -50,6 +51,7 @@ export interface BenchResult {
   machine: { nproc: number; cpu: string; node: string };
   settings: { connections: number; seconds: number; iterations: number; redisRequests: number };
   signIn: { sessions: number; concurrency: number; perSecond: number };
+  enumeration: EnumerationTiming;
   noop: LoadResult & { cpu: CpuReport };
   refresh: LoadResult & { cpu: CpuReport };
   refreshToNoop: number;
@@ -169,9 +171,13 @@ async function main(): Promise<void> {
   const signinConcurrency = 4;
   const sessionCount = connections + Math.ceil(connections / 5);
   log(`signing in ${sessionCount} sessions at ${iterations} PBKDF2 iterations...`);
-  const created = await createSessions(client, { users: 1, sessions: sessionCount, concurrency: signinConcurrency, password: 'bench-password-1', runId: `b${Date.now().toString(36)}` });
+  const runId = `b${Date.now().toString(36)}`;
+  const created = await createSessions(client, { users: 1, sessions: sessionCount, concurrency: signinConcurrency, password: 'bench-password-1', runId });
   let sessions: BenchSession[] = created.ids.map((id, i) => ({ id, token: created.tokens[i] ?? '', inflight: false, rotations: 0, failures: 0 }));
   const signIn = { sessions: sessionCount, concurrency: signinConcurrency, perSecond: round(sessionCount / (created.signinMs / 1000), 2) };
+  log('wrong-password sign-in timing, known vs unknown email...');
+  // The same address createSessions registered (scripts/loadtest/setup.ts), so "known" really exists.
+  const enumeration = await measureEnumerationTiming(client, `loadtest-${runId}-0@loadtest.example.com`, 20);
 
   const measureNoop = async () => {
     await runLoad({ url, route: 'noop', connections, seconds: 2 }); // warm-up
@@ -250,6 +256,7 @@ async function main(): Promise<void> {
     machine: await machine(),
     settings: { connections, seconds, iterations, redisRequests },
     signIn,
+    enumeration,
     noop,
     refresh,
     refreshToNoop: round(refresh.okPerSecond / noop.okPerSecond, 3),
@@ -292,6 +299,11 @@ export function formatBench(r: BenchResult): string {
     [`access-token sign (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenSignPerSecond)} /s`, 'one per refresh'],
     ['refresh-token codec (parse+successor+2×SHA-256)', `${n(r.micro.refreshCodecPerSecond)} /s`, 'one per refresh'],
     [`sign-in (PBKDF2 ${n(r.settings.iterations)})`, `${r.signIn.perSecond} /s`, `${r.signIn.sessions} sign-ins, ${r.signIn.concurrency} at a time`],
+    [
+      'wrong password: unknown ÷ known email (p50)',
+      `${r.enumeration.ratio}`,
+      `known p50 ${r.enumeration.knownMs.p50} / p90 ${r.enumeration.knownMs.p90} ms, unknown p50 ${r.enumeration.unknownMs.p50} / p90 ${r.enumeration.unknownMs.p90} ms, ${r.enumeration.samples} each`,
+    ],
     ['redis-benchmark EVALSHA (ceiling)', `${n(r.redis.benchmarkEvalshaPerSecond)} /s`, '-c 50 -P 1, rotate-shaped script'],
     ['refresh ÷ redis-benchmark ceiling', `${r.redis.refreshShareOfCeiling}`, ''],
     ['same script via bridge, auto-pipelining', `${n(r.redis.bridgeAutoPipelinePerSecond)} /s`, `@upstash/redis, ${r.settings.connections} concurrent callers`],
