@@ -2,6 +2,7 @@
 import type { Account, Profile, User } from 'next-auth';
 import { CALLER_PROOF_HEADER, signCallerProof } from './caller-proof';
 import { providerVouchesForEmail } from './oauth-providers';
+import type { OAuthAccountInput } from '../users/repository';
 import type { SessionTokens } from './session-tokens';
 
 /** Domain for stand-in addresses of provider accounts without an email (RFC 2606: `.invalid` is never deliverable). */
@@ -12,15 +13,7 @@ export interface OAuthExchangeBody {
   provider: string;
   providerAccountId: string;
   profile: { email: string; emailVerified: boolean; name?: string | null; image?: string | null };
-  tokens: {
-    type: string;
-    accessToken?: string | null;
-    refreshToken?: string | null;
-    idToken?: string | null;
-    expiresAt?: number | null;
-    tokenType?: string | null;
-    scope?: string | null;
-  };
+  tokens: Omit<OAuthAccountInput, 'provider' | 'providerAccountId'>;
 }
 
 /** How an exchange ended. */
