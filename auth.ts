@@ -9,6 +9,11 @@ import { getConfig } from './lib/config/env';
 import { getAppServices } from './lib/services/auth-service';
 import { authConfig } from './auth.config';
 
+/** A sign-in refused by a rate limit; its code reaches the sign-in form, so it can say "try again later". */
+class RateLimitedSignin extends CredentialsSignin {
+  override code = 'rate_limited';
+}
+
 /** Where a refused OAuth sign-in lands: the sign-in page, with a message chosen by `error`. */
 const signInError = (error: string) => `/signin?error=${encodeURIComponent(error)}`;
 
@@ -76,6 +81,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
             return { id: session.user!.id, email: session.user!.email, name: session.user!.name, image: session.user!.image, backend: session };
           } catch (error) {
             if (error instanceof AuthError && error.code === 'invalid_credentials') throw new CredentialsSignin();
+            if (error instanceof AuthError && error.code === 'rate_limited') throw new RateLimitedSignin();
             throw error;
           }
         },

@@ -34,7 +34,10 @@ async function signInWithPassword(email: string, password: string, callbackUrl: 
     return {};
   } catch (error) {
     // NextAuth signals success with a redirect "error"; only its own AuthError means failure.
-    if (error instanceof NextAuthError) return { error: 'Email or password is incorrect.', email };
+    if (error instanceof NextAuthError) {
+      const limited = (error as { code?: string }).code === 'rate_limited';
+      return { error: limited ? 'Too many sign-in attempts. Please wait a few minutes and try again.' : 'Email or password is incorrect.', email };
+    }
     throw error;
   }
 }
