@@ -54,6 +54,8 @@ test('sign up, see the account page, sign out, and sign back in', async () => {
   await page.click('button[type=submit]');
   await page.waitForURL(`${APP_URL}/account`);
   assert.equal(await page.textContent('[data-testid=account-email]'), email);
+  // Signing out revoked the first session for real: only this new one is listed.
+  assert.equal(await page.locator('[data-testid=sessions] li').count(), 1);
   await context.close();
 });
 

@@ -19,6 +19,7 @@ cleanup() {
 trap cleanup EXIT
 
 bash scripts/local/ensure-redis.sh
+bash scripts/test/ensure-chromium.sh
 
 # Fresh secrets for this run, exported so the bridge, the build and the server agree.
 set -a

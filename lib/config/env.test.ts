@@ -1,0 +1,51 @@
+/** Configuration: a missing or bad variable is refused with a message that names it. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { freshSecrets } from '../../scripts/generate-keys';
+import { ConfigError, parseConfig } from './env';
+
+const valid = async () => ({
+  UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:8079',
+  UPSTASH_REDIS_REST_TOKEN: 'token',
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/authdev',
+  ...(await freshSecrets()),
+});
+
+const messageOf = (env: Record<string, string | undefined>) => {
+  try {
+    parseConfig(env);
+    return 'accepted';
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.message;
+  }
+};
+
+test('a complete environment parses, with defaults filled in', async () => {
+  const config = parseConfig(await valid());
+  assert.equal(config.ACCESS_TOKEN_TTL_SECONDS, 900);
+  assert.equal(config.REFRESH_GRACE_SECONDS, 20);
+  assert.deepEqual(config.RATE_LIMIT_SIGNIN_PER_IP, { tokens: 30, windowSeconds: 60 });
+  assert.equal(config.secureCookies, false);
+});
+
+test('every missing required variable is named', async () => {
+  const message = messageOf({ ...(await valid()), AUTH_SECRET: undefined, UPSTASH_REDIS_REST_TOKEN: '' });
+  assert.match(message, /AUTH_SECRET: is missing/);
+  assert.match(message, /UPSTASH_REDIS_REST_TOKEN: is missing/);
+});
+
+test('bad values are named with what is wrong', async () => {
+  const base = await valid();
+  assert.match(messageOf({ ...base, DATABASE_URL: 'mysql://x' }), /DATABASE_URL: must be a postgresql:\/\//);
+  assert.match(messageOf({ ...base, ACCESS_TOKEN_SIGNING_KEYS: '{not json' }), /ACCESS_TOKEN_SIGNING_KEYS: must be a JSON array/);
+  assert.match(messageOf({ ...base, ACCESS_TOKEN_SIGNING_KEYS: '[{"kty":"EC","alg":"ES256","kid":"k"}]' }), /ACCESS_TOKEN_SIGNING_KEYS/);
+  assert.match(messageOf({ ...base, RATE_LIMIT_SIGNIN_PER_IP: 'lots' }), /RATE_LIMIT_SIGNIN_PER_IP: must be "<requests>\/<seconds>"/);
+  assert.match(messageOf({ ...base, REFRESH_GRACE_SECONDS: '600' }), /REFRESH_GRACE_SECONDS/);
+  assert.match(messageOf({ ...base, SESSION_IDLE_TTL_SECONDS: '999999999' }), /SESSION_IDLE_TTL_SECONDS: must not exceed/);
+  assert.match(messageOf({ ...base, NODE_ENV: 'production', PASSWORD_PBKDF2_ITERATIONS: '1000' }), /PASSWORD_PBKDF2_ITERATIONS: must be at least 600000/);
+});
+
+test('an https APP_URL turns on secure cookies', async () => {
+  assert.equal(parseConfig({ ...(await valid()), APP_URL: 'https://auth.example.com' }).secureCookies, true);
+});
