@@ -1,0 +1,33 @@
+/**
+ * The Hono API as deployed: the edge route of the built app, reaching the database over HTTP (the local
+ * Accelerate endpoint, as Prisma Accelerate in production) and Redis through the Upstash REST bridge.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { APP_URL, uniqueEmail } from './support/browser';
+
+const post = (path: string, body: unknown) =>
+  fetch(`${APP_URL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+test('sign-up, sign-in, refresh and sign-out through the edge route, with health reporting both stores up', async () => {
+  const health = await fetch(`${APP_URL}/api/health`);
+  assert.equal(health.status, 200);
+  const report = (await health.json()) as { checks: Record<string, { status: string }> };
+  assert.equal(report.checks.redis?.status, 'up');
+  assert.equal(report.checks.database?.status, 'up');
+
+  const email = uniqueEmail('edge');
+  const password = 'an edge-route passphrase';
+  assert.equal((await post('/api/v1/auth/signup', { email, password })).status, 201);
+  const signin = await post('/api/v1/auth/signin', { email, password });
+  assert.equal(signin.status, 200);
+  assert.match(signin.headers.get('set-cookie') ?? '', /refresh_token=rt1\..*Path=\/api\/v1\/auth.*HttpOnly/i);
+  const session = (await signin.json()) as { refreshToken: string };
+  const rotated = await post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken });
+  assert.equal(rotated.status, 200);
+  const next = ((await rotated.json()) as { refresh_token: string }).refresh_token;
+  assert.equal((await post('/api/v1/auth/signout', { refresh_token: next })).status, 204);
+  const after = await post('/api/v1/auth/refresh-token', { refresh_token: next });
+  assert.equal(((await after.json()) as { error: { code: string } }).error.code, 'token_revoked');
+  assert.equal(health.headers.get('x-frame-options'), 'DENY', 'security headers are sent');
+});
