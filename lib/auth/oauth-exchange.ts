@@ -1,5 +1,6 @@
 /** @module The server-to-server half of an OAuth sign-in: NextAuth's account/profile → a signed POST /api/v1/auth/oauth → the backend's session tokens. */
 import type { Account, Profile, User } from 'next-auth';
+import { logEvent } from '../observability/log';
 import { CALLER_PROOF_HEADER, signCallerProof } from './caller-proof';
 import { providerVouchesForEmail } from './oauth-providers';
 import type { OAuthAccountInput } from '../users/repository';
@@ -91,7 +92,7 @@ export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAut
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
   } catch (error) {
-    log('oauth_exchange_failed', { provider: body.provider, error: (error as Error).name });
+    logEvent('warn', 'oauth_exchange_failed', { provider: body.provider, error: (error as Error).name });
     return { ok: false, reason: 'unavailable' };
   }
   const json = (await res.json().catch(() => null)) as Record<string, any> | null;
@@ -112,12 +113,8 @@ export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAut
     };
   }
   const code = typeof json?.error?.code === 'string' ? (json.error.code as string) : undefined;
-  log('oauth_exchange_refused', { provider: body.provider, status: res.status, code });
+  logEvent('warn', 'oauth_exchange_refused', { provider: body.provider, status: res.status, code });
   if (res.status === 409 && code === 'account_not_linkable') return { ok: false, reason: 'not_linkable', status: res.status, code };
   return { ok: false, reason: res.status >= 500 || res.status === 429 ? 'unavailable' : 'refused', status: res.status, ...(code ? { code } : {}) };
 }
 
-// Structured, token-free: provider id, HTTP status and error code only.
-function log(event: string, fields: Record<string, unknown>) {
-  console.error(JSON.stringify({ level: 'warn', event, ...fields }));
-}
