@@ -1,6 +1,7 @@
 /** NextAuth (Auth.js v5): Credentials and the configured OAuth providers, on top of the edge-safe auth.config.ts. Runs on Node. */
 import NextAuth, { CredentialsSignin, type Account, type Profile, type User } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
+import { contextFromHeaders } from './api/_hono/context';
 import { AuthError } from './lib/auth/errors';
 import { signInInput } from './lib/auth/input';
 import { exchangeOAuthSignIn, oauthExchangeBody } from './lib/auth/oauth-exchange';
@@ -73,10 +74,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
           if (!input.success) throw new CredentialsSignin();
           try {
             const { auth } = await getAppServices();
-            const session = await auth.signIn(input.data, {
-              ip: request.headers.get('x-forwarded-for')?.split(',')[0]?.trim(),
-              userAgent: request.headers.get('user-agent') ?? undefined,
-            });
+            const session = await auth.signIn(input.data, contextFromHeaders(request.headers));
             // The submitted password goes no further; the user carries only the backend's tokens.
             return { id: session.user!.id, email: session.user!.email, name: session.user!.name, image: session.user!.image, backend: session };
           } catch (error) {

@@ -9,6 +9,7 @@ import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { getTokenServices } from '@/lib/services/token-services';
 import { auth, signIn, signOut } from '@/auth';
+import { contextFromHeaders } from '@/api/_hono/context';
 import { safeCallbackUrl } from './_components/safe-redirect';
 
 /** What a form shows after a failed submit. */
@@ -17,11 +18,8 @@ export interface FormState {
   email?: string;
 }
 
-/** Client IP (Next.js and Vercel set X-Forwarded-For) and user agent, for rate limits and the device list. */
-async function clientContext() {
-  const h = await headers();
-  return { ip: h.get('x-forwarded-for')?.split(',')[0]?.trim() || undefined, userAgent: h.get('user-agent') ?? undefined };
-}
+/** Client IP and user agent, for rate limits and the device list. */
+const clientContext = async () => contextFromHeaders(await headers());
 
 const field = (form: FormData, name: string) => {
   const value = form.get(name);

@@ -8,7 +8,16 @@ import type { RequestContext } from '../../lib/tokens/rotation';
  * client could write any X-Forwarded-For it likes.
  */
 export function requestContext(c: Context, trustProxy: boolean): RequestContext {
-  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
   const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket;
-  return { ip: forwarded || socket?.remoteAddress || undefined, userAgent: c.req.header('user-agent') };
+  const fromHeaders = contextFromHeaders(c.req.raw.headers, trustProxy);
+  return { ip: fromHeaders.ip ?? socket?.remoteAddress, userAgent: fromHeaders.userAgent };
+}
+
+/**
+ * The same from a Headers object alone, for Next.js code (server actions, NextAuth callbacks), where
+ * Next.js and Vercel set X-Forwarded-For themselves and there is no socket to fall back on.
+ */
+export function contextFromHeaders(headers: Headers, trustProxy = true): RequestContext {
+  const forwarded = trustProxy ? headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  return { ip: forwarded || undefined, userAgent: headers.get('user-agent') ?? undefined };
 }
