@@ -1,5 +1,6 @@
 /** @module Dependency health: Redis and the database, each with status and latency, bounded in time. */
 import type { Redis } from './redis/client';
+import { TimeoutError, withTimeout } from './runtime/with-timeout';
 import type { UserRepository } from './users/repository';
 
 /** One dependency's state. */
@@ -17,21 +18,13 @@ export interface HealthReport {
 
 async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<DependencyHealth> {
   const started = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    await withTimeout(check(), timeoutMs);
     return { status: 'up', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   } catch (error) {
     // Only the error's kind, never its message: driver messages can carry connection strings.
-    const kind = error instanceof Error && error.message.startsWith('no answer') ? 'timeout' : 'unreachable';
+    const kind = error instanceof TimeoutError ? 'timeout' : 'unreachable';
     return { status: 'down', latencyMs: Math.round(performance.now() - started), error: kind };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -2,6 +2,7 @@
  * @module Cached Redis connectivity: at most one PING per interval per process or edge isolate, with
  * a short timeout, so hot paths can ask "is Redis up?" without a round trip or a hang.
  */
+import { withTimeout } from '../runtime/with-timeout';
 import type { Redis } from './client';
 
 /** Answers from the last probe; refreshes it in the background when it is older than the interval. */
@@ -26,17 +27,12 @@ export class ConnectivityProbe {
   }
 
   private async probe(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
-        this.redis.ping(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), this.timeoutMs))),
-      ]);
+      await withTimeout(this.redis.ping(), this.timeoutMs);
       this.up = true;
     } catch {
       this.up = false;
     } finally {
-      clearTimeout(timer);
       this.checkedAt = Date.now();
     }
   }
