@@ -20,6 +20,10 @@ export interface LimitRules {
 
 type Name = keyof LimitRules;
 
+const prefixOf = (name: Name) => `auth:rl:${name}`;
+/** The limiter's own key for an identifier (@upstash/ratelimit joins prefix and id with ':'). */
+const limiterKey = (name: Name, id: string) => `${prefixOf(name)}:${id}`;
+
 /** All limiters of the app. */
 export class RateLimits {
   private readonly limiters: Record<Name, Ratelimit>;
@@ -34,7 +38,7 @@ export class RateLimits {
     const make = (name: Name, cache: Map<string, number> = new Map()) =>
       new Ratelimit({
         redis,
-        prefix: `auth:rl:${name}`,
+        prefix: prefixOf(name),
         limiter: Ratelimit.slidingWindow(rules[name].tokens, `${rules[name].windowSeconds} s`),
         ephemeralCache: cache,
         analytics: false,
@@ -77,7 +81,7 @@ export class RateLimits {
 
   /** Refuses a refresh from an IP that recently failed too often; memory only, no Redis. */
   assertRefreshAllowed(ip: string | undefined): void {
-    const until = this.refreshBlocked.get(`auth:rl:refreshFailuresPerIp:${ip ?? 'unknown'}`);
+    const until = this.refreshBlocked.get(limiterKey('refreshFailuresPerIp', ip ?? 'unknown'));
     if (until !== undefined && until > Date.now()) throw limited(until, this.rules.refreshFailuresPerIp.tokens);
   }
 
@@ -86,7 +90,7 @@ export class RateLimits {
     const id = ip ?? 'unknown';
     const result = await this.limiters.refreshFailuresPerIp.limit(id);
     // Block from the last allowed failure on, so the next refresh is refused without asking Redis.
-    if (result.remaining === 0) this.refreshBlocked.set(`auth:rl:refreshFailuresPerIp:${id}`, result.reset);
+    if (result.remaining === 0) this.refreshBlocked.set(limiterKey('refreshFailuresPerIp', id), result.reset);
   }
 
   private async enforce(checks: Array<[Name, string]>): Promise<void> {

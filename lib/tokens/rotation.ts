@@ -63,7 +63,7 @@ export class RotationEngine {
   ) {
     // The hot path: concurrent rotations share one HTTP round trip, each still one atomic EVALSHA.
     this.rotateScript = new ScriptBatcher<unknown[]>(redis, ROTATE_SCRIPT);
-    this.revokeScript = redis.createScript<unknown[]>(REVOKE_SCRIPT);
+    this.revokeScript = new ScriptBatcher<unknown[]>(redis, REVOKE_SCRIPT);
     // Without a configured limit (engine tests), effectively unlimited.
     this.refreshLimit = settings.refreshLimit ?? { tokens: 1_000_000_000, windowSeconds: 60 };
   }
