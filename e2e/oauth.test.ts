@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { APP_URL, launchBrowser, uniqueEmail } from './support/browser';
+import { APP_URL, launchBrowser, sessionUserId, uniqueEmail } from './support/browser';
 
 /** Set by scripts/test/e2e.sh for the app and for this process. */
 const IDP_NAME = process.env.AUTH_OIDC_NAME ?? 'Test IdP';
@@ -83,7 +83,7 @@ test('signing in with the IdP again returns to the same account', async () => {
   const email = uniqueEmail('oidc-again');
   await signInAtIdp(page, email);
   await page.waitForURL(`${APP_URL}/account`);
-  const firstId = JSON.parse(await (await page.request.get(`${APP_URL}/api/auth/session`)).text()).user.id as string;
+  const firstId = await sessionUserId(page);
   await page.click('text=Sign out');
   await page.waitForURL(/\/signin\?signedOut=1/);
 
@@ -91,7 +91,7 @@ test('signing in with the IdP again returns to the same account', async () => {
   await page.click(`button:has-text("Sign in with ${IDP_NAME}")`);
   await page.waitForURL(`${APP_URL}/account`);
   assert.equal(await page.textContent('[data-testid=account-email]'), email);
-  const secondId = JSON.parse(await (await page.request.get(`${APP_URL}/api/auth/session`)).text()).user.id as string;
+  const secondId = await sessionUserId(page);
   assert.equal(secondId, firstId);
   await context.close();
 });
@@ -105,14 +105,14 @@ test('an IdP-verified email signs in to the existing password account with that 
   await page.fill('input[name=password]', PASSWORD);
   await page.click('button[type=submit]');
   await page.waitForURL(`${APP_URL}/account`);
-  const passwordUserId = JSON.parse(await (await page.request.get(`${APP_URL}/api/auth/session`)).text()).user.id as string;
+  const passwordUserId = await sessionUserId(page);
   await page.click('text=Sign out');
   await page.waitForURL(/\/signin\?signedOut=1/);
 
   await signInAtIdp(page, email);
   await page.waitForURL(`${APP_URL}/account`);
   assert.equal(await page.textContent('[data-testid=account-provider]'), 'oidc');
-  const oidcUserId = JSON.parse(await (await page.request.get(`${APP_URL}/api/auth/session`)).text()).user.id as string;
+  const oidcUserId = await sessionUserId(page);
   assert.equal(oidcUserId, passwordUserId);
   await context.close();
 });

@@ -20,10 +20,7 @@ async function signUpAndIn(email = uniqueEmail()) {
   return { email, res, body: (await res.json()) as Record<string, any> };
 }
 
-async function refresh(token: string) {
-  const res = await env.post('/api/v1/auth/refresh-token', { refresh_token: token });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const refresh = (token: string) => env.refresh(token);
 
 describe('sign-up', () => {
   test('creates a user and never echoes the password or its hash', async () => {

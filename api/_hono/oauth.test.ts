@@ -36,10 +36,7 @@ async function assertRefused(res: Response, email: string) {
   assert.equal(await env.services.users.findByEmail(email), null, 'no user was created');
 }
 
-async function refresh(token: string) {
-  const res = await env.post('/api/v1/auth/refresh-token', { refresh_token: token });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const refresh = (token: string) => env.refresh(token);
 
 describe('only this deployment may call /oauth', () => {
   test('an unsigned call naming any account and email is refused and issues nothing', async () => {

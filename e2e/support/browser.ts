@@ -1,5 +1,5 @@
 /** Headless Debian Chromium through playwright-core, with the flags this sandbox needs. */
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Base URL of the app under test (started by scripts/test/e2e.sh). */
 export const APP_URL = process.env.E2E_APP_URL ?? 'http://127.0.0.1:3100';
@@ -23,3 +23,8 @@ export function launchBrowser(): Promise<Browser> {
 
 /** A unique email for one test. */
 export const uniqueEmail = (label = 'e2e') => `${label}-${crypto.randomUUID().slice(0, 8)}@example.test`;
+
+/** The user id of the browser-visible NextAuth session of a page's context. */
+export async function sessionUserId(page: Page): Promise<string> {
+  return ((await (await page.request.get(`${APP_URL}/api/auth/session`)).json()) as { user: { id: string } }).user.id;
+}

@@ -21,6 +21,8 @@ export interface TestEnvironment {
   baseUrl: string;
   /** POSTs JSON to a path of the API. */
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** Presents a refresh token; returns the status and parsed body. */
+  refresh(token: string): Promise<{ status: number; body: Record<string, any> }>;
   close(): Promise<void>;
 }
 
@@ -53,16 +55,21 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
     );
   });
   const baseUrl = `http://127.0.0.1:${server.port}`;
+  const post: TestEnvironment['post'] = (path, body, headers = {}) =>
+    fetch(baseUrl + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
   return {
     config,
     services,
     baseUrl,
-    post: (path, body, headers = {}) =>
-      fetch(baseUrl + path, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      }),
+    post,
+    async refresh(token) {
+      const res = await post('/api/v1/auth/refresh-token', { refresh_token: token });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    },
     async close() {
       server.close();
       await (await prisma).$disconnect();
