@@ -60,32 +60,37 @@ function loopbackRedirectProxy(): string | undefined {
   return /^(127\.\d+\.\d+\.\d+|\[::1\])$/.test(hostname) ? `${appOrigin()}/api/auth` : undefined;
 }
 
+/** Email + password, checked by the backend; the submitted password goes no further. */
+const credentials = Credentials({
+  credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
+  async authorize(credentials, request) {
+    const input = signInInput.safeParse({ email: credentials.email, password: credentials.password });
+    if (!input.success) throw new CredentialsSignin();
+    try {
+      const { auth } = await getAppServices();
+      const session = await auth.signIn(input.data, contextFromHeaders(request.headers));
+      // The submitted password goes no further; the user carries only the backend's tokens.
+      return { id: session.user!.id, email: session.user!.email, name: session.user!.name, image: session.user!.image, backend: session };
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'invalid_credentials') throw new CredentialsSignin();
+      if (error instanceof AuthError && error.code === 'rate_limited') throw new RateLimitedSignin();
+      throw error;
+    }
+  },
+});
+
+let oauthProviders: ReturnType<typeof buildOAuthProviders> | undefined;
+
+/** The providers, built once per process: NextAuth's lazy config runs on every request. */
+const providers = () => [credentials, ...(oauthProviders ??= buildOAuthProviders())];
+
 export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
   const base = authConfig();
   const redirectProxyUrl = loopbackRedirectProxy();
   return {
     ...base,
     ...(redirectProxyUrl ? { redirectProxyUrl } : {}),
-    providers: [
-      Credentials({
-        credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
-        async authorize(credentials, request) {
-          const input = signInInput.safeParse({ email: credentials.email, password: credentials.password });
-          if (!input.success) throw new CredentialsSignin();
-          try {
-            const { auth } = await getAppServices();
-            const session = await auth.signIn(input.data, contextFromHeaders(request.headers));
-            // The submitted password goes no further; the user carries only the backend's tokens.
-            return { id: session.user!.id, email: session.user!.email, name: session.user!.name, image: session.user!.image, backend: session };
-          } catch (error) {
-            if (error instanceof AuthError && error.code === 'invalid_credentials') throw new CredentialsSignin();
-            if (error instanceof AuthError && error.code === 'rate_limited') throw new RateLimitedSignin();
-            throw error;
-          }
-        },
-      }),
-      ...buildOAuthProviders(),
-    ],
+    providers: providers(),
     callbacks: {
       // Same-origin paths and URLs only, resolved against APP_URL (no open redirects, no "localhost" detours).
       redirect({ url, baseUrl }) {
