@@ -66,6 +66,33 @@ describe('bad input gets a clear 4xx, never a 500', () => {
     });
   }
 
+  // A body sent in chunks has no Content-Length: its size is only known by reading it.
+  const chunked = (text: string, chunks: number) =>
+    fetch(`${env.baseUrl}/api/v1/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          const size = Math.ceil(text.length / chunks);
+          for (let i = 0; i < text.length; i += size) controller.enqueue(new TextEncoder().encode(text.slice(i, i + size)));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+
+  test('an oversize chunked body (no Content-Length) → 413 payload_too_large', async () => {
+    const res = await chunked(JSON.stringify({ email: 'a@b.test', password: 'x'.repeat(100_000) }), 10);
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as any).error.code, 'payload_too_large');
+  });
+
+  test('a small chunked body is read whole and validated like any other', async () => {
+    const res = await chunked(JSON.stringify({ email: uniqueEmail(), password: 'short' }), 3);
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as any).error.message, /password.*at least 8/);
+  });
+
   test('an unknown route → 404 not_found as JSON', async () => {
     const res = await fetch(`${env.baseUrl}/api/v1/nope`);
     assert.equal(res.status, 404);

@@ -3,7 +3,6 @@
  * Next.js route files (edge) and served standalone on Node by api/_hono/server.ts.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { getAppServices, type AppServices } from '../../lib/services/auth-service';
 import { errorResponse, toErrorResponse } from './errors';
 import type { AccessClaims } from '../../lib/tokens/access-token';
@@ -11,6 +10,7 @@ import { authRoutes } from './routes/auth';
 import { sessionRoutes } from './routes/sessions';
 import { healthRoutes, jwksRoutes } from './routes/health';
 import { MAX_BODY_BYTES } from './validation';
+import { requestSizeLimit } from './body-limit';
 
 /** Hono environment of this app: no bindings (config comes from lib/config); `claims` once a bearer token is verified. */
 export type Env = { Variables: { claims: AccessClaims } };
@@ -20,10 +20,7 @@ export function createApp(services: () => Promise<AppServices> = getAppServices)
   const app = new Hono<Env>();
   app.use(
     '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => errorResponse(c, 'payload_too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes.`),
-    }),
+    requestSizeLimit(MAX_BODY_BYTES, (c) => errorResponse(c, 'payload_too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes.`)),
   );
   app.route('/api/v1/auth', authRoutes(services));
   app.route('/api/v1/auth', sessionRoutes(services));
