@@ -40,3 +40,51 @@ test('a flushed script cache is reloaded transparently', async () => {
   await redis.scriptFlush();
   assert.equal(await batcher.exec([`${prefix}:f`], ['1']), 2);
 });
+
+/** The real client, with `delayMs(n)` of extra latency before the n-th pipeline (0-based) reaches Redis. */
+function slowPipelines(delayMs: (n: number) => number) {
+  let count = 0;
+  const client = Object.assign(Object.create(redis), {
+    pipeline: () => {
+      const real = redis.pipeline();
+      const delay = delayMs(count++);
+      return Object.assign(Object.create(real), {
+        evalsha: (...args: Parameters<typeof real.evalsha>) => (real.evalsha(...args), undefined),
+        exec: async (...args: Parameters<typeof real.exec>) => {
+          await new Promise((r) => setTimeout(r, delay));
+          return real.exec(...args);
+        },
+      });
+    },
+  }) as Redis;
+  return { client, pipelines: () => count };
+}
+
+const nextMacrotask = () => new Promise((r) => setImmediate(r));
+
+test('calls made while a pipeline is out wait and leave together in the next one', async () => {
+  const { client, pipelines } = slowPipelines((n) => (n === 0 ? 100 : 0));
+  const batcher = new ScriptBatcher<number>(client, INCR_BY, { overdueMs: 5_000 });
+  const first = batcher.exec([`${prefix}:w0`], ['1']);
+  await nextMacrotask();
+  // Twenty calls, each in its own macrotask, as concurrent HTTP requests arrive.
+  const later: Promise<number>[] = [];
+  for (let i = 0; i < 20; i++) {
+    later.push(batcher.exec([`${prefix}:w${i + 1}`], ['1']));
+    await nextMacrotask();
+  }
+  assert.deepEqual(await Promise.all([first, ...later]), Array(21).fill(1));
+  assert.equal(pipelines(), 2);
+});
+
+test('an overdue pipeline does not hold back the calls after it', async () => {
+  const { client } = slowPipelines((n) => (n === 0 ? 1_000 : 0));
+  const batcher = new ScriptBatcher<number>(client, INCR_BY, { overdueMs: 20 });
+  const slow = batcher.exec([`${prefix}:o1`], ['1']);
+  await new Promise((r) => setTimeout(r, 30));
+  const next = batcher.exec([`${prefix}:o2`], ['1']);
+  const first = await Promise.race([slow.then(() => 'stalled'), next.then(() => 'next')]);
+  assert.equal(first, 'next', 'the call after an overdue pipeline waited for it');
+  assert.equal(await next, 1);
+  assert.equal(await slow, 1);
+});
