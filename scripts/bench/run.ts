@@ -55,6 +55,10 @@ export interface BenchResult {
   noop: LoadResult & { cpu: CpuReport };
   refresh: LoadResult & { cpu: CpuReport };
   refreshToNoop: number;
+  /** CPU µs per successful request during each phase, by process, and the whole machine's. */
+  cpuPerRequest: { noop: RequestCpu; refresh: RequestCpu };
+  /** no-op ÷ refresh machine CPU per request: the ratio the cores allow when both phases are CPU-bound. */
+  cpuBoundRatio: number;
   redis: {
     rotations: number;
     commands: Record<string, number>;
@@ -71,6 +75,24 @@ export interface BenchResult {
   db: { delta: DbCounters; queriesPerRefresh: number };
   micro: MicroResults;
   profiles: Record<string, ProfileSummary>;
+}
+
+/** CPU µs per request of one phase. */
+export interface RequestCpu {
+  api: number;
+  bridge: number;
+  redis: number;
+  loadGenerator: number;
+  /** All of the above (what the machine spends per request, wherever it runs). */
+  total: number;
+}
+
+/** CPU µs per successful request of a phase, from its CPU report. */
+function perRequest(run: LoadResult & { cpu: CpuReport }): RequestCpu {
+  const us = (seconds: number | null | undefined) => round(((seconds ?? 0) * 1e6) / Math.max(1, run.ok), 1);
+  const p = run.cpu.processes;
+  const parts = { api: us(p.api), bridge: us(p.bridge), redis: us(p.redis), loadGenerator: us(run.cpu.loadGenerator) };
+  return { ...parts, total: round(parts.api + parts.bridge + parts.redis + parts.loadGenerator, 1) };
 }
 
 async function machine() {
@@ -158,9 +180,9 @@ async function main(): Promise<void> {
   });
   const startServers = async (flags: (name: string) => string[]): Promise<[Proc, Proc]> => {
     const bridge = startTs('bridge', 'tools/upstash-bridge/server.ts', env(apiPort), logDir, flags('bridge'));
-    await waitForUrl(`http://127.0.0.1:${bridgePort}/health`);
+    await waitForUrl(`http://127.0.0.1:${bridgePort}/health`, 60, bridge);
     const api = startTs('api', 'api/_hono/server.ts', env(apiPort), logDir, flags('api'));
-    await waitForUrl(`http://127.0.0.1:${apiPort}/api/v1/noop`);
+    await waitForUrl(`http://127.0.0.1:${apiPort}/api/v1/noop`, 60, api);
     return [bridge, api];
   };
   let [bridge, api] = await startServers(() => []);
@@ -260,6 +282,8 @@ async function main(): Promise<void> {
     noop,
     refresh,
     refreshToNoop: round(refresh.okPerSecond / noop.okPerSecond, 3),
+    cpuPerRequest: { noop: perRequest(noop), refresh: perRequest(refresh) },
+    cpuBoundRatio: round(perRequest(noop).total / Math.max(1, perRequest(refresh).total), 3),
     redis: {
       rotations,
       commands,
@@ -288,16 +312,20 @@ export function formatBench(r: BenchResult): string {
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
   const cpu = (c: CpuReport) =>
     `${Object.entries(c.processes).map(([k, v]) => `${k} ${v ?? '?'}`).join(', ')}, load generator ${c.loadGenerator}, others ${c.others ?? '?'}, steal ${c.steal ?? '?'} (CPU s in ${c.wallSeconds} s)`;
+  const cpuParts = (c: RequestCpu) => `API ${c.api} + bridge ${c.bridge} + redis ${c.redis} + load generator ${c.loadGenerator} µs`;
   const rows: [string, string, string][] = [
     ['no-op route (GET /api/v1/noop)', `${n(r.noop.okPerSecond)} req/s`, `p50 ${r.noop.latencyMs.p50} ms, p99 ${r.noop.latencyMs.p99} ms, ${r.noop.connections} connections`],
     ['refresh (POST /api/v1/auth/refresh-token)', `${n(r.refresh.okPerSecond)} req/s`, `p50 ${r.refresh.latencyMs.p50} ms, p99 ${r.refresh.latencyMs.p99} ms, non-2xx ${r.refresh.non2xx}, errors ${r.refresh.errors}`],
     ['refresh ÷ no-op', `${r.refreshToNoop}`, 'target ≥ 0.5'],
+    ['CPU per no-op request (whole machine)', `${r.cpuPerRequest.noop.total} µs`, cpuParts(r.cpuPerRequest.noop)],
+    ['CPU per refresh (whole machine)', `${r.cpuPerRequest.refresh.total} µs`, cpuParts(r.cpuPerRequest.refresh)],
+    ['no-op ÷ refresh CPU per request', `${r.cpuBoundRatio}`, `the most refresh ÷ no-op can be while ${r.machine.nproc} cores are the limit of both phases`],
     ['EVALSHA per rotation', `${r.redis.evalshaPerRotation}`, `target 1; ${n(r.redis.rotations)} rotations counted in Redis`],
     ['Redis round trips per rotation', `${r.redis.roundTripsPerRotation}`, `top-level: ${Object.entries(r.redis.topLevelCommands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}; all incl. in-script: ${Object.entries(r.redis.commands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}`],
     ['DB transactions per refresh', `${r.db.queriesPerRefresh}`, `target 0; Δ xact_commit ${r.db.delta.xact_commit}, tup_returned ${r.db.delta.tup_returned}, tup_fetched ${r.db.delta.tup_fetched}`],
     [`access-token verify (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenVerifyPerSecond)} /s`, 'one serial loop, in process'],
-    [`access-token sign (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenSignPerSecond)} /s`, 'one per refresh'],
-    ['refresh-token codec (parse+successor+2×SHA-256)', `${n(r.micro.refreshCodecPerSecond)} /s`, 'one per refresh'],
+    [`access-token sign (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenSignPerSecond)} /s`, `one per refresh; ${r.micro.accessTokenSignCpuMicros.toFixed(1)} µs CPU each (all threads, 50 in flight)`],
+    ['refresh-token codec (parse+successor+2×SHA-256)', `${n(r.micro.refreshCodecPerSecond)} /s`, `one per refresh; ${r.micro.refreshCodecCpuMicros.toFixed(1)} µs CPU each`],
     [`sign-in (PBKDF2 ${n(r.settings.iterations)})`, `${r.signIn.perSecond} /s`, `${r.signIn.sessions} sign-ins, ${r.signIn.concurrency} at a time`],
     [
       'wrong password: unknown ÷ known email (p50)',

@@ -14,6 +14,10 @@ export interface Proc {
   pid: number;
   /** performance.now() when it was spawned (≈ the start of a --cpu-prof profile). */
   startedAt: number;
+  /** Where its output goes. */
+  logFile: string;
+  /** False once it has exited. */
+  alive(): boolean;
   /** SIGTERM to its process group; resolves when it has exited (SIGKILL after 10 s). */
   stop(): Promise<void>;
 }
@@ -39,7 +43,8 @@ export async function stopAll(): Promise<void> {
 
 /** Spawns a command in its own process group, logging to logDir/name.log. */
 export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): Proc {
-  const log = createWriteStream(join(logDir, `${name}.log`));
+  const logFile = join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile);
   const child: ChildProcess = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
@@ -50,6 +55,8 @@ export function startProcess(name: string, command: string, args: string[], env:
     name,
     pid,
     startedAt: performance.now(),
+    logFile,
+    alive: () => child.exitCode === null && child.signalCode === null,
     async stop() {
       running.delete(proc);
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -73,10 +80,11 @@ export function startProcess(name: string, command: string, args: string[], env:
   return proc;
 }
 
-/** Polls a URL until it answers (any status) or the time runs out. */
-export async function waitForUrl(url: string, seconds = 60): Promise<void> {
+/** Polls a URL until it answers (any status) or the time runs out; fails at once if `proc` exits. */
+export async function waitForUrl(url: string, seconds = 60, proc?: Proc): Promise<void> {
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
+    if (proc && !proc.alive()) throw new Error(`${proc.name} exited while starting; see ${proc.logFile}`);
     try {
       await fetch(url, { signal: AbortSignal.timeout(1000) });
       return;
