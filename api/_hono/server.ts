@@ -1,12 +1,32 @@
 /**
  * @module Standalone Node server for the Hono app (`npm run api`): same env files as Next.js
  * (loaded by @next/env), port from PORT (default 8787). Used by load tests and non-web clients.
+ * With API_WORKERS > 1 it runs that many processes sharing the port (node:cluster): a refresh is
+ * CPU-bound in one thread, and every piece of session state lives in Redis, so workers scale it out.
  */
+import cluster from 'node:cluster';
 import { serve } from '@hono/node-server';
 import nextEnv from '@next/env';
-import { ConfigError, getConfig } from '../../lib/config/env';
+import { z } from 'zod';
+import { ConfigError, getConfig, parseEnv } from '../../lib/config/env';
 import { getAppServices } from '../../lib/services/auth-service';
 import { createApp } from './app';
+
+/** Settings of the standalone server only (Vercel and `next start` ignore them). */
+const wholeNumber = (min: number, max: number, fallback: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback);
+};
+const serverSettings = z.object({
+  PORT: wholeNumber(0, 65_535, 8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  API_WORKERS: wholeNumber(1, 64, 1),
+});
+
+/** The standalone server's settings from env; throws a ConfigError naming each bad one. */
+export function parseServerSettings(env: Record<string, string | undefined>): z.infer<typeof serverSettings> {
+  return parseEnv(serverSettings, env);
+}
 
 /** Starts the server; resolves once it listens. */
 export async function startApiServer(port: number, hostname = '127.0.0.1') {
@@ -23,22 +43,58 @@ export async function startApiServer(port: number, hostname = '127.0.0.1') {
   });
 }
 
+/** Forks the workers and supervises them: a worker that dies takes the server down, so its supervisor restarts it whole. */
+function runPrimary(workers: number, where: string): void {
+  let stopping = false;
+  let listening = 0;
+  const stopWorkers = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
+  };
+  cluster.on('listening', () => {
+    if (++listening === workers) console.log(`auth API listening on ${where} (${workers} workers)`);
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (!stopping) {
+      console.error(`API worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); stopping the server`);
+      process.exitCode = 1;
+      stopWorkers();
+    }
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
+  });
+  process.on('SIGINT', stopWorkers);
+  process.on('SIGTERM', stopWorkers);
+  for (let i = 0; i < workers; i++) cluster.fork();
+}
+
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('api/_hono/server.ts');
 if (isMain) {
   nextEnv.loadEnvConfig(process.cwd(), process.env.NODE_ENV !== 'production');
-  try {
-    getConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
+  // Both checks run, so one start names every bad variable.
+  const problems: string[] = [];
+  const check = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+      return undefined;
     }
-    throw error;
+  };
+  check(getConfig);
+  const settings = check(() => parseServerSettings(process.env));
+  if (!settings || problems.length > 0) {
+    console.error(problems.join('\n'));
+    process.exit(1);
   }
-  const port = Number(process.env.PORT ?? 8787);
-  const { port: bound, close } = await startApiServer(port, process.env.HOST ?? '127.0.0.1');
-  console.log(`auth API listening on http://${process.env.HOST ?? '127.0.0.1'}:${bound}`);
-  const stop = () => void close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const { PORT: port, HOST: host, API_WORKERS: workers } = settings;
+  if (workers > 1 && cluster.isPrimary) {
+    runPrimary(workers, `http://${host}:${port}`);
+  } else {
+    const { port: bound, close } = await startApiServer(port, host);
+    if (workers === 1) console.log(`auth API listening on http://${host}:${bound}`);
+    const stop = () => void close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  }
 }

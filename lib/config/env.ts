@@ -87,8 +87,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses an environment object into a Config, or throws a ConfigError naming every bad variable. */
-export function parseConfig(env: Record<string, string | undefined>): Config {
+/** Parses env against a zod object schema, or throws a ConfigError naming every bad variable. */
+export function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.infer<T> {
   const result = schema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
@@ -98,7 +98,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     });
     throw new ConfigError(`Invalid environment configuration:\n${lines.join('\n')}\nSee .env.example.`);
   }
-  const c = result.data;
+  return result.data;
+}
+
+/** Parses an environment object into a Config, or throws a ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const c = parseEnv(schema, env);
   if (c.SESSION_IDLE_TTL_SECONDS > c.SESSION_ABSOLUTE_TTL_SECONDS) {
     throw new ConfigError(
       'Invalid environment configuration:\n  SESSION_IDLE_TTL_SECONDS: must not exceed SESSION_ABSOLUTE_TTL_SECONDS',

@@ -30,6 +30,7 @@ Usage: npm run bench -- [options]
   --iterations N       PASSWORD_PBKDF2_ITERATIONS of the server               [600000]
   --redis-requests N   redis-benchmark -n                                     [200000]
   --profile-seconds S  refresh load while the CPU profiles record (0 = skip)  [8]
+  --workers N          API_WORKERS of the API (profiles need 1)               [1]
   --out FILE           JSON result                                            [bench-results/bench.json]
   --database-url URL   PostgreSQL database for the users   [postgresql://postgres@127.0.0.1:5432/authbench]`;
 
@@ -49,7 +50,7 @@ export interface BenchResult {
   version: 1;
   startedAt: string;
   machine: { nproc: number; cpu: string; node: string };
-  settings: { connections: number; seconds: number; iterations: number; redisRequests: number };
+  settings: { connections: number; seconds: number; iterations: number; redisRequests: number; workers: number };
   signIn: { sessions: number; concurrency: number; perSecond: number };
   enumeration: EnumerationTiming;
   noop: LoadResult & { cpu: CpuReport };
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
       iterations: { type: 'string' },
       'redis-requests': { type: 'string' },
       'profile-seconds': { type: 'string' },
+      workers: { type: 'string' },
       out: { type: 'string' },
       'database-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -143,7 +145,9 @@ async function main(): Promise<void> {
   const seconds = Number(v.seconds ?? 10);
   const iterations = Number(v.iterations ?? 600_000);
   const redisRequests = Number(v['redis-requests'] ?? 200_000);
-  const profileSeconds = Number(v['profile-seconds'] ?? 8);
+  const workers = Number(v.workers ?? 1);
+  // A profile of the primary process would show only the cluster's plumbing.
+  const profileSeconds = workers > 1 ? 0 : Number(v['profile-seconds'] ?? 8);
   const out = v.out ?? 'bench-results/bench.json';
   const databaseUrl = v['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authbench';
   const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
@@ -175,6 +179,7 @@ async function main(): Promise<void> {
     DATABASE_URL: databaseUrl,
     PASSWORD_PBKDF2_ITERATIONS: String(iterations),
     REFRESH_GRACE_SECONDS: '20',
+    API_WORKERS: String(workers),
     // Every client comes from 127.0.0.1: keep the limiters in the path but out of the way.
     ...GENEROUS_LIMITS,
   });
@@ -276,7 +281,7 @@ async function main(): Promise<void> {
     version: 1,
     startedAt,
     machine: await machine(),
-    settings: { connections, seconds, iterations, redisRequests },
+    settings: { connections, seconds, iterations, redisRequests, workers },
     signIn,
     enumeration,
     noop,
@@ -340,7 +345,7 @@ export function formatBench(r: BenchResult): string {
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
   return [
-    `\nbenchmark on ${r.machine.nproc} × ${r.machine.cpu}, Node ${r.machine.node}, ${r.startedAt}`,
+    `\nbenchmark on ${r.machine.nproc} × ${r.machine.cpu}, Node ${r.machine.node}, ${r.startedAt}, API workers: ${r.settings.workers}`,
     ...rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`),
     `  CPU during no-op:   ${cpu(r.noop.cpu)}`,
     `  CPU during refresh: ${cpu(r.refresh.cpu)}`,

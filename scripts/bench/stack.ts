@@ -100,7 +100,7 @@ export function startTs(name: string, entry: string, env: NodeJS.ProcessEnv, log
   return startProcess(name, process.execPath, [...nodeFlags, '--import', 'tsx', entry], env, logDir);
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+/** CPU seconds (user + system) a process and its live descendants (cluster workers) have used so far, from /proc (Linux). */
 export async function cpuSeconds(pid: number): Promise<number | null> {
   try {
     const { readFile } = await import('node:fs/promises');
@@ -108,7 +108,9 @@ export async function cpuSeconds(pid: number): Promise<number | null> {
     // Fields after the command name (which may contain spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-    return ticks / 100; // USER_HZ is 100 on Linux
+    const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean);
+    const theirs = await Promise.all(children.map((child) => cpuSeconds(Number(child))));
+    return ticks / 100 + theirs.reduce<number>((sum, s) => sum + (s ?? 0), 0); // USER_HZ is 100 on Linux
   } catch {
     return null;
   }
