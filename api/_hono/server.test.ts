@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { freePort } from '../../scripts/bench/stack';
 import { freshSecrets } from '../../scripts/generate-keys';
 import { TEST_DATABASE_URL, uniqueEmail } from '../../test/support/environment';
 import { startBridge, type Bridge } from '../../tools/upstash-bridge/server';
@@ -69,16 +70,6 @@ const alive = (pid: number) => {
     return false;
   }
 };
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * POSTs JSON on a connection of its own: the cluster primary hands out connections, not requests,
