@@ -38,6 +38,8 @@ LOG_LEVEL=warn
 RATE_LIMIT_SIGNUP_PER_IP=100000/60
 RATE_LIMIT_SIGNIN_PER_IP=100000/60
 RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP=100000/60
+# The load test at the end sends racing copies of one token, each counted against its session.
+RATE_LIMIT_REFRESH_PER_SESSION=100000/60
 # Short-lived access tokens, so the browser tests cross several rotations in seconds.
 ACCESS_TOKEN_TTL_SECONDS="${E2E_ACCESS_TOKEN_TTL_SECONDS:-6}"
 # The generic OIDC provider points at the local test IdP (e2e/support/oidc-provider.ts), started below.
@@ -67,3 +69,11 @@ pids+=($!)
 bash scripts/local/wait-for-url.sh "$APP_URL/api/health" 60 || { tail -50 "$STATE/app.log"; exit 1; }
 
 E2E_APP_URL="$APP_URL" npx tsx --test --test-concurrency=1 e2e/*.test.ts || { echo "--- app log (tail) ---"; tail -40 "$STATE/app.log"; echo "--- test IdP log (tail) ---"; tail -20 "$STATE/oidc-provider.log"; exit 1; }
+
+# The load test against the same `next start`: the edge route under concurrent refreshes and racing
+# copies of one token, audited against Redis. The grace window is the app's 20 s, so no stale replays
+# here (scripts/loadtest/smoke.sh covers the thief against the standalone server).
+npx tsx scripts/loadtest/run.ts --url "$APP_URL" --duration 4 --concurrency 20 --sessions 20 --setup-concurrency 2 \
+  --race-share 0.25 --attacker-share 0 --grace 20 --out "$STATE/loadtest-next.json" >"$STATE/loadtest-next.log" 2>&1 \
+  || { tail -40 "$STATE/loadtest-next.log"; echo "not ok - loadtest against next start"; exit 1; }
+echo "ok - loadtest against next start: audit clean ($(node -e 'const r=require(process.argv[1]);console.log(`${r.requests.total} refreshes`)' "$STATE/loadtest-next.json"))"
