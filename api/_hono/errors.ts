@@ -15,6 +15,9 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   token_reused: 401,
   token_revoked: 401,
   unauthorized_client: 401,
+  // Authenticated, but the current password given to change it is wrong: not a token problem.
+  wrong_password: 403,
+  password_not_set: 409,
   email_taken: 409,
   account_not_linkable: 409,
   not_found: 404,

@@ -4,6 +4,8 @@
 export type AuthErrorCode =
   | 'invalid_request'
   | 'invalid_credentials'
+  | 'wrong_password'
+  | 'password_not_set'
   | 'email_taken'
   | 'account_not_linkable'
   | 'invalid_token'

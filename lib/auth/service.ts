@@ -1,9 +1,10 @@
 /**
- * @module The auth use cases (sign-up, sign-in, OAuth sign-in, refresh, sign-out), composed from
+ * @module The auth use cases (sign-up, sign-in, OAuth sign-in, refresh, sign-out, password change), composed from
  * the user store, password hashing, the rotation engine and access-token signing. Knows no HTTP.
  */
 import { hashPassword, needsRehash, verifyPassword } from '../passwords/hash';
-import type { RequestContext } from '../tokens/rotation';
+import { eventSource, type RequestContext } from '../tokens/rotation';
+import type { SessionDirectory } from '../tokens/sessions';
 import { normalizeEmail } from '../users/email';
 import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
 import { logEvent } from '../observability/log';
@@ -27,6 +28,7 @@ export interface OAuthIdentity {
 /** Dependencies of the service. */
 export interface AuthServiceDeps extends TokenIssuer {
   users: UserRepository;
+  sessions: SessionDirectory;
   passwordIterations: number;
   limits: RateLimits;
 }
@@ -122,6 +124,38 @@ export class AuthService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Changes a password user's password after checking the current one, then signs out every other
+   * session (whoever else knew the old password may be signed in) and records a security event.
+   * Checks of the current password count as sign-in attempts against the same limits.
+   */
+  async changePassword(
+    input: { userId: string; sessionId: string; currentPassword: string; newPassword: string },
+    context: RequestContext = {},
+  ): Promise<{ signedOutSessions: number }> {
+    const user = await this.deps.users.findById(input.userId);
+    if (!user) throw new AuthError('invalid_token', 'This account no longer exists.');
+    if (!user.passwordHash) {
+      throw new AuthError('password_not_set', 'This account signs in with a provider and has no password to change.');
+    }
+    await this.deps.limits.signIn(user.email, context.ip);
+    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+      logEvent('info', 'auth.password_change_failed', { userId: user.id, reason: 'wrong_password', ip: context.ip });
+      throw new AuthError('wrong_password', 'The current password is incorrect.');
+    }
+    await this.deps.users.updatePasswordHash(user.id, await hashPassword(input.newPassword, this.deps.passwordIterations));
+    const signedOutSessions = await this.deps.sessions.revokeAll(user.id, input.sessionId);
+    await this.deps.rotation.recordSecurityEvent({
+      type: 'password_changed',
+      userId: user.id,
+      at: new Date().toISOString(),
+      signedOutSessions,
+      ...eventSource(context),
+    });
+    logEvent('info', 'auth.password_changed', { userId: user.id, sessionId: input.sessionId, signedOutSessions });
+    return { signedOutSessions };
   }
 
   /** Revokes the session a refresh token belongs to. Idempotent. */

@@ -15,6 +15,7 @@ export interface AppServices extends TokenServices {
 export function buildAppServices(tokens: TokenServices, users: UserRepository): AppServices {
   const auth = new AuthService({
     users,
+    sessions: tokens.sessions,
     rotation: tokens.rotation,
     keys: tokens.keys,
     accessTokens: tokens.accessTokens,

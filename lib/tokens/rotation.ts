@@ -177,32 +177,40 @@ export class RotationEngine {
     return raw.map((line) => JSON.parse(line) as SecurityEvent);
   }
 
+  /** Appends an event to the user's security log (newest first, bounded, expiring). */
+  async recordSecurityEvent(event: SecurityEvent): Promise<void> {
+    await this.eventWrites(this.redis.pipeline(), event).exec();
+  }
+
+  private eventWrites<P extends ReturnType<Redis['pipeline']>>(pipeline: P, event: SecurityEvent): P {
+    const events = userEventsKey(event.userId);
+    pipeline.lpush(events, JSON.stringify(event)).ltrim(events, 0, MAX_EVENTS - 1).expire(events, EVENTS_TTL_SECONDS);
+    return pipeline;
+  }
+
   private async afterReuse(token: RefreshToken, userId: string, context: RequestContext): Promise<void> {
     const event: SecurityEvent = {
       type: 'refresh_token_reuse',
       familyId: token.familyId,
       userId,
       at: new Date().toISOString(),
-      ip: context.ip?.slice(0, MAX_FIELD),
-      userAgent: context.userAgent?.slice(0, MAX_FIELD),
+      ...eventSource(context),
     };
-    const events = userEventsKey(userId);
-    await this.redis
-      .pipeline()
-      .zrem(userSessionsKey(userId), token.familyId)
-      .lpush(events, JSON.stringify(event))
-      .ltrim(events, 0, MAX_EVENTS - 1)
-      .expire(events, EVENTS_TTL_SECONDS)
-      .exec();
+    await this.eventWrites(this.redis.pipeline().zrem(userSessionsKey(userId), token.familyId), event).exec();
   }
 }
 
-/** A security-relevant event shown to the user (e.g. a stolen refresh token was replayed). */
-export interface SecurityEvent {
-  type: 'refresh_token_reuse';
-  familyId: string;
-  userId: string;
-  at: string;
-  ip?: string | undefined;
-  userAgent?: string | undefined;
+/** Where an event came from, bounded like every user-supplied field. */
+export function eventSource(context: RequestContext): { ip?: string; userAgent?: string } {
+  return {
+    ...(context.ip ? { ip: context.ip.slice(0, MAX_FIELD) } : {}),
+    ...(context.userAgent ? { userAgent: context.userAgent.slice(0, MAX_FIELD) } : {}),
+  };
 }
+
+/** A security-relevant event shown to the user. */
+export type SecurityEvent =
+  /** A rotated refresh token was presented again (a stolen copy, or a client bug): its session was revoked. */
+  | { type: 'refresh_token_reuse'; familyId: string; userId: string; at: string; ip?: string | undefined; userAgent?: string | undefined }
+  /** The password was changed; every other session was signed out. */
+  | { type: 'password_changed'; userId: string; at: string; signedOutSessions: number; ip?: string | undefined; userAgent?: string | undefined };

@@ -1,0 +1,104 @@
+/** Changing the password over HTTP: needs the current one, signs out every other session, leaves a security event. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
+
+let env: TestEnvironment;
+before(async () => {
+  env = await startTestEnvironment({ RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP: '5/60' });
+});
+after(() => env.close());
+
+const OLD = 'correct horse battery';
+const NEW = 'staple rocket tuesday';
+
+const signIn = async (email: string, password: string, device: string) => {
+  const res = await env.post('/api/v1/auth/signin', { email, password }, { 'user-agent': device });
+  return { status: res.status, body: (await res.json()) as { accessToken: string; refreshToken: string; sessionId: string } };
+};
+
+async function userOnTwoDevices() {
+  const email = uniqueEmail('password');
+  assert.equal((await env.post('/api/v1/auth/signup', { email, password: OLD })).status, 201);
+  const laptop = (await signIn(email, OLD, 'Laptop')).body;
+  const phone = (await signIn(email, OLD, 'Phone')).body;
+  return { email, laptop, phone };
+}
+
+const changePassword = async (accessToken: string | undefined, body: unknown) => {
+  const res = await env.post('/api/v1/auth/password', body, accessToken ? { authorization: `Bearer ${accessToken}` } : {});
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+};
+
+const get = async (path: string, accessToken: string) => {
+  const res = await fetch(`${env.baseUrl}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+};
+
+describe('password change', () => {
+  test('signs out every other device, keeps this one, and only the new password works afterwards', async () => {
+    const { email, laptop, phone } = await userOnTwoDevices();
+    const changed = await changePassword(laptop.accessToken, { current_password: OLD, new_password: NEW });
+    assert.equal(changed.status, 200);
+    assert.deepEqual(changed.body, { signed_out_sessions: 1 });
+
+    assert.equal((await env.refresh(phone.refreshToken)).body.error.code, 'token_revoked');
+    assert.equal((await get('/api/v1/auth/sessions', phone.accessToken)).status, 401, 'the other device access token is refused at once');
+    assert.equal((await env.refresh(laptop.refreshToken)).status, 200, 'this device stays signed in');
+    const sessions = (await get('/api/v1/auth/sessions', laptop.accessToken)).body.sessions as Array<{ id: string }>;
+    assert.deepEqual(sessions.map((s) => s.id), [laptop.sessionId]);
+
+    assert.equal((await signIn(email, OLD, 'Thief')).status, 401);
+    assert.equal((await signIn(email, NEW, 'Laptop')).status, 200);
+  });
+
+  test('leaves a password_changed security event with where it came from and what it signed out', async () => {
+    const { laptop } = await userOnTwoDevices();
+    await changePassword(laptop.accessToken, { current_password: OLD, new_password: NEW });
+    const { events } = (await get('/api/v1/auth/security-events', laptop.accessToken)).body as { events: Array<Record<string, unknown>> };
+    assert.equal(events[0]?.type, 'password_changed');
+    assert.equal(events[0]?.signedOutSessions, 1);
+    assert.equal(events[0]?.ip, '127.0.0.1');
+  });
+
+  test('a wrong current password → 403 wrong_password, and nothing changes', async () => {
+    const { email, laptop, phone } = await userOnTwoDevices();
+    const res = await changePassword(laptop.accessToken, { current_password: 'not my password', new_password: NEW });
+    assert.equal(res.status, 403);
+    assert.equal(res.body.error.code, 'wrong_password');
+    assert.equal((await env.refresh(phone.refreshToken)).status, 200, 'no session was signed out');
+    assert.equal((await signIn(email, OLD, 'Laptop')).status, 200, 'the old password still works');
+  });
+
+  test('guessing the current password is limited like signing in', async () => {
+    const { laptop } = await userOnTwoDevices(); // two sign-ins of the five per account and IP
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await changePassword(laptop.accessToken, { current_password: `guess ${i}`, new_password: NEW })).status);
+    assert.deepEqual(statuses, [403, 403, 403, 429]);
+  });
+
+  test('bad input gets a clear 4xx', async () => {
+    const { laptop } = await userOnTwoDevices();
+    const short = await changePassword(laptop.accessToken, { current_password: OLD, new_password: 'short' });
+    assert.equal(short.status, 400);
+    assert.match(short.body.error.message, /new_password: password must be at least 8/);
+    assert.equal((await changePassword(laptop.accessToken, { current_password: OLD })).status, 400);
+    assert.equal((await changePassword(laptop.accessToken, { current_password: OLD, new_password: NEW, admin: true })).status, 400);
+    const anonymous = await changePassword(undefined, { current_password: OLD, new_password: NEW });
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.body.error.code, 'invalid_token');
+  });
+
+  test('an account that signs in only with a provider has no password to change → 409 password_not_set', async () => {
+    const session = await env.services.auth.signInWithOAuth({
+      provider: 'github',
+      providerAccountId: crypto.randomUUID(),
+      email: uniqueEmail('oauth-only'),
+      emailVerified: true,
+      account: { type: 'oauth' },
+    });
+    const res = await changePassword(session.accessToken, { current_password: 'anything', new_password: NEW });
+    assert.equal(res.status, 409);
+    assert.equal(res.body.error.code, 'password_not_set');
+  });
+});
