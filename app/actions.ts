@@ -2,7 +2,7 @@
 /** Server actions of the pages: thin adapters from form data to the auth service and NextAuth. */
 import { AuthError as NextAuthError } from 'next-auth';
 import { AuthError } from '@/lib/auth/errors';
-import { firstIssue, signInInput, signUpInput } from '@/lib/auth/input';
+import { changePasswordInput, firstIssue, signInInput, signUpInput } from '@/lib/auth/input';
 import { getAppServices } from '@/lib/services/auth-service';
 import { revalidatePath } from 'next/cache';
 import { headers } from 'next/headers';
@@ -99,4 +99,37 @@ export async function revokeAllSessionsAction(): Promise<void> {
   const session = await currentSession();
   await (await getTokenServices()).sessions.revokeAll(session.user.id);
   await signOut({ redirectTo: '/signin?signedOut=1' });
+}
+
+/** What the password form shows after a submit. */
+export interface PasswordFormState {
+  error?: string;
+  done?: string;
+}
+
+const PASSWORD_ERRORS: Partial<Record<string, string>> = {
+  wrong_password: 'Your current password is incorrect.',
+  password_not_set: 'Your account signs in with a provider and has no password to change.',
+};
+
+/** Changes the password; every other device is signed out. */
+export async function changePasswordAction(_prev: PasswordFormState, form: FormData): Promise<PasswordFormState> {
+  const session = await currentSession();
+  const input = changePasswordInput.safeParse({ current_password: field(form, 'current_password'), new_password: field(form, 'new_password') });
+  if (!input.success) return { error: firstIssue(input.error).replace(/^new_password: /, 'New ') };
+  if (field(form, 'confirm_password') !== input.data.new_password) return { error: 'The new passwords do not match.' };
+  try {
+    const { signedOutSessions } = await (await getAppServices()).auth.changePassword(
+      { userId: session.user.id, sessionId: session.sessionId, currentPassword: input.data.current_password, newPassword: input.data.new_password },
+      await clientContext(),
+    );
+    revalidatePath('/account');
+    const others = signedOutSessions === 1 ? '1 other device was' : `${signedOutSessions} other devices were`;
+    return { done: `Password changed. ${others} signed out.` };
+  } catch (error) {
+    if (error instanceof AuthError && (PASSWORD_ERRORS[error.code] || error.code === 'rate_limited')) {
+      return { error: PASSWORD_ERRORS[error.code] ?? error.message };
+    }
+    throw error;
+  }
 }

@@ -56,6 +56,7 @@ test('sign in with the OpenID provider, stay signed in past access-token expiry,
   await page.waitForURL(`${APP_URL}/account`);
   assert.equal(await page.textContent('[data-testid=account-email]'), email);
   assert.equal(await page.textContent('[data-testid=account-provider]'), 'oidc');
+  assert.equal(await page.locator('[data-testid=password-form]').count(), 0, 'an account without a password has none to change');
 
   // The browser never sees the backend refresh token, nor the provider's tokens.
   const session = await (await page.request.get(`${APP_URL}/api/auth/session`)).text();

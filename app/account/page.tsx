@@ -2,7 +2,8 @@ import { redirect } from 'next/navigation';
 import { auth } from '@/auth';
 import { signOutAction } from '../actions';
 import { Countdown } from '../_components/countdown';
-import { getTokenServices } from '@/lib/services/token-services';
+import { getAppServices } from '@/lib/services/auth-service';
+import { PasswordForm } from './password-form';
 import { SecurityEvents, SessionList } from './sessions';
 
 export const dynamic = 'force-dynamic';
@@ -10,8 +11,12 @@ export const dynamic = 'force-dynamic';
 export default async function AccountPage() {
   const session = await auth();
   if (!session || session.error) redirect('/signin?callbackUrl=/account');
-  const { sessions, rotation } = await getTokenServices();
-  const [devices, events] = await Promise.all([sessions.list(session.user.id), rotation.securityEvents(session.user.id)]);
+  const { sessions, rotation, auth: accounts } = await getAppServices();
+  const [devices, events, hasPassword] = await Promise.all([
+    sessions.list(session.user.id),
+    rotation.securityEvents(session.user.id),
+    accounts.hasPassword(session.user.id),
+  ]);
   return (
     <>
       <h1>Your account</h1>
@@ -36,6 +41,7 @@ export default async function AccountPage() {
       </form>
       <SecurityEvents events={events} />
       <SessionList sessions={devices} currentId={session.sessionId} />
+      {hasPassword && <PasswordForm />}
     </>
   );
 }

@@ -37,17 +37,30 @@ export function SessionList({ sessions, currentId }: { sessions: SessionInfo[]; 
   );
 }
 
-/** Security events, e.g. a replayed (stolen) refresh token that revoked a session. */
+const source = (e: SecurityEvent) => (e.ip ? ` (from ${e.ip}${e.userAgent ? `, ${e.userAgent}` : ''})` : '');
+
+/** What an event means, in the user's words. */
+function describe(e: SecurityEvent): string {
+  switch (e.type) {
+    case 'refresh_token_reuse':
+      return `an old sign-in token was used again, so that session was signed out to protect you${source(e)}.`;
+    case 'password_changed': {
+      const others = e.signedOutSessions === 1 ? '1 other device was' : `${e.signedOutSessions} other devices were`;
+      return `your password was changed${source(e)}; ${others} signed out.`;
+    }
+  }
+}
+
+/** Security events: a replayed (stolen) refresh token that revoked a session, a password change. */
 export function SecurityEvents({ events }: { events: SecurityEvent[] }) {
   if (events.length === 0) return null;
   return (
     <section>
       <h2>Security events</h2>
       <ul data-testid="security-events">
-        {events.map((e) => (
-          <li key={`${e.familyId}-${e.at}`} className="error">
-            {when(e.at)}: an old sign-in token was used again, so that session was signed out to protect you
-            {e.ip ? ` (from ${e.ip}${e.userAgent ? `, ${e.userAgent}` : ''})` : ''}.
+        {events.map((e, i) => (
+          <li key={`${e.type}-${e.at}-${i}`} className={e.type === 'refresh_token_reuse' ? 'error' : undefined} data-event={e.type}>
+            {when(e.at)}: {describe(e)}
           </li>
         ))}
       </ul>

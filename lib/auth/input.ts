@@ -32,6 +32,9 @@ export const signUpInput = z.strictObject({
   name: nameField.optional(),
 });
 
+/** Password-change input (API body and account form); unknown fields are refused. */
+export const changePasswordInput = z.strictObject({ current_password: passwordField, new_password: newPasswordField });
+
 /** Sign-in input; unknown fields are refused. */
 export const signInInput = z.strictObject({ email: emailField, password: passwordField });
 

@@ -126,6 +126,11 @@ export class AuthService {
     }
   }
 
+  /** True when the user has a password (accounts created through a provider have none). */
+  async hasPassword(userId: string): Promise<boolean> {
+    return Boolean((await this.deps.users.findById(userId))?.passwordHash);
+  }
+
   /**
    * Changes a password user's password after checking the current one, then signs out every other
    * session (whoever else knew the old password may be signed in) and records a security event.

@@ -1,14 +1,11 @@
 /** @module POST /auth/password: the bearer of an access token changes their password; other sessions are signed out. */
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { newPasswordField, passwordField } from '../../../lib/auth/input';
+import { changePasswordInput } from '../../../lib/auth/input';
 import type { AppServices } from '../../../lib/services/auth-service';
 import type { Env } from '../app';
 import { requireAccessToken } from '../bearer';
 import { requestContext } from '../context';
 import { readJson } from '../validation';
-
-const changePasswordBody = z.strictObject({ current_password: passwordField, new_password: newPasswordField });
 
 /** Password routes. */
 export function passwordRoutes(services: () => Promise<AppServices>) {
@@ -16,7 +13,7 @@ export function passwordRoutes(services: () => Promise<AppServices>) {
   app.use('/password', requireAccessToken(services));
 
   app.post('/password', async (c) => {
-    const body = await readJson(c, changePasswordBody);
+    const body = await readJson(c, changePasswordInput);
     const claims = c.get('claims');
     const { auth, config } = await services();
     const { signedOutSessions } = await auth.changePassword(
