@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CALLER_PROOF_HEADER, signCallerProof } from '../../lib/auth/caller-proof';
+import { base64urlAlias } from '../../test/support/base64url';
 import { exchangeOAuthSignIn, type OAuthExchangeBody } from '../../lib/auth/oauth-exchange';
 import { sleep, startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
 
@@ -73,6 +74,17 @@ describe('only this deployment may call /oauth', () => {
     const json = (await replay.json()) as any;
     assert.equal(json.error.code, 'unauthorized_client');
     assert.equal(json.refreshToken, undefined);
+  });
+
+  test('a captured proof respelled (same MAC bytes, other text) is refused, not a fresh nonce', async () => {
+    const body = oauthBody();
+    const text = JSON.stringify(body);
+    const proof = await signCallerProof(env.config.OAUTH_CALLER_SECRET, text);
+    assert.equal((await env.post('/api/v1/auth/oauth', text, { [CALLER_PROOF_HEADER]: proof })).status, 200);
+    const [stamp, mac] = proof.split(',v1=') as [string, string];
+    const respelled = await env.post('/api/v1/auth/oauth', text, { [CALLER_PROOF_HEADER]: `${stamp},v1=${base64urlAlias(mac)}` });
+    assert.equal(respelled.status, 401);
+    assert.equal(((await respelled.json()) as any).error.code, 'unauthorized_client');
   });
 
   test('a signed call whose body was changed afterwards (another email) is refused', async () => {

@@ -3,7 +3,7 @@
  * deployment: `t=<unix seconds>,v1=<base64url HMAC-SHA256(secret, "<t>.<body>")>`, valid for a
  * short window and accepted once (the signature is remembered in Redis until it would expire anyway).
  */
-import { fromBase64Url, timingSafeEqual, toBase64Url } from '../encoding/base64url';
+import { timingSafeEqualText, toBase64Url } from '../encoding/base64url';
 import type { Redis } from '../redis/client';
 import { callerNonceKey } from '../redis/keys';
 import { AuthError } from './errors';
@@ -44,8 +44,8 @@ export async function verifyCallerProof(
   if (!match) return refuse('is missing or malformed');
   const t = Number(match[1]);
   if (Math.abs(nowMs / 1000 - t) > CALLER_PROOF_WINDOW_SECONDS) return refuse('is stale');
-  const given = fromBase64Url(match[2]!);
-  if (!given || !timingSafeEqual(given, await mac(secret, t, body))) return refuse('does not match');
+  // The canonical text, not decoded bytes: an alias spelling would otherwise get a nonce of its own and replay.
+  if (!timingSafeEqualText(match[2]!, toBase64Url(await mac(secret, t, body)))) return refuse('does not match');
   const fresh = await redis.set(callerNonceKey(match[2]!), '1', { nx: true, ex: 2 * CALLER_PROOF_WINDOW_SECONDS });
   if (fresh === null) refuse('was already used');
 }

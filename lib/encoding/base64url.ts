@@ -30,6 +30,17 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * Compares two strings in time that depends only on their length. For MACs that arrive base64url-encoded,
+ * compare the text with the canonical encoding of the expected MAC, never the decoded bytes: a final
+ * character carries unused bits, so several spellings decode to the same bytes.
+ */
+export function timingSafeEqualText(a: string, b: string): boolean {
+  return timingSafeEqual(encoder.encode(a), encoder.encode(b));
+}
+
 /** Random bytes from the platform CSPRNG. */
 export function randomBytes(length: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(length));

@@ -11,7 +11,7 @@
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { fromBase64Url, randomBytes, timingSafeEqual, toBase64Url } from '../encoding/base64url';
+import { randomBytes, timingSafeEqualText, toBase64Url } from '../encoding/base64url';
 
 const VERSION = 'rt1';
 const FORMAT = /^rt1\.([A-Za-z0-9_-]{22})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
@@ -60,9 +60,11 @@ export class RefreshTokenCodec {
     const match = FORMAT.exec(raw);
     if (!match) return null;
     const [, familyId, expText, secret, tagText] = match as unknown as [string, string, string, string, string];
-    const tag = fromBase64Url(tagText);
-    const expected = this.mac(`${VERSION}.${familyId}.${expText}.${secret}`).subarray(0, 16);
-    if (!tag || !timingSafeEqual(tag, expected)) return null;
+    // Compared as text, not decoded: the last of 22 base64url characters carries 4 unused bits, so 16
+    // spellings decode to the same tag. Decoding would accept those aliases as valid tokens whose hash
+    // matches nothing in Redis, i.e. as reuse that revokes the owner's session.
+    const expected = toBase64Url(this.mac(`${VERSION}.${familyId}.${expText}.${secret}`).subarray(0, 16));
+    if (!timingSafeEqualText(tagText, expected)) return null;
     return { raw, familyId, absoluteExpiresAt: parseInt(expText, 36) * 1000 };
   }
 

@@ -5,6 +5,7 @@ import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
 import type { Redis } from '../redis/client';
 import { AuthError } from '../auth/errors';
 import { sleep, startTestRedis } from '../../test/support/environment';
+import { base64urlAlias } from '../../test/support/base64url';
 import { RefreshTokenCodec } from './refresh-token';
 import { RotationEngine } from './rotation';
 
@@ -41,6 +42,15 @@ test('a chain of 1,000 sequential rotations stays consistent', async () => {
   for (let i = 0; i < 1000; i++) token = (await engine.rotate(token)).refreshToken;
   assert.equal(await redis.hget(familyKey(start.familyId), 'rot'), '1000');
   assert.equal((await engine.rotate(token)).outcome, 'rotated');
+});
+
+test('another spelling of a token tag is refused as invalid, and the session is untouched', async () => {
+  const start = await engine.start(owner());
+  const alias = base64urlAlias(start.refreshToken);
+  assert.equal(await codeOf(engine.rotate(alias)), 'invalid_token');
+  await engine.revokeByToken(alias);
+  assert.equal(await redis.hget(familyKey(start.familyId), 'st'), 'active', 'neither treated as reuse nor signed out');
+  assert.equal((await engine.rotate(start.refreshToken)).outcome, 'rotated');
 });
 
 test('a token two rotations old is reuse, even inside the grace window', async () => {
