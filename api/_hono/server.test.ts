@@ -27,6 +27,9 @@ before(async () => {
     UPSTASH_REDIS_REST_TOKEN: token,
     DATABASE_URL: TEST_DATABASE_URL,
     PASSWORD_PBKDF2_ITERATIONS: '1000',
+    // Every test signs in from 127.0.0.1, and the limits' windows in Redis span the whole run.
+    RATE_LIMIT_SIGNIN_PER_IP: '100000/60',
+    RATE_LIMIT_SIGNUP_PER_IP: '100000/60',
     ...(await freshSecrets()),
   };
 });
@@ -127,6 +130,7 @@ describe('API_WORKERS=2', () => {
     const email = uniqueEmail();
     assert.equal((await postOnNewConnection(url, '/api/v1/auth/signup', { email, password: 'correct horse battery' })).status, 201);
     const signin = await postOnNewConnection(url, '/api/v1/auth/signin', { email, password: 'correct horse battery' });
+    assert.equal(signin.status, 200);
     let token = signin.body.refreshToken as string;
     for (let i = 0; i < 10; i++) {
       const res = await postOnNewConnection(url, '/api/v1/auth/refresh-token', { refresh_token: token });
