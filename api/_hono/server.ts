@@ -23,6 +23,9 @@ const serverSettings = z.object({
   API_WORKERS: wholeNumber(1, 64, 1),
 });
 
+/** Every variable the standalone server reads besides the app configuration. */
+export const SERVER_VARIABLES = Object.keys(serverSettings.shape);
+
 /** The standalone server's settings from env; throws a ConfigError naming each bad one. */
 export function parseServerSettings(env: Record<string, string | undefined>): z.infer<typeof serverSettings> {
   return parseEnv(serverSettings, env);

@@ -41,6 +41,9 @@ const GROUPS = {
   },
 } as const satisfies Record<OAuthProviderId, { required: Record<string, z.ZodType>; optional: Record<string, z.ZodType> }>;
 
+/** Every variable the providers read. */
+export const OAUTH_VARIABLES = Object.values(GROUPS).flatMap((g) => [...Object.keys(g.required), ...Object.keys(g.optional)]);
+
 /** Validated settings of the configured providers (secrets included: server-only). */
 export interface OAuthSettings {
   google?: { clientId: string; clientSecret: string };

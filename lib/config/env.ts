@@ -79,6 +79,9 @@ const schema = z.object({
   RATE_LIMIT_OAUTH_PER_CALLER: rule('300/60'),
 });
 
+/** Every variable the configuration reads. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 /** Validated configuration of one process / edge isolate. */
 export type Config = z.infer<typeof schema> & { jwtIssuer: string; secureCookies: boolean };
 

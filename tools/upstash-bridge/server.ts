@@ -7,6 +7,9 @@ import { fileURLToPath } from "node:url";
 import { Redis, type ChainableCommander } from "ioredis";
 
 const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+
+/** Every variable the bridge reads. */
+export const BRIDGE_VARIABLES = ["UPSTASH_BRIDGE_HOST", "UPSTASH_BRIDGE_PORT", "UPSTASH_REDIS_REST_TOKEN", "REDIS_URL"];
 const MAX_BODY = 1024 * 1024;
 const REDIS_START_HINT = `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`;
 
