@@ -2,7 +2,7 @@
 /** Server actions of the pages: thin adapters from form data to the auth service and NextAuth. */
 import { AuthError as NextAuthError } from 'next-auth';
 import { AuthError } from '@/lib/auth/errors';
-import { changePasswordInput, firstIssue, signInInput, signUpInput } from '@/lib/auth/input';
+import { changePasswordInput, deleteAccountInput, firstIssue, signInInput, signUpInput } from '@/lib/auth/input';
 import { getAppServices } from '@/lib/services/auth-service';
 import { revalidatePath } from 'next/cache';
 import { headers } from 'next/headers';
@@ -111,6 +111,28 @@ const PASSWORD_ERRORS: Partial<Record<string, string>> = {
   wrong_password: 'Your current password is incorrect.',
   password_not_set: 'Your account signs in with a provider and has no password to change.',
 };
+
+const DELETE_ERRORS: Partial<Record<string, string>> = {
+  wrong_password: 'The password is incorrect.',
+  reauthentication_required: 'For your protection, sign out and sign in again, then delete the account within 10 minutes.',
+};
+
+/** Deletes the account for good, then signs this browser out. */
+export async function deleteAccountAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const session = await currentSession();
+  const password = field(form, 'password');
+  const input = deleteAccountInput.safeParse(password ? { password } : {});
+  if (!input.success) return { error: firstIssue(input.error) };
+  if (field(form, 'confirm') !== 'delete') return { error: 'Type "delete" to confirm.' };
+  try {
+    await (await getAppServices()).auth.deleteAccount({ userId: session.user.id, sessionId: session.sessionId, password: input.data.password }, await clientContext());
+  } catch (error) {
+    if (error instanceof AuthError && (DELETE_ERRORS[error.code] || error.code === 'rate_limited')) return { error: DELETE_ERRORS[error.code] ?? error.message };
+    throw error;
+  }
+  await signOut({ redirectTo: '/signin?deleted=1' });
+  return {};
+}
 
 /** Changes the password; every other device is signed out. */
 export async function changePasswordAction(_prev: PasswordFormState, form: FormData): Promise<PasswordFormState> {

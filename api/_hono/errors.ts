@@ -17,6 +17,7 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   unauthorized_client: 401,
   // Authenticated, but the current password given to change it is wrong: not a token problem.
   wrong_password: 403,
+  reauthentication_required: 403,
   password_not_set: 409,
   email_taken: 409,
   account_not_linkable: 409,

@@ -3,6 +3,7 @@ import { auth } from '@/auth';
 import { signOutAction } from '../actions';
 import { Countdown } from '../_components/countdown';
 import { getAppServices } from '@/lib/services/auth-service';
+import { DeleteAccountForm } from './delete-account-form';
 import { PasswordForm } from './password-form';
 import { SecurityEvents, SessionList } from './sessions';
 
@@ -42,6 +43,7 @@ export default async function AccountPage() {
       <SecurityEvents events={events} />
       <SessionList sessions={devices} currentId={session.sessionId} />
       {hasPassword && <PasswordForm />}
+      <DeleteAccountForm hasPassword={hasPassword} />
     </>
   );
 }

@@ -27,6 +27,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <>
       <h1>Sign in</h1>
       {params.signedOut && <p className="muted">You have been signed out.</p>}
+      {params.deleted && (
+        <p className="muted" role="status">
+          Your account has been deleted.
+        </p>
+      )}
       {notice && (
         <p className="error" role="alert">
           {notice}

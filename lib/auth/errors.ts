@@ -6,6 +6,7 @@ export type AuthErrorCode =
   | 'invalid_credentials'
   | 'wrong_password'
   | 'password_not_set'
+  | 'reauthentication_required'
   | 'email_taken'
   | 'account_not_linkable'
   | 'invalid_token'

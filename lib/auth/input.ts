@@ -35,6 +35,9 @@ export const signUpInput = z.strictObject({
 /** Password-change input (API body and account form); unknown fields are refused. */
 export const changePasswordInput = z.strictObject({ current_password: passwordField, new_password: newPasswordField });
 
+/** Account-deletion input: the password, which accounts without one leave out. */
+export const deleteAccountInput = z.strictObject({ password: passwordField.optional() });
+
 /** Sign-in input; unknown fields are refused. */
 export const signInInput = z.strictObject({ email: emailField, password: passwordField });
 

@@ -1,5 +1,5 @@
 /**
- * @module The auth use cases (sign-up, sign-in, OAuth sign-in, refresh, sign-out, password change), composed from
+ * @module The auth use cases (sign-up, sign-in, OAuth sign-in, refresh, sign-out, password change, account deletion), composed from
  * the user store, password hashing, the rotation engine and access-token signing. Knows no HTTP.
  */
 import { hashPassword, needsRehash, verifyPassword } from '../passwords/hash';
@@ -39,6 +39,9 @@ export interface AuthServiceDeps extends TokenIssuer {
  * a noisy neighbour behind the same NAT cannot get everyone there blocked by sending garbage.
  */
 const REFRESH_FAILURES = new Set(['token_expired', 'token_reused', 'token_revoked']);
+
+/** An account without a password can be deleted only from a session signed in this recently. */
+export const REAUTHENTICATION_WINDOW_MS = 10 * 60_000;
 
 /** The auth use cases. */
 export class AuthService {
@@ -161,6 +164,35 @@ export class AuthService {
     });
     logEvent('info', 'auth.password_changed', { userId: user.id, sessionId: input.sessionId, signedOutSessions });
     return { signedOutSessions };
+  }
+
+  /**
+   * Deletes an account for good: its sessions (with their device details), security events, linked OAuth
+   * accounts and the user. Password accounts must give the password (checked like a sign-in); accounts
+   * without one must have signed in within REAUTHENTICATION_WINDOW_MS, so a stolen access token alone
+   * cannot delete anyone.
+   */
+  async deleteAccount(input: { userId: string; sessionId: string; password?: string | undefined }, context: RequestContext = {}): Promise<void> {
+    const { users, sessions } = this.deps;
+    const user = await users.findById(input.userId);
+    if (!user) throw new AuthError('invalid_token', 'This account no longer exists.');
+    if (user.passwordHash) {
+      await this.deps.limits.signIn(user.email, context.ip);
+      if (!(await verifyPassword(input.password ?? '', user.passwordHash))) {
+        logEvent('info', 'auth.account_delete_failed', { userId: user.id, reason: 'wrong_password', ip: context.ip });
+        throw new AuthError('wrong_password', 'The password is incorrect.');
+      }
+    } else {
+      const current = (await sessions.list(user.id)).find((s) => s.id === input.sessionId);
+      if (!current || Date.now() - current.createdAt > REAUTHENTICATION_WINDOW_MS) {
+        throw new AuthError('reauthentication_required', 'Sign in again, then delete the account within 10 minutes.');
+      }
+    }
+    await sessions.removeUser(user.id);
+    await users.delete(user.id);
+    // A sign-in that read the user just before it was deleted may have started a session since.
+    await sessions.removeUser(user.id);
+    logEvent('info', 'auth.account_deleted', { userId: user.id, ip: context.ip });
   }
 
   /** Revokes the session a refresh token belongs to. Idempotent. */

@@ -48,15 +48,17 @@ if isGraceReplay then
 end
 -- An older token, or the predecessor after the grace window: someone holds a copy. Revoke the
 -- family but keep a tombstone until it would have gone idle, so later presentations say "revoked".
+-- The tombstone keeps no token hash and no device details (user agent, IP).
 redis.call('HSET', key, 'st', 'revoked', 'revokedAt', now, 'reason', 'reuse')
-redis.call('HDEL', key, 'cur', 'prev')
+redis.call('HDEL', key, 'cur', 'prev', 'ua', 'ip')
 redis.call('PEXPIREAT', key, math.min(absExp, now + idle))
 return {'reused', f[7]}
 `;
 
 /**
  * Revoke. KEYS[1] family hash. ARGV: reason, idle ms. Replies {userId} or {} when unknown.
- * Idempotent: revoking a revoked family keeps its first reason.
+ * Idempotent: revoking a revoked family keeps its first reason. Leaves a tombstone without token
+ * hashes or device details.
  */
 export const REVOKE_SCRIPT = `
 local key = KEYS[1]
@@ -66,7 +68,7 @@ if f[1] ~= 'revoked' then
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   redis.call('HSET', key, 'st', 'revoked', 'revokedAt', now, 'reason', ARGV[1])
-  redis.call('HDEL', key, 'cur', 'prev')
+  redis.call('HDEL', key, 'cur', 'prev', 'ua', 'ip')
   redis.call('PEXPIREAT', key, math.min(tonumber(f[3]), now + tonumber(ARGV[2])))
 end
 return {f[2]}

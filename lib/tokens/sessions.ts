@@ -3,7 +3,7 @@
  * active, revoke one, all others, or all. Reads the per-user index kept by the rotation engine.
  */
 import type { Redis } from '../redis/client';
-import { familyKey, userSessionsKey } from '../redis/keys';
+import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
 import type { RotationEngine } from './rotation';
 
 /** One signed-in device as the user sees it. */
@@ -70,6 +70,16 @@ export class SessionDirectory {
     if ((await this.redis.hget<string>(familyKey(familyId), 'uid')) !== userId) return false;
     await this.rotation.revokeFamily(familyId, 'revoked_by_user');
     return true;
+  }
+
+  /** Forgets a user: deletes every session (with its device details), the session index and the security events. */
+  async removeUser(userId: string): Promise<void> {
+    const index = userSessionsKey(userId);
+    const ids = await this.redis.zrange<string[]>(index, 0, -1);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.del(familyKey(id));
+    pipeline.del(index, userEventsKey(userId));
+    await pipeline.exec();
   }
 
   /** Revokes all the user's sessions, or all but `keep`. Returns how many were revoked. */

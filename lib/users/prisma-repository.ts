@@ -53,4 +53,9 @@ export class PrismaUserRepository implements UserRepository {
   async markEmailVerified(id: string, at: Date): Promise<void> {
     await (await this.db).user.update({ where: { id }, data: { emailVerified: at } });
   }
+
+  async delete(id: string): Promise<void> {
+    // Linked OAuth accounts go with it (onDelete: Cascade). Deleting twice is not an error.
+    await (await this.db).user.deleteMany({ where: { id } });
+  }
 }

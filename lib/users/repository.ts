@@ -45,6 +45,8 @@ export interface UserRepository {
   upsertAccount(userId: string, account: OAuthAccountInput): Promise<void>;
   /** Marks a user's email as verified (after a provider asserted it). */
   markEmailVerified(id: string, at: Date): Promise<void>;
+  /** Deletes a user and their linked OAuth accounts; a missing user is not an error. */
+  delete(id: string): Promise<void>;
   /** A cheap round trip to the store, for health checks. */
   ping(): Promise<void>;
 }

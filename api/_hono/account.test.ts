@@ -1,6 +1,11 @@
-/** Changing the password over HTTP: needs the current one, signs out every other session, leaves a security event. */
+/**
+ * The bearer's own account over HTTP. Changing the password needs the current one, signs out every other
+ * session and leaves a security event; deleting the account needs the password (or a fresh sign-in) and
+ * leaves nothing behind.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { familyKey, userEventsKey, userSessionsKey } from '../../lib/redis/keys';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
 
 let env: TestEnvironment;
@@ -33,6 +38,24 @@ const changePassword = async (accessToken: string | undefined, body: unknown) =>
 const get = async (path: string, accessToken: string) => {
   const res = await fetch(`${env.baseUrl}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
+};
+
+const oauthOnlyUser = () =>
+  env.services.auth.signInWithOAuth({
+    provider: 'github',
+    providerAccountId: crypto.randomUUID(),
+    email: uniqueEmail('oauth-only'),
+    emailVerified: true,
+    account: { type: 'oauth' },
+  });
+
+const deleteAccount = async (accessToken: string | undefined, body: unknown) => {
+  const res = await fetch(`${env.baseUrl}/api/v1/auth/account`, {
+    method: 'DELETE',
+    headers: { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as Record<string, any>) };
 };
 
 describe('password change', () => {
@@ -90,15 +113,55 @@ describe('password change', () => {
   });
 
   test('an account that signs in only with a provider has no password to change → 409 password_not_set', async () => {
-    const session = await env.services.auth.signInWithOAuth({
-      provider: 'github',
-      providerAccountId: crypto.randomUUID(),
-      email: uniqueEmail('oauth-only'),
-      emailVerified: true,
-      account: { type: 'oauth' },
-    });
+    const session = await oauthOnlyUser();
     const res = await changePassword(session.accessToken, { current_password: 'anything', new_password: NEW });
     assert.equal(res.status, 409);
     assert.equal(res.body.error.code, 'password_not_set');
+  });
+});
+
+describe('account deletion', () => {
+  test('with the password: every session, event, account link and the user are gone; the email is free again', async () => {
+    const { email, laptop, phone } = await userOnTwoDevices();
+    const user = await env.services.users.findByEmail(email);
+    await changePassword(laptop.accessToken, { current_password: OLD, new_password: NEW }); // leaves an event
+    assert.equal((await deleteAccount(laptop.accessToken, { password: NEW })).status, 204);
+
+    assert.equal(await env.services.users.findById(user!.id), null);
+    const redis = env.services.redis;
+    for (const key of [familyKey(laptop.sessionId), userSessionsKey(user!.id), userEventsKey(user!.id)]) {
+      assert.equal(await redis.exists(key), 0, `${key} is gone`);
+    }
+    // The phone was signed out by the password change: only a tombstone is left until it would have gone
+    // idle, so its token still says "revoked", with no device details.
+    assert.deepEqual(await redis.hmget(familyKey(phone.sessionId), 'st', 'ua', 'ip', 'cur'), ['revoked', null, null, null]);
+    assert.equal((await env.refresh(laptop.refreshToken)).status, 401);
+    assert.equal((await get('/api/v1/auth/sessions', laptop.accessToken)).status, 401, 'its access token is refused at once');
+    assert.equal((await signIn(email, NEW, 'Laptop')).status, 401);
+    assert.equal((await env.post('/api/v1/auth/signup', { email, password: OLD })).status, 201);
+  });
+
+  test('a wrong or missing password → 403 wrong_password, and nothing is deleted', async () => {
+    const { email, phone } = await userOnTwoDevices();
+    assert.equal((await deleteAccount(phone.accessToken, { password: 'not my password' })).body?.error.code, 'wrong_password');
+    assert.equal((await deleteAccount(phone.accessToken, {})).body?.error.code, 'wrong_password');
+    assert.equal((await deleteAccount(undefined, { password: OLD })).status, 401);
+    assert.equal((await deleteAccount(phone.accessToken, { password: OLD, confirm: true })).status, 400);
+    assert.notEqual(await env.services.users.findByEmail(email), null);
+    assert.equal((await env.refresh(phone.refreshToken)).status, 200);
+  });
+
+  test('an account without a password: only from a session signed in within the last 10 minutes', async () => {
+    const stale = await oauthOnlyUser();
+    // Make the session look 11 minutes old.
+    await env.services.redis.hset(familyKey(stale.sessionId), { created: Date.now() - 11 * 60_000 });
+    const refused = await deleteAccount(stale.accessToken, {});
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body?.error.code, 'reauthentication_required');
+    assert.notEqual(await env.services.users.findById(stale.userId), null);
+
+    const fresh = await oauthOnlyUser();
+    assert.equal((await deleteAccount(fresh.accessToken, {})).status, 204);
+    assert.equal(await env.services.users.findById(fresh.userId), null);
   });
 });

@@ -1,4 +1,4 @@
-/** Changing the password on the account page, in headless Chromium: the other device is signed out at once. */
+/** The account page's settings in headless Chromium: changing the password (the other device is signed out at once) and deleting the account. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -13,12 +13,14 @@ after(() => browser.close());
 const OLD = 'a long enough passphrase';
 const NEW = 'another long passphrase';
 
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${APP_URL}/signin`);
+/** Fills and submits the sign-in or sign-up form. */
+async function submitCredentials(page: Page, path: '/signin' | '/signup', email: string, password: string) {
+  await page.goto(`${APP_URL}${path}`);
   await page.fill('input[name=email]', email);
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
 }
+const signIn = (page: Page, email: string, password: string) => submitCredentials(page, '/signin', email, password);
 
 async function submitPasswordForm(page: Page, current: string, next: string, confirm = next) {
   const form = page.locator('[data-testid=password-form]');
@@ -31,10 +33,7 @@ async function submitPasswordForm(page: Page, current: string, next: string, con
 test('changing the password signs out the other device and only the new password works', async () => {
   const email = uniqueEmail('pw');
   const laptop = await (await browser.newContext()).newPage();
-  await laptop.goto(`${APP_URL}/signup`);
-  await laptop.fill('input[name=email]', email);
-  await laptop.fill('input[name=password]', OLD);
-  await laptop.click('button[type=submit]');
+  await submitCredentials(laptop, '/signup', email, OLD);
   await laptop.waitForURL(`${APP_URL}/account`);
 
   const phone = await (await browser.newContext()).newPage();
@@ -64,4 +63,32 @@ test('changing the password signs out the other device and only the new password
   await phone.waitForURL(`${APP_URL}/account`);
   await laptop.context().close();
   await phone.context().close();
+});
+
+test('deleting the account asks for the password, signs out and frees the email', async () => {
+  const email = uniqueEmail('delete');
+  const page = await (await browser.newContext()).newPage();
+  await submitCredentials(page, '/signup', email, OLD);
+  await page.waitForURL(`${APP_URL}/account`);
+
+  const form = page.locator('[data-testid=delete-account-form]');
+  await form.locator('input[name=password]').fill('not my password');
+  await form.locator('input[name=confirm]').fill('delete');
+  await form.locator('button[type=submit]').click();
+  await form.locator('[role=alert]', { hasText: 'incorrect' }).waitFor();
+
+  // React resets a form after its action ran: fill both fields again.
+  await form.locator('input[name=password]').fill(OLD);
+  await form.locator('input[name=confirm]').fill('delete');
+  await form.locator('button[type=submit]').click();
+  await page.waitForURL(/\/signin\?deleted=1/);
+  await page.locator('[role=status]', { hasText: 'deleted' }).waitFor();
+  await page.goto(`${APP_URL}/account`);
+  await page.waitForURL(/\/signin/);
+
+  await signIn(page, email, OLD);
+  assert.match((await page.locator('p.error').textContent()) ?? '', /incorrect/);
+  await submitCredentials(page, '/signup', email, NEW);
+  await page.waitForURL(`${APP_URL}/account`);
+  await page.context().close();
 });

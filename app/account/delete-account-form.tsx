@@ -1,0 +1,37 @@
+'use client';
+import { useActionState } from 'react';
+import { deleteAccountAction, type FormState } from '../actions';
+
+/** Deletes the account: the password (if the account has one) and the word "delete" to confirm. */
+export function DeleteAccountForm({ hasPassword }: { hasPassword: boolean }) {
+  const [state, formAction, pending] = useActionState<FormState, FormData>(deleteAccountAction, {});
+  return (
+    <section>
+      <h2>Delete account</h2>
+      <p className="muted">
+        Deletes your account, every signed-in device and your security history. This cannot be undone.
+        {hasPassword ? '' : ' Accounts without a password can be deleted within 10 minutes of signing in.'}
+      </p>
+      <form action={formAction} data-testid="delete-account-form">
+        {state.error && (
+          <p className="error" role="alert">
+            {state.error}
+          </p>
+        )}
+        {hasPassword && (
+          <label>
+            Password
+            <input name="password" type="password" autoComplete="current-password" required maxLength={256} />
+          </label>
+        )}
+        <label>
+          Type &quot;delete&quot; to confirm
+          <input name="confirm" autoComplete="off" required pattern="delete" />
+        </label>
+        <button type="submit" disabled={pending}>
+          {pending ? 'Please wait…' : 'Delete my account'}
+        </button>
+      </form>
+    </section>
+  );
+}
