@@ -27,6 +27,7 @@ const ENDPOINTS: Array<[string, string]> = [
   ['DELETE', '/api/v1/auth/sessions/x'],
   ['GET', '/api/v1/auth/security-events'],
   ['POST', '/api/v1/auth/password'],
+  ['DELETE', '/api/v1/auth/account'],
   ['GET', '/api/v1/.well-known/jwks.json'],
   ['GET', '/api/health'],
   ['PUT', '/api/v1/auth/signin'],
