@@ -1,6 +1,7 @@
 /**
- * @module The auth use cases (sign-up, sign-in, OAuth sign-in, refresh, sign-out, password change, account deletion), composed from
- * the user store, password hashing, the rotation engine and access-token signing. Knows no HTTP.
+ * @module The auth use cases (sign-up, sign-in, OAuth sign-in, refresh, sign-out, password change,
+ * account deletion), composed from the user store, password hashing, the rotation engine and
+ * access-token signing. Knows no HTTP.
  */
 import { hashPassword, needsRehash, verifyPassword } from '../passwords/hash';
 import { eventSource, type RequestContext } from '../tokens/rotation';
