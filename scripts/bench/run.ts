@@ -14,6 +14,7 @@ import { ROTATE_SCRIPT } from '../../lib/tokens/rotation.lua';
 import { migrate } from '../db/migrator';
 import { freshSecrets } from '../generate-keys';
 import { JsonClient } from '../loadtest/http';
+import { num, UsageError } from '../loadtest/options';
 import { createSessions } from '../loadtest/setup';
 import { runLoad, type BenchSession, type LoadResult } from './load';
 import { dbCounters, dbDelta, startCpuAccounting, type CpuReport, type DbCounters } from './measure';
@@ -27,7 +28,8 @@ const HELP = `Benchmark of the refresh path (starts its own redis-server, bridge
 Usage: npm run bench -- [options]
   --connections C      concurrent connections for no-op and refresh          [50]
   --seconds S          measured seconds per HTTP phase                        [10]
-  --iterations N       PASSWORD_PBKDF2_ITERATIONS of the server               [600000]
+  --iterations N       PASSWORD_PBKDF2_ITERATIONS of the server (≥ 600000,   [600000]
+                       the server runs with NODE_ENV=production)
   --redis-requests N   redis-benchmark -n                                     [200000]
   --profile-seconds S  refresh load while the CPU profiles record (0 = skip)  [8]
   --workers N          API_WORKERS of the API (profiles need 1)               [1]
@@ -141,13 +143,13 @@ async function main(): Promise<void> {
     },
   });
   if (v.help) return console.log(HELP);
-  const connections = Number(v.connections ?? 50);
-  const seconds = Number(v.seconds ?? 10);
-  const iterations = Number(v.iterations ?? 600_000);
-  const redisRequests = Number(v['redis-requests'] ?? 200_000);
-  const workers = Number(v.workers ?? 1);
+  const connections = num(v.connections, 'connections', 50, 1, 10_000);
+  const seconds = num(v.seconds, 'seconds', 10, 1, 3_600);
+  const iterations = num(v.iterations, 'iterations', 600_000, 600_000, 10_000_000);
+  const redisRequests = num(v['redis-requests'], 'redis-requests', 200_000, 1);
+  const workers = num(v.workers, 'workers', 1, 1, 64);
   // A profile of the primary process would show only the cluster's plumbing.
-  const profileSeconds = workers > 1 ? 0 : Number(v['profile-seconds'] ?? 8);
+  const profileSeconds = workers > 1 ? 0 : num(v['profile-seconds'], 'profile-seconds', 8, 0, 3_600);
   const out = v.out ?? 'bench-results/bench.json';
   const databaseUrl = v['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authbench';
   const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
@@ -359,8 +361,9 @@ if (process.argv[1]?.endsWith('scripts/bench/run.ts')) {
   try {
     await main();
   } catch (error) {
-    console.error(`bench: ${(error as Error).stack ?? error}`);
-    process.exitCode = 1;
+    const usage = error instanceof UsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    console.error(usage ? `bench: ${(error as Error).message} (see --help)` : `bench: ${(error as Error).stack ?? error}`);
+    process.exitCode = usage ? 2 : 1;
   } finally {
     await stopAll();
     // Open keep-alive sockets or a reconnecting client must not keep a finished benchmark alive.
