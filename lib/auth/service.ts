@@ -154,8 +154,12 @@ export class AuthService {
       logEvent('info', 'auth.password_change_failed', { userId: user.id, reason: 'wrong_password', ip: context.ip });
       throw new AuthError('wrong_password', 'The current password is incorrect.');
     }
-    await this.deps.users.updatePasswordHash(user.id, await hashPassword(input.newPassword, this.deps.passwordIterations));
-    const signedOutSessions = await this.deps.sessions.revokeAll(user.id, input.sessionId);
+    const newHash = await hashPassword(input.newPassword, this.deps.passwordIterations);
+    // Sessions first: if the store then fails, the old password still works and a retry finishes the job.
+    let signedOutSessions = await this.deps.sessions.revokeAll(user.id, input.sessionId);
+    await this.deps.users.updatePasswordHash(user.id, newHash);
+    // A sign-in with the old password that raced the change may have started a session since.
+    signedOutSessions += await this.deps.sessions.revokeAll(user.id, input.sessionId);
     await this.deps.rotation.recordSecurityEvent({
       type: 'password_changed',
       userId: user.id,
