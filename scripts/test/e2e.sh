@@ -8,7 +8,9 @@ STATE="$ROOT/tmp/e2e"
 mkdir -p "$STATE"
 APP_PORT="${E2E_APP_PORT:-3100}"
 BRIDGE_PORT="${E2E_BRIDGE_PORT:-18079}"
-export LOCAL_ACCELERATE_PORT="${E2E_ACCELERATE_PORT:-51410}"
+# Below Linux's ephemeral range (32768-60999): a port in it can be taken at random by any outgoing
+# connection of this machine, and then the endpoint fails to start with EADDRINUSE (seen once in CI).
+export LOCAL_ACCELERATE_PORT="${E2E_ACCELERATE_PORT:-31410}"
 export DATABASE_DIRECT_URL="${E2E_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/authe2e}"
 
 pids=()
