@@ -57,7 +57,9 @@ set +a
 
 setsid npx tsx tools/upstash-bridge/server.ts >"$STATE/bridge.log" 2>&1 &
 pids+=($!)
-eval "export $(bash scripts/db/local-accelerate.sh start | tail -n 1)"
+# An assignment carries the pipeline's status (pipefail), so a failed start stops here, not at next start.
+accelerate="$(bash scripts/db/local-accelerate.sh start | tail -n 1)" || { echo "not ok - the local Accelerate endpoint did not start"; exit 1; }
+export "${accelerate?}"
 bash scripts/local/wait-for-url.sh "$UPSTASH_REDIS_REST_URL/health" 30
 
 # NextAuth discovers the issuer's endpoints, so the IdP is up before the app starts.
