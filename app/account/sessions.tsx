@@ -1,3 +1,4 @@
+import { deviceLabel } from '@/lib/tokens/device-label';
 import type { SessionInfo } from '@/lib/tokens/sessions';
 import type { SecurityEvent } from '@/lib/tokens/rotation';
 import { revokeAllSessionsAction, revokeOtherSessionsAction, revokeSessionAction } from '../actions';
@@ -12,7 +13,9 @@ export function SessionList({ sessions, currentId }: { sessions: SessionInfo[]; 
       <ul data-testid="sessions">
         {sessions.map((s) => (
           <li key={s.id} data-session-id={s.id}>
-            <strong>{s.userAgent ?? 'Unknown device'}</strong>
+            <strong title={s.userAgent ?? undefined} data-testid="device-name">
+              {deviceLabel(s.userAgent)}
+            </strong>
             {s.id === currentId && <em> (this device)</em>}
             <div className="muted">
               {s.provider} · signed in {when(s.createdAt)} · last used {when(s.lastUsedAt)}
