@@ -2,7 +2,15 @@
 /** Server actions of the pages: thin adapters from form data to the auth service and NextAuth. */
 import { AuthError as NextAuthError } from 'next-auth';
 import { AuthError } from '@/lib/auth/errors';
-import { changePasswordInput, deleteAccountInput, firstIssue, signInInput, signUpInput } from '@/lib/auth/input';
+import {
+  changePasswordInput,
+  deleteAccountInput,
+  firstIssue,
+  passwordResetConfirmInput,
+  passwordResetRequestInput,
+  signInInput,
+  signUpInput,
+} from '@/lib/auth/input';
 import { getAppServices } from '@/lib/services/auth-service';
 import { revalidatePath } from 'next/cache';
 import { headers } from 'next/headers';
@@ -154,4 +162,31 @@ export async function changePasswordAction(_prev: PasswordFormState, form: FormD
     }
     throw error;
   }
+}
+
+/** Mails a password-reset link; the same answer whether or not the address has an account. */
+export async function requestPasswordResetAction(_prev: PasswordFormState, form: FormData): Promise<PasswordFormState> {
+  const input = passwordResetRequestInput.safeParse({ email: field(form, 'email') });
+  if (!input.success) return { error: firstIssue(input.error) };
+  try {
+    await (await getAppServices()).passwordResets.request(input.data.email, await clientContext());
+  } catch (error) {
+    if (error instanceof AuthError && (error.code === 'rate_limited' || error.code === 'service_unavailable')) return { error: error.message };
+    throw error;
+  }
+  return { done: 'If an account with a password uses this address, we have sent it a link to choose a new password.' };
+}
+
+/** Sets the new password from a reset link, then sends the person to sign in with it. */
+export async function confirmPasswordResetAction(_prev: PasswordFormState, form: FormData): Promise<PasswordFormState> {
+  const input = passwordResetConfirmInput.safeParse({ token: field(form, 'token'), new_password: field(form, 'new_password') });
+  if (!input.success) return { error: firstIssue(input.error).replace(/^new_password: /, 'New ').replace(/^token: .*/, 'This reset link is incomplete.') };
+  if (field(form, 'confirm_password') !== input.data.new_password) return { error: 'The new passwords do not match.' };
+  try {
+    await (await getAppServices()).passwordResets.confirm(input.data.token, input.data.new_password, await clientContext());
+  } catch (error) {
+    if (error instanceof AuthError && (error.code === 'invalid_reset_token' || error.code === 'rate_limited')) return { error: error.message };
+    throw error;
+  }
+  redirect('/signin?reset=1');
 }

@@ -1,7 +1,11 @@
-/** The account page's settings in headless Chromium: changing the password (the other device is signed out at once) and deleting the account. */
+/**
+ * Account settings in headless Chromium: changing the password (the other device is signed out at once),
+ * resetting a forgotten one with the emailed link (read from the local outbox), and deleting the account.
+ */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import type { RelayedMail } from './support/mail-relay';
 import { APP_URL, launchBrowser, uniqueEmail } from './support/browser';
 
 let browser: Browser;
@@ -90,5 +94,46 @@ test('deleting the account asks for the password, signs out and frees the email'
   assert.match((await page.locator('p.error').textContent()) ?? '', /incorrect/);
   await submitCredentials(page, '/signup', email, NEW);
   await page.waitForURL(`${APP_URL}/account`);
+  await page.context().close();
+});
+
+test('a forgotten password is reset with the emailed link, which signs out every device and works once', async () => {
+  const email = uniqueEmail('forgot');
+  const laptop = await (await browser.newContext()).newPage();
+  await submitCredentials(laptop, '/signup', email, OLD);
+  await laptop.waitForURL(`${APP_URL}/account`);
+
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${APP_URL}/signin`);
+  await page.click('text=Forgot your password?');
+  await page.waitForURL(`${APP_URL}/forgot-password`);
+  await page.fill('input[name=email]', email);
+  await page.click('button[type=submit]');
+  await page.locator('[role=status]', { hasText: 'sent it a link' }).waitFor();
+
+  // The app sends through the webhook transport to the local relay of scripts/test/e2e.sh.
+  const mails = (await (await fetch(`${process.env.E2E_MAIL_RELAY_URL}/messages?to=${encodeURIComponent(email)}`)).json()) as RelayedMail[];
+  const link = /https?:\/\/\S+/.exec(mails[0]?.text ?? '')?.[0];
+  assert.ok(link, 'the reset mail with its link');
+
+  await page.goto(link);
+  await page.fill('input[name=new_password]', NEW);
+  await page.fill('input[name=confirm_password]', NEW);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/signin\?reset=1/);
+  await page.locator('[role=status]', { hasText: 'password has been changed' }).waitFor();
+  await signIn(page, email, NEW);
+  await page.waitForURL(`${APP_URL}/account`);
+  assert.match((await page.locator('[data-event=password_reset]').textContent()) ?? '', /reset with a link sent by email/);
+
+  // The laptop was signed out; the link does not work a second time.
+  await laptop.goto(`${APP_URL}/account`);
+  await laptop.waitForURL(/\/signin/);
+  await laptop.goto(link);
+  await laptop.fill('input[name=new_password]', 'a third passphrase here');
+  await laptop.fill('input[name=confirm_password]', 'a third passphrase here');
+  await laptop.click('button[type=submit]');
+  await laptop.locator('[role=alert]', { hasText: 'already used or expired' }).waitFor();
+  await laptop.context().close();
   await page.context().close();
 });

@@ -9,6 +9,7 @@ export type ApiErrorCode = AuthErrorCode | 'not_found' | 'method_not_allowed' | 
 
 const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
+  invalid_reset_token: 400,
   invalid_credentials: 401,
   invalid_token: 401,
   token_expired: 401,

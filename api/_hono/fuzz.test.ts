@@ -28,6 +28,8 @@ const ENDPOINTS: Array<[string, string]> = [
   ['GET', '/api/v1/auth/security-events'],
   ['POST', '/api/v1/auth/password'],
   ['DELETE', '/api/v1/auth/account'],
+  ['POST', '/api/v1/auth/password-reset'],
+  ['POST', '/api/v1/auth/password-reset/confirm'],
   ['GET', '/api/v1/.well-known/jwks.json'],
   ['GET', '/api/health'],
   ['PUT', '/api/v1/auth/signin'],

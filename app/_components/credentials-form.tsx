@@ -1,6 +1,7 @@
 'use client';
 import { useActionState } from 'react';
 import type { FormState } from '../actions';
+import { FormMessages } from './form-parts';
 
 /** The email/password form shared by sign-in and sign-up. */
 export function CredentialsForm({
@@ -19,11 +20,7 @@ export function CredentialsForm({
   const [state, formAction, pending] = useActionState(action, {});
   return (
     <form action={formAction}>
-      {state.error && (
-        <p className="error" role="alert">
-          {state.error}
-        </p>
-      )}
+      <FormMessages error={state.error} />
       {withName && (
         <label>
           Name (optional)

@@ -1,6 +1,7 @@
 'use client';
 import { useActionState } from 'react';
 import { deleteAccountAction, type FormState } from '../actions';
+import { FormMessages } from '../_components/form-parts';
 
 /** Deletes the account: the password (if the account has one) and the word "delete" to confirm. */
 export function DeleteAccountForm({ hasPassword }: { hasPassword: boolean }) {
@@ -13,11 +14,7 @@ export function DeleteAccountForm({ hasPassword }: { hasPassword: boolean }) {
         {hasPassword ? '' : ' Accounts without a password can be deleted within 10 minutes of signing in.'}
       </p>
       <form action={formAction} data-testid="delete-account-form">
-        {state.error && (
-          <p className="error" role="alert">
-            {state.error}
-          </p>
-        )}
+        <FormMessages error={state.error} />
         {hasPassword && (
           <label>
             Password

@@ -1,6 +1,7 @@
 'use client';
 import { useActionState } from 'react';
 import { changePasswordAction, type PasswordFormState } from '../actions';
+import { FormMessages, NewPasswordFields } from '../_components/form-parts';
 
 /** Change-password form: current password, new password twice. */
 export function PasswordForm() {
@@ -9,28 +10,12 @@ export function PasswordForm() {
     <section>
       <h2>Change password</h2>
       <form action={formAction} data-testid="password-form">
-        {state.error && (
-          <p className="error" role="alert">
-            {state.error}
-          </p>
-        )}
-        {state.done && (
-          <p className="muted" role="status">
-            {state.done}
-          </p>
-        )}
+        <FormMessages error={state.error} done={state.done} />
         <label>
           Current password
           <input name="current_password" type="password" autoComplete="current-password" required maxLength={256} />
         </label>
-        <label>
-          New password
-          <input name="new_password" type="password" autoComplete="new-password" required minLength={8} maxLength={256} />
-        </label>
-        <label>
-          New password again
-          <input name="confirm_password" type="password" autoComplete="new-password" required minLength={8} maxLength={256} />
-        </label>
+        <NewPasswordFields />
         <button type="submit" disabled={pending}>
           {pending ? 'Please wait…' : 'Change password'}
         </button>

@@ -51,6 +51,10 @@ function describe(e: SecurityEvent): string {
       const others = e.signedOutSessions === 1 ? '1 other device was' : `${e.signedOutSessions} other devices were`;
       return `your password was changed${source(e)}; ${others} signed out.`;
     }
+    case 'password_reset': {
+      const devices = e.signedOutSessions === 1 ? '1 device was' : `${e.signedOutSessions} devices were`;
+      return `your password was reset with a link sent by email${source(e)}; ${devices} signed out.`;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { listOAuthProviders } from '@/lib/auth/oauth-providers';
+import { getConfig } from '@/lib/config/env';
 import { signInAction } from '../actions';
 import { CredentialsForm } from '../_components/credentials-form';
 import { OAuthButtons } from '../_components/oauth-buttons';
@@ -27,6 +28,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <>
       <h1>Sign in</h1>
       {params.signedOut && <p className="muted">You have been signed out.</p>}
+      {params.reset && (
+        <p className="muted" role="status">
+          Your password has been changed and every device signed out. Sign in with the new password.
+        </p>
+      )}
       {params.deleted && (
         <p className="muted" role="status">
           Your account has been deleted.
@@ -38,6 +44,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         </p>
       )}
       <CredentialsForm action={signInAction} submitLabel="Sign in" callbackUrl={callbackUrl} />
+      {getConfig().MAIL_TRANSPORT !== 'none' && (
+        <p className="muted">
+          <Link href="/forgot-password">Forgot your password?</Link>
+        </p>
+      )}
       <OAuthButtons providers={listOAuthProviders()} callbackUrl={callbackUrl} />
       <p className="muted">
         No account yet? <Link href="/signup">Create one</Link>

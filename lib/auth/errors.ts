@@ -7,6 +7,7 @@ export type AuthErrorCode =
   | 'wrong_password'
   | 'password_not_set'
   | 'reauthentication_required'
+  | 'invalid_reset_token'
   | 'email_taken'
   | 'account_not_linkable'
   | 'invalid_token'

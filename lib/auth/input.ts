@@ -38,6 +38,12 @@ export const changePasswordInput = z.strictObject({ current_password: passwordFi
 /** Account-deletion input: the password, which accounts without one leave out. */
 export const deleteAccountInput = z.strictObject({ password: passwordField.optional() });
 
+/** A request for a password-reset link. */
+export const passwordResetRequestInput = z.strictObject({ email: emailField });
+
+/** Redeeming a reset link: its token and the new password. */
+export const passwordResetConfirmInput = z.strictObject({ token: z.string().min(1).max(100), new_password: newPasswordField });
+
 /** Sign-in input; unknown fields are refused. */
 export const signInInput = z.strictObject({ email: emailField, password: passwordField });
 

@@ -4,7 +4,8 @@
  * access-token signing. Knows no HTTP.
  */
 import { hashPassword, needsRehash, verifyPassword } from '../passwords/hash';
-import { eventSource, type RequestContext } from '../tokens/rotation';
+import type { RequestContext } from '../tokens/rotation';
+import { replacePassword } from './password-replacement';
 import type { SessionDirectory } from '../tokens/sessions';
 import { normalizeEmail } from '../users/email';
 import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
@@ -154,18 +155,10 @@ export class AuthService {
       logEvent('info', 'auth.password_change_failed', { userId: user.id, reason: 'wrong_password', ip: context.ip });
       throw new AuthError('wrong_password', 'The current password is incorrect.');
     }
-    const newHash = await hashPassword(input.newPassword, this.deps.passwordIterations);
-    // Sessions first: if the store then fails, the old password still works and a retry finishes the job.
-    let signedOutSessions = await this.deps.sessions.revokeAll(user.id, input.sessionId);
-    await this.deps.users.updatePasswordHash(user.id, newHash);
-    // A sign-in with the old password that raced the change may have started a session since.
-    signedOutSessions += await this.deps.sessions.revokeAll(user.id, input.sessionId);
-    await this.deps.rotation.recordSecurityEvent({
-      type: 'password_changed',
-      userId: user.id,
-      at: new Date().toISOString(),
-      signedOutSessions,
-      ...eventSource(context),
+    const signedOutSessions = await replacePassword(this.deps, user.id, input.newPassword, {
+      event: 'password_changed',
+      keep: input.sessionId,
+      context,
     });
     logEvent('info', 'auth.password_changed', { userId: user.id, sessionId: input.sessionId, signedOutSessions });
     return { signedOutSessions };

@@ -49,3 +49,20 @@ test('bad values are named with what is wrong', async () => {
 test('an https APP_URL turns on secure cookies', async () => {
   assert.equal(parseConfig({ ...(await valid()), APP_URL: 'https://auth.example.com' }).secureCookies, true);
 });
+
+test('mail: "outbox" by default outside production, "none" in production, where the outbox is refused', async () => {
+  const base = await valid();
+  assert.equal(parseConfig(base).MAIL_TRANSPORT, 'outbox');
+  assert.equal(parseConfig({ ...base, NODE_ENV: 'production', PASSWORD_PBKDF2_ITERATIONS: '600000' }).MAIL_TRANSPORT, 'none');
+  assert.match(
+    messageOf({ ...base, NODE_ENV: 'production', PASSWORD_PBKDF2_ITERATIONS: '600000', MAIL_TRANSPORT: 'outbox' }),
+    /MAIL_TRANSPORT: "outbox" .* local use only/,
+  );
+});
+
+test('mail: the webhook transport needs its URL and token, each named when missing', async () => {
+  const message = messageOf({ ...(await valid()), MAIL_TRANSPORT: 'webhook' });
+  assert.match(message, /MAIL_WEBHOOK_URL: is missing/);
+  assert.match(message, /MAIL_WEBHOOK_TOKEN: is missing/);
+  assert.match(messageOf({ ...(await valid()), MAIL_TRANSPORT: 'smtp' }), /MAIL_TRANSPORT/);
+});

@@ -77,13 +77,27 @@ const schema = z.object({
   RATE_LIMIT_REFRESH_FAILURES_PER_IP: rule('60/60'),
   RATE_LIMIT_REFRESH_PER_SESSION: rule('120/60'),
   RATE_LIMIT_OAUTH_PER_CALLER: rule('300/60'),
+  RATE_LIMIT_PASSWORD_RESET_PER_IP: rule('10/3600'),
+  RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT: rule('3/3600'),
+  // How password-reset emails leave: "outbox" keeps them in Redis for local use and tests (never in
+  // production), "webhook" POSTs them to MAIL_WEBHOOK_URL, "none" turns password reset off.
+  MAIL_TRANSPORT: z.enum(['none', 'outbox', 'webhook']).optional(),
+  MAIL_WEBHOOK_URL: z.url().optional(),
+  MAIL_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  MAIL_FROM: z.string().min(3).max(200).optional(),
+  PASSWORD_RESET_TTL_SECONDS: seconds(30 * 60, 60).refine((v) => v <= 24 * 3600, 'must be at most 86400 seconds'),
 });
 
 /** Every variable the configuration reads. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
 /** Validated configuration of one process / edge isolate. */
-export type Config = z.infer<typeof schema> & { jwtIssuer: string; secureCookies: boolean };
+export type Config = Omit<z.infer<typeof schema>, 'MAIL_TRANSPORT'> & {
+  jwtIssuer: string;
+  secureCookies: boolean;
+  /** Defaults to "outbox" outside production and "none" in production. */
+  MAIL_TRANSPORT: 'none' | 'outbox' | 'webhook';
+};
 
 /** Thrown when the environment is missing or has a bad variable; the message names each one. */
 export class ConfigError extends Error {
@@ -117,7 +131,22 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       'Invalid environment configuration:\n  PASSWORD_PBKDF2_ITERATIONS: must be at least 600000 in production (OWASP)',
     );
   }
-  return { ...c, jwtIssuer: c.JWT_ISSUER ?? c.APP_URL, secureCookies: c.APP_URL.startsWith('https://') };
+  const mailTransport = c.MAIL_TRANSPORT ?? (c.NODE_ENV === 'production' ? 'none' : 'outbox');
+  if (mailTransport === 'outbox' && c.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'Invalid environment configuration:\n  MAIL_TRANSPORT: "outbox" keeps reset links in Redis and is for local use only; use "webhook" or "none" in production',
+    );
+  }
+  if (mailTransport === 'webhook' && (!c.MAIL_WEBHOOK_URL || !c.MAIL_WEBHOOK_TOKEN)) {
+    const missing = [!c.MAIL_WEBHOOK_URL && 'MAIL_WEBHOOK_URL', !c.MAIL_WEBHOOK_TOKEN && 'MAIL_WEBHOOK_TOKEN'].filter(Boolean);
+    throw new ConfigError(`Invalid environment configuration:\n${missing.map((n) => `  ${n}: is missing (MAIL_TRANSPORT=webhook)`).join('\n')}`);
+  }
+  return {
+    ...c,
+    MAIL_TRANSPORT: mailTransport,
+    jwtIssuer: c.JWT_ISSUER ?? c.APP_URL,
+    secureCookies: c.APP_URL.startsWith('https://'),
+  };
 }
 
 let cached: Config | undefined;

@@ -16,6 +16,8 @@ export interface LimitRules {
   signUpPerIp: LimitRule;
   refreshFailuresPerIp: LimitRule;
   oauthPerCaller: LimitRule;
+  passwordResetPerIp: LimitRule;
+  passwordResetPerAccount: LimitRule;
 }
 
 type Name = keyof LimitRules;
@@ -52,6 +54,8 @@ export class RateLimits {
       signUpPerIp: make('signUpPerIp'),
       refreshFailuresPerIp: make('refreshFailuresPerIp', this.refreshBlocked),
       oauthPerCaller: make('oauthPerCaller'),
+      passwordResetPerIp: make('passwordResetPerIp'),
+      passwordResetPerAccount: make('passwordResetPerAccount'),
     };
   }
 
@@ -72,6 +76,14 @@ export class RateLimits {
   /** Counts a sign-up attempt from an IP. */
   signUp(ip: string | undefined): Promise<void> {
     return this.enforce([['signUpPerIp', ip ?? 'unknown']]);
+  }
+
+  /** Counts a password-reset request, per IP and per email address (known or not, so it reveals nothing). */
+  passwordReset(email: string, ip: string | undefined): Promise<void> {
+    return this.enforce([
+      ['passwordResetPerIp', ip ?? 'unknown'],
+      ['passwordResetPerAccount', email],
+    ]);
   }
 
   /** Counts a server-to-server OAuth call. */

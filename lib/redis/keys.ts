@@ -16,3 +16,9 @@ export const userEventsKey = (userId: string) => `${PREFIX}:{user:${userId}}:eve
 
 /** One-time marker for a signed server-to-server request, for replay protection. */
 export const callerNonceKey = (signature: string) => `${PREFIX}:nonce:${signature}`;
+
+/** A pending password reset, by the SHA-256 of its token: the user id, until used or expired. */
+export const passwordResetKey = (tokenHash: string) => `${PREFIX}:reset:${tokenHash}`;
+
+/** The hash of a user's newest reset token, so a new request voids the one before. */
+export const userPasswordResetKey = (userId: string) => `${PREFIX}:{user:${userId}}:reset`;

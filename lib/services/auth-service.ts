@@ -1,5 +1,7 @@
 /** @module Wiring of the full auth service (token services + the user store) from config. */
+import { PasswordResets } from '../auth/password-reset';
 import { AuthService } from '../auth/service';
+import { createMailer } from '../mail/mailer';
 import { getPrisma } from '../db/client';
 import { PrismaUserRepository } from '../users/prisma-repository';
 import type { UserRepository } from '../users/repository';
@@ -8,6 +10,7 @@ import { getTokenServices, type TokenServices } from './token-services';
 /** Everything the API needs. */
 export interface AppServices extends TokenServices {
   auth: AuthService;
+  passwordResets: PasswordResets;
   users: UserRepository;
 }
 
@@ -22,7 +25,18 @@ export function buildAppServices(tokens: TokenServices, users: UserRepository): 
     passwordIterations: tokens.config.PASSWORD_PBKDF2_ITERATIONS,
     limits: tokens.limits,
   });
-  return { ...tokens, auth, users };
+  const passwordResets = new PasswordResets({
+    users,
+    sessions: tokens.sessions,
+    rotation: tokens.rotation,
+    limits: tokens.limits,
+    redis: tokens.redis,
+    mailer: createMailer(tokens.config, tokens.redis),
+    appUrl: tokens.config.APP_URL,
+    ttlSeconds: tokens.config.PASSWORD_RESET_TTL_SECONDS,
+    passwordIterations: tokens.config.PASSWORD_PBKDF2_ITERATIONS,
+  });
+  return { ...tokens, auth, passwordResets, users };
 }
 
 let cached: Promise<AppServices> | undefined;

@@ -57,6 +57,8 @@ export async function buildTokenServices(config: Config): Promise<TokenServices>
       signUpPerIp: config.RATE_LIMIT_SIGNUP_PER_IP,
       refreshFailuresPerIp: config.RATE_LIMIT_REFRESH_FAILURES_PER_IP,
       oauthPerCaller: config.RATE_LIMIT_OAUTH_PER_CALLER,
+      passwordResetPerIp: config.RATE_LIMIT_PASSWORD_RESET_PER_IP,
+      passwordResetPerAccount: config.RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT,
     },
     config.REDIS_TIMEOUT_MS,
   );

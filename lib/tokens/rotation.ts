@@ -212,5 +212,12 @@ export function eventSource(context: RequestContext): { ip?: string; userAgent?:
 export type SecurityEvent =
   /** A rotated refresh token was presented again (a stolen copy, or a client bug): its session was revoked. */
   | { type: 'refresh_token_reuse'; familyId: string; userId: string; at: string; ip?: string | undefined; userAgent?: string | undefined }
-  /** The password was changed; every other session was signed out. */
-  | { type: 'password_changed'; userId: string; at: string; signedOutSessions: number; ip?: string | undefined; userAgent?: string | undefined };
+  /** The password was changed (every other session signed out) or reset by email (every session signed out). */
+  | {
+      type: 'password_changed' | 'password_reset';
+      userId: string;
+      at: string;
+      signedOutSessions: number;
+      ip?: string | undefined;
+      userAgent?: string | undefined;
+    };

@@ -40,6 +40,7 @@ LOG_LEVEL=warn
 RATE_LIMIT_SIGNUP_PER_IP=100000/60
 RATE_LIMIT_SIGNIN_PER_IP=100000/60
 RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP=100000/60
+RATE_LIMIT_PASSWORD_RESET_PER_IP=100000/60
 # The load test at the end sends racing copies of one token, each counted against its session.
 RATE_LIMIT_REFRESH_PER_SESSION=100000/60
 # Short-lived access tokens, so the browser tests cross several rotations in seconds.
@@ -53,6 +54,12 @@ AUTH_OIDC_NAME="Test IdP"
 E2E_OIDC_CLIENT_ID="$AUTH_OIDC_ID"
 E2E_OIDC_CLIENT_SECRET="$AUTH_OIDC_SECRET"
 E2E_OIDC_REDIRECT_URI="$APP_URL/api/auth/callback/oidc"
+# Password-reset emails go, as in production, over the webhook transport: to a local relay the tests read.
+E2E_MAIL_RELAY_PORT="${E2E_MAIL_RELAY_PORT:-3198}"
+MAIL_TRANSPORT=webhook
+MAIL_WEBHOOK_URL="http://127.0.0.1:$E2E_MAIL_RELAY_PORT/send"
+MAIL_WEBHOOK_TOKEN="$(node -e 'console.log(crypto.randomUUID())')"
+E2E_MAIL_RELAY_URL="http://127.0.0.1:$E2E_MAIL_RELAY_PORT"
 set +a
 
 setsid npx tsx tools/upstash-bridge/server.ts >"$STATE/bridge.log" 2>&1 &
@@ -61,6 +68,10 @@ pids+=($!)
 accelerate="$(bash scripts/db/local-accelerate.sh start | tail -n 1)" || { echo "not ok - the local Accelerate endpoint did not start"; exit 1; }
 export "${accelerate?}"
 bash scripts/local/wait-for-url.sh "$UPSTASH_REDIS_REST_URL/health" 30
+
+setsid npx tsx e2e/support/mail-relay.ts >"$STATE/mail-relay.log" 2>&1 &
+pids+=($!)
+bash scripts/local/wait-for-url.sh "$E2E_MAIL_RELAY_URL/messages" 30 || { tail -20 "$STATE/mail-relay.log"; exit 1; }
 
 # NextAuth discovers the issuer's endpoints, so the IdP is up before the app starts.
 setsid npx tsx e2e/support/oidc-provider.ts >"$STATE/oidc-provider.log" 2>&1 &

@@ -43,6 +43,7 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
     RATE_LIMIT_SIGNUP_PER_IP: '100000/60',
     RATE_LIMIT_REFRESH_FAILURES_PER_IP: '100000/60',
     RATE_LIMIT_OAUTH_PER_CALLER: '100000/60',
+    RATE_LIMIT_PASSWORD_RESET_PER_IP: '100000/60',
     ...(await freshSecrets()),
     ...overrides,
   });
