@@ -16,7 +16,17 @@ const nextConfig: NextConfig = {
   reactStrictMode: true,
   serverExternalPackages: ['pg', '@prisma/adapter-pg'],
   async headers() {
-    return [{ source: '/:path*', headers: securityHeaders }];
+    return [
+      { source: '/:path*', headers: securityHeaders },
+      // The reset link's token is in this page's URL: never send it on, never keep the page in a cache.
+      {
+        source: '/reset-password',
+        headers: [
+          { key: 'Referrer-Policy', value: 'no-referrer' },
+          { key: 'Cache-Control', value: 'no-store' },
+        ],
+      },
+    ];
   },
 };
 

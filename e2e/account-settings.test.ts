@@ -116,7 +116,8 @@ test('a forgotten password is reset with the emailed link, which signs out every
   const link = /https?:\/\/\S+/.exec(mails[0]?.text ?? '')?.[0];
   assert.ok(link, 'the reset mail with its link');
 
-  await page.goto(link);
+  const resetPage = await page.goto(link);
+  assert.equal(resetPage?.headers()['referrer-policy'], 'no-referrer', 'the token in the URL is never sent on');
   await page.fill('input[name=new_password]', NEW);
   await page.fill('input[name=confirm_password]', NEW);
   await page.click('button[type=submit]');
