@@ -16,7 +16,8 @@ UPSTASH_REDIS_REST_URL=http://127.0.0.1:8079 UPSTASH_REDIS_REST_TOKEN=build-chec
 DATABASE_URL='prisma://accelerate.example/?api_key=build-check'
 set +a
 rm -rf .vercel/output
-"$TOOLS/node_modules/.bin/vercel" build --yes >tmp/vercel-build.log 2>&1 || { tail -40 tmp/vercel-build.log; exit 1; }
+# Without telemetry: the CLI would leave a background process trying to reach Vercel after the build.
+VERCEL_TELEMETRY_DISABLED=1 "$TOOLS/node_modules/.bin/vercel" build --yes >tmp/vercel-build.log 2>&1 || { tail -40 tmp/vercel-build.log; exit 1; }
 
 out=.vercel/output/functions
 fail=0
