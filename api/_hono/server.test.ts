@@ -5,10 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '../../scripts/bench/stack';
+import { childPids, freePort } from '../../scripts/bench/stack';
 import { freshSecrets } from '../../scripts/generate-keys';
 import { TEST_DATABASE_URL, uniqueEmail } from '../../test/support/environment';
 import { startBridge, type Bridge } from '../../tools/upstash-bridge/server';
@@ -61,9 +60,6 @@ async function until(what: string, condition: () => boolean, ms = 30_000): Promi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-
-const childrenOf = (pid: number) =>
-  readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 
 const alive = (pid: number) => {
   try {
@@ -126,7 +122,7 @@ describe('API_WORKERS=2', () => {
   });
 
   test('runs two worker processes that rotate one session between them', async () => {
-    assert.equal(childrenOf(server.child.pid!).length, 2);
+    assert.equal(childPids(server.child.pid!).length, 2);
     const email = uniqueEmail();
     assert.equal((await postOnNewConnection(url, '/api/v1/auth/signup', { email, password: 'correct horse battery' })).status, 201);
     const signin = await postOnNewConnection(url, '/api/v1/auth/signin', { email, password: 'correct horse battery' });
@@ -141,7 +137,7 @@ describe('API_WORKERS=2', () => {
   });
 
   test('a worker that dies takes the server down with a failure code, leaving no process behind', async () => {
-    const workers = childrenOf(server.child.pid!);
+    const workers = childPids(server.child.pid!);
     process.kill(workers[0]!, 'SIGKILL');
     assert.equal(await server.exited, 1);
     assert.match(server.output(), /API worker \d+ exited \(SIGKILL\); stopping the server/);
@@ -153,7 +149,7 @@ test('SIGTERM stops the primary and its workers cleanly', async () => {
   const port = await freePort();
   const server = startServer({ PORT: String(port), API_WORKERS: '2' });
   await until('both workers listening', () => server.output().includes('(2 workers)'));
-  const workers = childrenOf(server.child.pid!);
+  const workers = childPids(server.child.pid!);
   server.child.kill('SIGTERM');
   assert.equal(await server.exited, 0);
   await until('the workers to exit', () => !workers.some(alive), 10_000);

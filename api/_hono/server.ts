@@ -12,11 +12,12 @@ import { ConfigError, getConfig, parseEnv } from '../../lib/config/env';
 import { getAppServices } from '../../lib/services/auth-service';
 import { createApp } from './app';
 
-/** Settings of the standalone server only (Vercel and `next start` ignore them). */
+/** A whole-number variable within [min, max], with one message for every way it can be wrong. */
 const wholeNumber = (min: number, max: number, fallback: number) => {
   const message = `must be a whole number from ${min} to ${max}`;
   return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback);
 };
+/** Settings of the standalone server only (Vercel and `next start` ignore them). */
 const serverSettings = z.object({
   PORT: wholeNumber(0, 65_535, 8787),
   HOST: z.string().min(1).default('127.0.0.1'),

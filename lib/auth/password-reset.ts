@@ -38,11 +38,6 @@ const hashOf = (token: string) => toBase64Url(sha256(new TextEncoder().encode(to
 export class PasswordResets {
   constructor(private readonly deps: PasswordResetDeps) {}
 
-  /** False when this deployment sends no email. */
-  get enabled(): boolean {
-    return this.deps.mailer !== null;
-  }
-
   /**
    * Mails a reset link if a password account has this email. The caller learns nothing either way
    * (the same answer for any address); requests are limited per IP and per address.

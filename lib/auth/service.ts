@@ -145,16 +145,11 @@ export class AuthService {
     input: { userId: string; sessionId: string; currentPassword: string; newPassword: string },
     context: RequestContext = {},
   ): Promise<{ signedOutSessions: number }> {
-    const user = await this.deps.users.findById(input.userId);
-    if (!user) throw new AuthError('invalid_token', 'This account no longer exists.');
+    const user = await this.existingUser(input.userId);
     if (!user.passwordHash) {
       throw new AuthError('password_not_set', 'This account signs in with a provider and has no password to change.');
     }
-    await this.deps.limits.signIn(user.email, context.ip);
-    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-      logEvent('info', 'auth.password_change_failed', { userId: user.id, reason: 'wrong_password', ip: context.ip });
-      throw new AuthError('wrong_password', 'The current password is incorrect.');
-    }
+    await this.checkPassword(user, input.currentPassword, context, 'auth.password_change_failed', 'The current password is incorrect.');
     const signedOutSessions = await replacePassword(this.deps, user.id, input.newPassword, {
       event: 'password_changed',
       keep: input.sessionId,
@@ -172,14 +167,9 @@ export class AuthService {
    */
   async deleteAccount(input: { userId: string; sessionId: string; password?: string | undefined }, context: RequestContext = {}): Promise<void> {
     const { users, sessions } = this.deps;
-    const user = await users.findById(input.userId);
-    if (!user) throw new AuthError('invalid_token', 'This account no longer exists.');
+    const user = await this.existingUser(input.userId);
     if (user.passwordHash) {
-      await this.deps.limits.signIn(user.email, context.ip);
-      if (!(await verifyPassword(input.password ?? '', user.passwordHash))) {
-        logEvent('info', 'auth.account_delete_failed', { userId: user.id, reason: 'wrong_password', ip: context.ip });
-        throw new AuthError('wrong_password', 'The password is incorrect.');
-      }
+      await this.checkPassword(user, input.password ?? '', context, 'auth.account_delete_failed', 'The password is incorrect.');
     } else {
       const current = (await sessions.list(user.id)).find((s) => s.id === input.sessionId);
       if (!current || Date.now() - current.createdAt > REAUTHENTICATION_WINDOW_MS) {
@@ -203,6 +193,22 @@ export class AuthService {
     const issued = await this.deps.rotation.start({ userId: user.id, provider, ...context });
     logEvent('info', 'auth.signin', { userId: user.id, sessionId: issued.familyId, provider, ip: context.ip, userAgent: context.userAgent });
     return withAccessToken(this.deps, issued, toPublicUser(user));
+  }
+
+  /** The signed-in user; gone means the access token outlived its account. */
+  private async existingUser(userId: string): Promise<UserRecord> {
+    const user = await this.deps.users.findById(userId);
+    if (!user) throw new AuthError('invalid_token', 'This account no longer exists.');
+    return user;
+  }
+
+  /** Re-checks a signed-in user's password before a sensitive change; each check counts as a sign-in attempt. */
+  private async checkPassword(user: UserRecord, password: string, context: RequestContext, failedEvent: string, message: string): Promise<void> {
+    await this.deps.limits.signIn(user.email, context.ip);
+    if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
+      logEvent('info', failedEvent, { userId: user.id, reason: 'wrong_password', ip: context.ip });
+      throw new AuthError('wrong_password', message);
+    }
   }
 
   private getDummyHash(): Promise<string> {

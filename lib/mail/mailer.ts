@@ -3,6 +3,7 @@
  * "webhook" POSTs each message as JSON to the deployment's own mail relay (any provider can sit behind
  * it); "outbox" keeps the newest messages in a Redis list for local use and tests, never in production.
  */
+import type { Config } from '../config/env';
 import type { Redis } from '../redis/client';
 
 /** One plain-text email. */
@@ -21,6 +22,8 @@ export interface Mailer {
 export const OUTBOX_KEY = 'auth:dev:outbox';
 const OUTBOX_SIZE = 100;
 const OUTBOX_TTL_SECONDS = 24 * 3600;
+/** A relay that has not answered by then has failed; the person can ask again. */
+const RELAY_TIMEOUT_MS = 10_000;
 
 /** Keeps messages in Redis (local development and tests). */
 export class OutboxMailer implements Mailer {
@@ -42,7 +45,6 @@ export class WebhookMailer implements Mailer {
     private readonly url: string,
     private readonly token: string,
     private readonly from: string,
-    private readonly timeoutMs: number,
   ) {}
 
   /** Delivers the message to the relay. */
@@ -51,7 +53,7 @@ export class WebhookMailer implements Mailer {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
       body: JSON.stringify({ from: this.from, ...message }),
-      signal: AbortSignal.timeout(this.timeoutMs),
+      signal: AbortSignal.timeout(RELAY_TIMEOUT_MS),
     });
     await res.body?.cancel();
     if (!res.ok) throw new Error(`mail relay answered ${res.status}`);
@@ -60,7 +62,7 @@ export class WebhookMailer implements Mailer {
 
 /** The configured mailer, or null when MAIL_TRANSPORT is "none" (password reset is then off). */
 export function createMailer(
-  config: { MAIL_TRANSPORT: 'none' | 'outbox' | 'webhook'; MAIL_WEBHOOK_URL?: string | undefined; MAIL_WEBHOOK_TOKEN?: string | undefined; MAIL_FROM?: string | undefined; APP_URL: string; REDIS_TIMEOUT_MS: number },
+  config: Pick<Config, 'MAIL_TRANSPORT' | 'MAIL_WEBHOOK_URL' | 'MAIL_WEBHOOK_TOKEN' | 'MAIL_FROM' | 'APP_URL'>,
   redis: Redis,
 ): Mailer | null {
   const from = config.MAIL_FROM ?? `no-reply@${new URL(config.APP_URL).hostname}`;
@@ -69,7 +71,7 @@ export function createMailer(
       return new OutboxMailer(redis, from);
     case 'webhook':
       // parseConfig guarantees both for "webhook".
-      return new WebhookMailer(config.MAIL_WEBHOOK_URL!, config.MAIL_WEBHOOK_TOKEN!, from, Math.max(5_000, config.REDIS_TIMEOUT_MS));
+      return new WebhookMailer(config.MAIL_WEBHOOK_URL!, config.MAIL_WEBHOOK_TOKEN!, from);
     case 'none':
       return null;
   }

@@ -7,14 +7,13 @@
 import { measureEnumerationTiming, type EnumerationTiming } from './enumeration';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Redis as IORedis } from 'ioredis';
 import { familyKey } from '../../lib/redis/keys';
 import { ROTATE_SCRIPT } from '../../lib/tokens/rotation.lua';
 import { migrate } from '../db/migrator';
 import { freshSecrets } from '../generate-keys';
 import { JsonClient } from '../loadtest/http';
-import { num, UsageError } from '../loadtest/options';
+import { num, parseUsage, UsageError } from '../loadtest/options';
 import { createSessions } from '../loadtest/setup';
 import { runLoad, type BenchSession, type LoadResult } from './load';
 import { dbCounters, dbDelta, startCpuAccounting, type CpuReport, type DbCounters } from './measure';
@@ -129,7 +128,7 @@ async function rotationSum(redis: IORedis, sessions: BenchSession[]): Promise<nu
 }
 
 async function main(): Promise<void> {
-  const { values: v } = parseArgs({
+  const { values: v } = parseUsage({
     options: {
       connections: { type: 'string' },
       seconds: { type: 'string' },
@@ -279,6 +278,7 @@ async function main(): Promise<void> {
   client.close();
   redis.disconnect();
 
+  const cpuPerRequest = { noop: perRequest(noop), refresh: perRequest(refresh) };
   const result: BenchResult = {
     version: 1,
     startedAt,
@@ -289,8 +289,8 @@ async function main(): Promise<void> {
     noop,
     refresh,
     refreshToNoop: round(refresh.okPerSecond / noop.okPerSecond, 3),
-    cpuPerRequest: { noop: perRequest(noop), refresh: perRequest(refresh) },
-    cpuBoundRatio: round(perRequest(noop).total / Math.max(1, perRequest(refresh).total), 3),
+    cpuPerRequest,
+    cpuBoundRatio: round(cpuPerRequest.noop.total / Math.max(1, cpuPerRequest.refresh.total), 3),
     redis: {
       rotations,
       commands,
@@ -361,7 +361,7 @@ if (process.argv[1]?.endsWith('scripts/bench/run.ts')) {
   try {
     await main();
   } catch (error) {
-    const usage = error instanceof UsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+    const usage = error instanceof UsageError;
     console.error(usage ? `bench: ${(error as Error).message} (see --help)` : `bench: ${(error as Error).stack ?? error}`);
     process.exitCode = usage ? 2 : 1;
   } finally {

@@ -4,7 +4,7 @@
  * pid is the process whose CPU we read and whose group we stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -100,6 +100,15 @@ export function startTs(name: string, entry: string, env: NodeJS.ProcessEnv, log
   return startProcess(name, process.execPath, [...nodeFlags, '--import', 'tsx', entry], env, logDir);
 }
 
+/** The live children of a process (e.g. cluster workers), from /proc (Linux); none when it is gone. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** CPU seconds (user + system) a process and its live descendants (cluster workers) have used so far, from /proc (Linux). */
 export async function cpuSeconds(pid: number): Promise<number | null> {
   try {
@@ -108,8 +117,7 @@ export async function cpuSeconds(pid: number): Promise<number | null> {
     // Fields after the command name (which may contain spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-    const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean);
-    const theirs = await Promise.all(children.map((child) => cpuSeconds(Number(child))));
+    const theirs = await Promise.all(childPids(pid).map((child) => cpuSeconds(child)));
     return ticks / 100 + theirs.reduce<number>((sum, s) => sum + (s ?? 0), 0); // USER_HZ is 100 on Linux
   } catch {
     return null;

@@ -1,5 +1,5 @@
 /** @module Command-line options of the refresh-rotation load test (`npm run loadtest -- --help`). */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Everything one load-test run is configured by. */
 export interface LoadTestOptions {
@@ -58,37 +58,41 @@ export function num(value: string | undefined, name: string, fallback: number, m
   return n;
 }
 
-/** Parses argv (without node and script); returns null when --help was asked for. */
-export function parseOptions(argv: string[]): LoadTestOptions | null {
-  let parsed;
+/** node:util's parseArgs, with its errors (unknown or malformed options) turned into UsageErrors. */
+export function parseUsage<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        url: { type: 'string' },
-        duration: { type: 'string' },
-        concurrency: { type: 'string' },
-        sessions: { type: 'string' },
-        users: { type: 'string' },
-        'race-share': { type: 'string' },
-        'attacker-share': { type: 'string' },
-        grace: { type: 'string' },
-        'setup-concurrency': { type: 'string' },
-        timeout: { type: 'string' },
-        'redis-url': { type: 'string' },
-        'redis-rest-url': { type: 'string' },
-        'redis-rest-token': { type: 'string' },
-        'no-audit-redis': { type: 'boolean' },
-        out: { type: 'string' },
-        progress: { type: 'boolean' },
-        password: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    return parseArgs(config);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** Parses argv (without node and script); returns null when --help was asked for. */
+export function parseOptions(argv: string[]): LoadTestOptions | null {
+  const parsed = parseUsage({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      url: { type: 'string' },
+      duration: { type: 'string' },
+      concurrency: { type: 'string' },
+      sessions: { type: 'string' },
+      users: { type: 'string' },
+      'race-share': { type: 'string' },
+      'attacker-share': { type: 'string' },
+      grace: { type: 'string' },
+      'setup-concurrency': { type: 'string' },
+      timeout: { type: 'string' },
+      'redis-url': { type: 'string' },
+      'redis-rest-url': { type: 'string' },
+      'redis-rest-token': { type: 'string' },
+      'no-audit-redis': { type: 'boolean' },
+      out: { type: 'string' },
+      progress: { type: 'boolean' },
+      password: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const v = parsed.values;
   if (v.help) return null;
   const sessions = Math.floor(num(v.sessions, 'sessions', 500, 1, 1_000_000));
