@@ -1,7 +1,7 @@
 'use server';
 /** Server actions of the pages: thin adapters from form data to the auth service and NextAuth. */
 import { AuthError as NextAuthError } from 'next-auth';
-import { AuthError } from '@/lib/auth/errors';
+import { AuthError, type AuthErrorCode } from '@/lib/auth/errors';
 import {
   changePasswordInput,
   deleteAccountInput,
@@ -18,11 +18,14 @@ import { redirect } from 'next/navigation';
 import { getTokenServices } from '@/lib/services/token-services';
 import { auth, signIn, signOut } from '@/auth';
 import { contextFromHeaders } from '@/api/_hono/context';
+import type { z } from 'zod';
+import { devicesWere } from './_components/devices';
 import { safeCallbackUrl } from './_components/safe-redirect';
 
-/** What a form shows after a failed submit. */
+/** What a form shows after a submit: what went wrong, or what was done; the email to fill in again. */
 export interface FormState {
   error?: string;
+  done?: string;
   email?: string;
 }
 
@@ -33,6 +36,34 @@ const field = (form: FormData, name: string) => {
   const value = form.get(name);
   return typeof value === 'string' ? value : undefined;
 };
+
+/**
+ * Runs a use case: its value, or, for an AuthError whose code `messages` names, the error the form shows
+ * (`true`: the error's own message). Anything else propagates.
+ */
+async function attempt<T>(work: () => Promise<T>, messages: Partial<Record<AuthErrorCode, string | true>>): Promise<{ value: T } | { error: string }> {
+  try {
+    return { value: await work() };
+  } catch (error) {
+    const shown = error instanceof AuthError ? messages[error.code] : undefined;
+    if (shown === undefined) throw error;
+    return { error: shown === true ? (error as AuthError).message : shown };
+  }
+}
+
+/** Parses a form that chooses a new password twice (`new_password`, `confirm_password`): its input, or the error to show. */
+function parseNewPasswordForm<T extends { new_password: string }>(
+  schema: z.ZodType<T>,
+  values: Record<string, unknown>,
+  form: FormData,
+): { data: T } | { error: string } {
+  const input = schema.safeParse(values);
+  if (!input.success) {
+    return { error: firstIssue(input.error).replace(/^new_password: /, 'New ').replace(/^token: .*/, 'This reset link is incomplete.') };
+  }
+  if (field(form, 'confirm_password') !== input.data.new_password) return { error: 'The new passwords do not match.' };
+  return { data: input.data };
+}
 
 async function signInWithPassword(email: string, password: string, callbackUrl: unknown): Promise<FormState> {
   try {
@@ -64,15 +95,12 @@ export async function signUpAction(_prev: FormState, form: FormData): Promise<Fo
     ...(name ? { name } : {}),
   });
   if (!input.success) return { error: firstIssue(input.error), email: field(form, 'email') };
-  try {
-    await (await getAppServices()).auth.signUp(input.data, await clientContext());
-  } catch (error) {
-    if (error instanceof AuthError && error.code === 'email_taken') {
-      return { error: 'An account with this email already exists. Sign in instead.', email: input.data.email };
-    }
-    if (error instanceof AuthError && error.code === 'rate_limited') return { error: error.message, email: input.data.email };
-    throw error;
-  }
+  const context = await clientContext();
+  const result = await attempt(async () => (await getAppServices()).auth.signUp(input.data, context), {
+    email_taken: 'An account with this email already exists. Sign in instead.',
+    rate_limited: true,
+  });
+  if ('error' in result) return { ...result, email: input.data.email };
   return signInWithPassword(input.data.email, input.data.password, '/account');
 }
 
@@ -109,22 +137,6 @@ export async function revokeAllSessionsAction(): Promise<void> {
   await signOut({ redirectTo: '/signin?signedOut=1' });
 }
 
-/** What the password form shows after a submit. */
-export interface PasswordFormState {
-  error?: string;
-  done?: string;
-}
-
-const PASSWORD_ERRORS: Partial<Record<string, string>> = {
-  wrong_password: 'Your current password is incorrect.',
-  password_not_set: 'Your account signs in with a provider and has no password to change.',
-};
-
-const DELETE_ERRORS: Partial<Record<string, string>> = {
-  wrong_password: 'The password is incorrect.',
-  reauthentication_required: 'For your protection, sign out and sign in again, then delete the account within 10 minutes.',
-};
-
 /** Deletes the account for good, then signs this browser out. */
 export async function deleteAccountAction(_prev: FormState, form: FormData): Promise<FormState> {
   const session = await currentSession();
@@ -132,61 +144,66 @@ export async function deleteAccountAction(_prev: FormState, form: FormData): Pro
   const input = deleteAccountInput.safeParse(password ? { password } : {});
   if (!input.success) return { error: firstIssue(input.error) };
   if (field(form, 'confirm') !== 'delete') return { error: 'Type "delete" to confirm.' };
-  try {
-    await (await getAppServices()).auth.deleteAccount({ userId: session.user.id, sessionId: session.sessionId, password: input.data.password }, await clientContext());
-  } catch (error) {
-    if (error instanceof AuthError && (DELETE_ERRORS[error.code] || error.code === 'rate_limited')) return { error: DELETE_ERRORS[error.code] ?? error.message };
-    throw error;
-  }
+  const context = await clientContext();
+  const result = await attempt(
+    async () =>
+      (await getAppServices()).auth.deleteAccount({ userId: session.user.id, sessionId: session.sessionId, password: input.data.password }, context),
+    {
+      wrong_password: 'The password is incorrect.',
+      reauthentication_required: 'For your protection, sign out and sign in again, then delete the account within 10 minutes.',
+      rate_limited: true,
+    },
+  );
+  if ('error' in result) return result;
   await signOut({ redirectTo: '/signin?deleted=1' });
   return {};
 }
 
 /** Changes the password; every other device is signed out. */
-export async function changePasswordAction(_prev: PasswordFormState, form: FormData): Promise<PasswordFormState> {
+export async function changePasswordAction(_prev: FormState, form: FormData): Promise<FormState> {
   const session = await currentSession();
-  const input = changePasswordInput.safeParse({ current_password: field(form, 'current_password'), new_password: field(form, 'new_password') });
-  if (!input.success) return { error: firstIssue(input.error).replace(/^new_password: /, 'New ') };
-  if (field(form, 'confirm_password') !== input.data.new_password) return { error: 'The new passwords do not match.' };
-  try {
-    const { signedOutSessions } = await (await getAppServices()).auth.changePassword(
-      { userId: session.user.id, sessionId: session.sessionId, currentPassword: input.data.current_password, newPassword: input.data.new_password },
-      await clientContext(),
-    );
-    revalidatePath('/account');
-    const others = signedOutSessions === 1 ? '1 other device was' : `${signedOutSessions} other devices were`;
-    return { done: `Password changed. ${others} signed out.` };
-  } catch (error) {
-    if (error instanceof AuthError && (PASSWORD_ERRORS[error.code] || error.code === 'rate_limited')) {
-      return { error: PASSWORD_ERRORS[error.code] ?? error.message };
-    }
-    throw error;
-  }
+  const input = parseNewPasswordForm(changePasswordInput, { current_password: field(form, 'current_password'), new_password: field(form, 'new_password') }, form);
+  if ('error' in input) return input;
+  const context = await clientContext();
+  const { data } = input;
+  const changed = await attempt(
+    async () =>
+      (await getAppServices()).auth.changePassword(
+        { userId: session.user.id, sessionId: session.sessionId, currentPassword: data.current_password, newPassword: data.new_password },
+        context,
+      ),
+    {
+      wrong_password: 'Your current password is incorrect.',
+      password_not_set: 'Your account signs in with a provider and has no password to change.',
+      rate_limited: true,
+    },
+  );
+  if ('error' in changed) return changed;
+  revalidatePath('/account');
+  return { done: `Password changed. ${devicesWere(changed.value.signedOutSessions, 'other')} signed out.` };
 }
 
 /** Mails a password-reset link; the same answer whether or not the address has an account. */
-export async function requestPasswordResetAction(_prev: PasswordFormState, form: FormData): Promise<PasswordFormState> {
+export async function requestPasswordResetAction(_prev: FormState, form: FormData): Promise<FormState> {
   const input = passwordResetRequestInput.safeParse({ email: field(form, 'email') });
   if (!input.success) return { error: firstIssue(input.error) };
-  try {
-    await (await getAppServices()).passwordResets.request(input.data.email, await clientContext());
-  } catch (error) {
-    if (error instanceof AuthError && (error.code === 'rate_limited' || error.code === 'service_unavailable')) return { error: error.message };
-    throw error;
-  }
-  return { done: 'If an account with a password uses this address, we have sent it a link to choose a new password.' };
+  const context = await clientContext();
+  const result = await attempt(async () => (await getAppServices()).passwordResets.request(input.data.email, context), {
+    rate_limited: true,
+    service_unavailable: true,
+  });
+  return 'error' in result ? result : { done: 'If an account with a password uses this address, we have sent it a link to choose a new password.' };
 }
 
 /** Sets the new password from a reset link, then sends the person to sign in with it. */
-export async function confirmPasswordResetAction(_prev: PasswordFormState, form: FormData): Promise<PasswordFormState> {
-  const input = passwordResetConfirmInput.safeParse({ token: field(form, 'token'), new_password: field(form, 'new_password') });
-  if (!input.success) return { error: firstIssue(input.error).replace(/^new_password: /, 'New ').replace(/^token: .*/, 'This reset link is incomplete.') };
-  if (field(form, 'confirm_password') !== input.data.new_password) return { error: 'The new passwords do not match.' };
-  try {
-    await (await getAppServices()).passwordResets.confirm(input.data.token, input.data.new_password, await clientContext());
-  } catch (error) {
-    if (error instanceof AuthError && (error.code === 'invalid_reset_token' || error.code === 'rate_limited')) return { error: error.message };
-    throw error;
-  }
+export async function confirmPasswordResetAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const input = parseNewPasswordForm(passwordResetConfirmInput, { token: field(form, 'token'), new_password: field(form, 'new_password') }, form);
+  if ('error' in input) return input;
+  const context = await clientContext();
+  const result = await attempt(
+    async () => (await getAppServices()).passwordResets.confirm(input.data.token, input.data.new_password, context),
+    { invalid_reset_token: true, rate_limited: true },
+  );
+  if ('error' in result) return result;
   redirect('/signin?reset=1');
 }

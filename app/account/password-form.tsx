@@ -1,11 +1,11 @@
 'use client';
 import { useActionState } from 'react';
-import { changePasswordAction, type PasswordFormState } from '../actions';
+import { changePasswordAction, type FormState } from '../actions';
 import { FormMessages, NewPasswordFields } from '../_components/form-parts';
 
 /** Change-password form: current password, new password twice. */
 export function PasswordForm() {
-  const [state, formAction, pending] = useActionState<PasswordFormState, FormData>(changePasswordAction, {});
+  const [state, formAction, pending] = useActionState<FormState, FormData>(changePasswordAction, {});
   return (
     <section>
       <h2>Change password</h2>

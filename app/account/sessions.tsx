@@ -1,4 +1,5 @@
 import { deviceLabel } from '@/lib/tokens/device-label';
+import { devicesWere } from '../_components/devices';
 import type { SessionInfo } from '@/lib/tokens/sessions';
 import type { SecurityEvent } from '@/lib/tokens/rotation';
 import { revokeAllSessionsAction, revokeOtherSessionsAction, revokeSessionAction } from '../actions';
@@ -47,14 +48,10 @@ function describe(e: SecurityEvent): string {
   switch (e.type) {
     case 'refresh_token_reuse':
       return `an old sign-in token was used again, so that session was signed out to protect you${source(e)}.`;
-    case 'password_changed': {
-      const others = e.signedOutSessions === 1 ? '1 other device was' : `${e.signedOutSessions} other devices were`;
-      return `your password was changed${source(e)}; ${others} signed out.`;
-    }
-    case 'password_reset': {
-      const devices = e.signedOutSessions === 1 ? '1 device was' : `${e.signedOutSessions} devices were`;
-      return `your password was reset with a link sent by email${source(e)}; ${devices} signed out.`;
-    }
+    case 'password_changed':
+      return `your password was changed${source(e)}; ${devicesWere(e.signedOutSessions, 'other')} signed out.`;
+    case 'password_reset':
+      return `your password was reset with a link sent by email${source(e)}; ${devicesWere(e.signedOutSessions)} signed out.`;
   }
 }
 

@@ -1,11 +1,11 @@
 'use client';
 import { useActionState } from 'react';
-import { requestPasswordResetAction, type PasswordFormState } from '../actions';
+import { requestPasswordResetAction, type FormState } from '../actions';
 import { FormMessages } from '../_components/form-parts';
 
 /** Asks for a reset link. */
 export function ResetRequestForm() {
-  const [state, formAction, pending] = useActionState<PasswordFormState, FormData>(requestPasswordResetAction, {});
+  const [state, formAction, pending] = useActionState<FormState, FormData>(requestPasswordResetAction, {});
   if (state.done) {
     return (
       <p className="muted" role="status">

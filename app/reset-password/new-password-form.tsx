@@ -1,12 +1,12 @@
 'use client';
 import Link from 'next/link';
 import { useActionState } from 'react';
-import { confirmPasswordResetAction, type PasswordFormState } from '../actions';
+import { confirmPasswordResetAction, type FormState } from '../actions';
 import { NewPasswordFields } from '../_components/form-parts';
 
 /** The new password, twice; the token from the link rides along hidden. */
 export function NewPasswordForm({ token }: { token: string }) {
-  const [state, formAction, pending] = useActionState<PasswordFormState, FormData>(confirmPasswordResetAction, {});
+  const [state, formAction, pending] = useActionState<FormState, FormData>(confirmPasswordResetAction, {});
   return (
     <form action={formAction}>
       {state.error && (
