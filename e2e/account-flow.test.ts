@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { APP_URL, launchBrowser, uniqueEmail } from './support/browser';
+import { APP_URL, launchBrowser, submitCredentials, uniqueEmail } from './support/browser';
 
 let browser: Browser;
 before(async () => {
@@ -64,10 +64,7 @@ test('a duplicate sign-up gets a clear message, not an error page', async () => 
   const page = await context.newPage();
   const email = uniqueEmail('dup');
   for (let i = 0; i < 2; i++) {
-    await page.goto(`${APP_URL}/signup`);
-    await page.fill('input[name=email]', email);
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
+    await submitCredentials(page, 'signup', email, PASSWORD);
     if (i === 0) {
       await page.waitForURL(`${APP_URL}/account`);
       await context.clearCookies();

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import type { RelayedMail } from './support/mail-relay';
-import { APP_URL, launchBrowser, uniqueEmail } from './support/browser';
+import { APP_URL, enterAccount, launchBrowser, submitCredentials, uniqueEmail } from './support/browser';
 
 let browser: Browser;
 before(async () => {
@@ -17,32 +17,22 @@ after(() => browser.close());
 const OLD = 'a long enough passphrase';
 const NEW = 'another long passphrase';
 
-/** Fills and submits the sign-in or sign-up form. */
-async function submitCredentials(page: Page, path: '/signin' | '/signup', email: string, password: string) {
-  await page.goto(`${APP_URL}${path}`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-}
-const signIn = (page: Page, email: string, password: string) => submitCredentials(page, '/signin', email, password);
+const signIn = (page: Page, email: string, password: string) => submitCredentials(page, 'signin', email, password);
 
-async function submitPasswordForm(page: Page, current: string, next: string, confirm = next) {
-  const form = page.locator('[data-testid=password-form]');
-  await form.locator('input[name=current_password]').fill(current);
-  await form.locator('input[name=new_password]').fill(next);
-  await form.locator('input[name=confirm_password]').fill(confirm);
-  await form.locator('button[type=submit]').click();
+/** Fills the named inputs of a form (or of the page's only form) and submits it. */
+async function submitForm(scope: Page | Locator, fields: Record<string, string>) {
+  for (const [name, value] of Object.entries(fields)) await scope.locator(`input[name=${name}]`).fill(value);
+  await scope.locator('button[type=submit]').click();
 }
+
+const submitPasswordForm = (page: Page, current: string, next: string, confirm = next) =>
+  submitForm(page.locator('[data-testid=password-form]'), { current_password: current, new_password: next, confirm_password: confirm });
 
 test('changing the password signs out the other device and only the new password works', async () => {
   const email = uniqueEmail('pw');
-  const laptop = await (await browser.newContext()).newPage();
-  await submitCredentials(laptop, '/signup', email, OLD);
-  await laptop.waitForURL(`${APP_URL}/account`);
+  const laptop = await enterAccount(await browser.newContext(), 'signup', email, OLD);
 
-  const phone = await (await browser.newContext()).newPage();
-  await signIn(phone, email, OLD);
-  await phone.waitForURL(`${APP_URL}/account`);
+  const phone = await enterAccount(await browser.newContext(), 'signin', email, OLD);
 
   await laptop.reload();
   assert.equal(await laptop.locator('[data-testid=sessions] li').count(), 2);
@@ -71,20 +61,14 @@ test('changing the password signs out the other device and only the new password
 
 test('deleting the account asks for the password, signs out and frees the email', async () => {
   const email = uniqueEmail('delete');
-  const page = await (await browser.newContext()).newPage();
-  await submitCredentials(page, '/signup', email, OLD);
-  await page.waitForURL(`${APP_URL}/account`);
+  const page = await enterAccount(await browser.newContext(), 'signup', email, OLD);
 
   const form = page.locator('[data-testid=delete-account-form]');
-  await form.locator('input[name=password]').fill('not my password');
-  await form.locator('input[name=confirm]').fill('delete');
-  await form.locator('button[type=submit]').click();
+  await submitForm(form, { password: 'not my password', confirm: 'delete' });
   await form.locator('[role=alert]', { hasText: 'incorrect' }).waitFor();
 
   // React resets a form after its action ran: fill both fields again.
-  await form.locator('input[name=password]').fill(OLD);
-  await form.locator('input[name=confirm]').fill('delete');
-  await form.locator('button[type=submit]').click();
+  await submitForm(form, { password: OLD, confirm: 'delete' });
   await page.waitForURL(/\/signin\?deleted=1/);
   await page.locator('[role=status]', { hasText: 'deleted' }).waitFor();
   await page.goto(`${APP_URL}/account`);
@@ -92,16 +76,14 @@ test('deleting the account asks for the password, signs out and frees the email'
 
   await signIn(page, email, OLD);
   assert.match((await page.locator('p.error').textContent()) ?? '', /incorrect/);
-  await submitCredentials(page, '/signup', email, NEW);
+  await submitCredentials(page, 'signup', email, NEW);
   await page.waitForURL(`${APP_URL}/account`);
   await page.context().close();
 });
 
 test('a forgotten password is reset with the emailed link, which signs out every device and works once', async () => {
   const email = uniqueEmail('forgot');
-  const laptop = await (await browser.newContext()).newPage();
-  await submitCredentials(laptop, '/signup', email, OLD);
-  await laptop.waitForURL(`${APP_URL}/account`);
+  const laptop = await enterAccount(await browser.newContext(), 'signup', email, OLD);
 
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${APP_URL}/signin`);
@@ -118,9 +100,7 @@ test('a forgotten password is reset with the emailed link, which signs out every
 
   const resetPage = await page.goto(link);
   assert.equal(resetPage?.headers()['referrer-policy'], 'no-referrer', 'the token in the URL is never sent on');
-  await page.fill('input[name=new_password]', NEW);
-  await page.fill('input[name=confirm_password]', NEW);
-  await page.click('button[type=submit]');
+  await submitForm(page, { new_password: NEW, confirm_password: NEW });
   await page.waitForURL(/\/signin\?reset=1/);
   await page.locator('[role=status]', { hasText: 'password has been changed' }).waitFor();
   await signIn(page, email, NEW);
@@ -131,9 +111,7 @@ test('a forgotten password is reset with the emailed link, which signs out every
   await laptop.goto(`${APP_URL}/account`);
   await laptop.waitForURL(/\/signin/);
   await laptop.goto(link);
-  await laptop.fill('input[name=new_password]', 'a third passphrase here');
-  await laptop.fill('input[name=confirm_password]', 'a third passphrase here');
-  await laptop.click('button[type=submit]');
+  await submitForm(laptop, { new_password: 'a third passphrase here', confirm_password: 'a third passphrase here' });
   await laptop.locator('[role=alert]', { hasText: 'already used or expired' }).waitFor();
   await laptop.context().close();
   await page.context().close();

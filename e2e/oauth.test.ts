@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { APP_URL, launchBrowser, sessionUserId, uniqueEmail } from './support/browser';
+import { APP_URL, launchBrowser, sessionUserId, submitCredentials, uniqueEmail } from './support/browser';
 
 /** Set by scripts/test/e2e.sh for the app and for this process. */
 const IDP_NAME = process.env.AUTH_OIDC_NAME ?? 'Test IdP';
@@ -101,10 +101,7 @@ test('an IdP-verified email signs in to the existing password account with that 
   const context = await localContext();
   const page = await context.newPage();
   const email = uniqueEmail('linked');
-  await page.goto(`${APP_URL}/signup`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
+  await submitCredentials(page, 'signup', email, PASSWORD);
   await page.waitForURL(`${APP_URL}/account`);
   const passwordUserId = await sessionUserId(page);
   await page.click('text=Sign out');

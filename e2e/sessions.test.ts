@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { APP_URL, launchBrowser, uniqueEmail } from './support/browser';
+import { APP_URL, enterAccount, launchBrowser, uniqueEmail } from './support/browser';
 
 let browser: Browser;
 before(async () => {
@@ -13,15 +13,7 @@ after(() => browser.close());
 const PASSWORD = 'a long enough passphrase';
 
 /** Opens a tab, submits the sign-up or sign-in form, and waits for the account page. */
-async function enter(context: BrowserContext, form: 'signup' | 'signin', email: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${APP_URL}/${form}`);
-  await page.fill('input[name=email]', email);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${APP_URL}/account`);
-  return page;
-}
+const enter = (context: BrowserContext, form: 'signup' | 'signin', email: string) => enterAccount(context, form, email, PASSWORD);
 
 const expiryOf = async (page: Page) => Number(await page.getAttribute('[data-testid=access-expiry]', 'data-expires-at'));
 
