@@ -89,6 +89,6 @@ E2E_APP_URL="$APP_URL" npx tsx --test --test-concurrency=1 e2e/*.test.ts || { ec
 # copies of one token, audited against Redis. The grace window is the app's 20 s, so no stale replays
 # here (scripts/loadtest/smoke.sh covers the thief against the standalone server).
 npx tsx scripts/loadtest/run.ts --url "$APP_URL" --duration 4 --concurrency 20 --sessions 20 --setup-concurrency 2 \
-  --race-share 0.25 --attacker-share 0 --grace 20 --out "$STATE/loadtest-next.json" >"$STATE/loadtest-next.log" 2>&1 \
+  --race-share 0.25 --attacker-share 0 --grace 20 --redis-url "${REDIS_URL:-redis://127.0.0.1:6379}" --out "$STATE/loadtest-next.json" >"$STATE/loadtest-next.log" 2>&1 \
   || { tail -40 "$STATE/loadtest-next.log"; echo "not ok - loadtest against next start"; exit 1; }
 echo "ok - loadtest against next start: audit clean ($(node -e 'const r=require(process.argv[1]);console.log(`${r.requests.total} refreshes`)' "$STATE/loadtest-next.json"))"
