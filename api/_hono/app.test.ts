@@ -1,5 +1,6 @@
 /** HTTP integration tests of the auth API against real Redis (through the bridge) and real PostgreSQL. */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { signCallerProof, CALLER_PROOF_HEADER } from '../../lib/auth/caller-proof';
@@ -91,6 +92,27 @@ describe('bad input gets a clear 4xx, never a 500', () => {
     const res = await chunked(JSON.stringify({ email: uniqueEmail(), password: 'short' }), 3);
     assert.equal(res.status, 400);
     assert.match(((await res.json()) as any).error.message, /password.*at least 8/);
+  });
+
+  test('a body refused by its declared length closes the connection, so no client reuses a socket with unread bytes on it', async () => {
+    const { port } = new URL(env.baseUrl);
+    // Only the first bytes of the declared 100 kB are sent: the server must answer without waiting for the rest.
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          'POST /api/v1/auth/signup HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+            'Connection: keep-alive\r\nContent-Length: 100000\r\n\r\n{"email":',
+        ),
+      );
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      // The server ends the connection itself after its answer.
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /\r\nconnection: close\r\n/i);
   });
 
   test('an unknown route → 404 not_found as JSON', async () => {

@@ -9,7 +9,15 @@ import { bodyLimit } from 'hono/body-limit';
 
 /** Refuses bodies over `maxSize` bytes with `onError`; reads no body unless its length is unknown. */
 export function requestSizeLimit(maxSize: number, onError: (c: Context) => Response | Promise<Response>): MiddlewareHandler {
-  const streamed = bodyLimit({ maxSize, onError });
+  // A refused body is left unread on the connection. Node's adapter drains it on a short timer and
+  // then destroys the socket, which broke the client's next request on that kept-alive connection
+  // ("other side closed") whenever the drain was slower than the timer. Closing the connection with
+  // the answer tells the client not to reuse it (RFC 9112 §9.6).
+  const refuse = (c: Context) => {
+    c.header('Connection', 'close');
+    return onError(c);
+  };
+  const streamed = bodyLimit({ maxSize, onError: refuse });
   return async (c, next) => {
     // No route of this API reads a GET or HEAD body.
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
@@ -17,7 +25,7 @@ export function requestSizeLimit(maxSize: number, onError: (c: Context) => Respo
     // With both headers, the length is not the one that counts (RFC 9112 §6.3): stream it.
     if (declared !== undefined && c.req.header('transfer-encoding') === undefined) {
       // The HTTP parser delivers exactly the declared length; garbage counts as too large.
-      return Number(declared) <= maxSize ? next() : onError(c);
+      return Number(declared) <= maxSize ? next() : refuse(c);
     }
     return streamed(c, next);
   };
