@@ -28,12 +28,26 @@ async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<
   }
 }
 
-/** Checks Redis and the database in parallel. */
-export async function checkHealth(redis: Redis, users: UserRepository, timeoutMs: number): Promise<HealthReport> {
+/** How long each dependency may take to answer before it counts as down. */
+export interface HealthTimeouts {
+  redisMs: number;
+  databaseMs: number;
+}
+
+/** Checks Redis and the database in parallel, each against its own timeout. */
+export async function checkHealth(redis: Redis, users: UserRepository, timeouts: HealthTimeouts): Promise<HealthReport> {
   const [redisHealth, database] = await Promise.all([
-    probe(() => redis.ping(), timeoutMs),
-    probe(() => users.ping(), timeoutMs),
+    probe(() => redis.ping(), timeouts.redisMs),
+    probe(() => users.ping(), timeouts.databaseMs),
   ]);
   const ok = redisHealth.status === 'up' && database.status === 'up';
   return { status: ok ? 'ok' : 'degraded', checks: { redis: redisHealth, database } };
+}
+
+/**
+ * Opens the database connection once, at start, so that a health check right after boot measures a
+ * query rather than a connect. A failure is not fatal here: the health check reports it.
+ */
+export async function warmUp(users: UserRepository): Promise<void> {
+  await users.ping().catch(() => undefined);
 }

@@ -9,6 +9,7 @@ import { serve } from '@hono/node-server';
 import nextEnv from '@next/env';
 import { z } from 'zod';
 import { ConfigError, getConfig, parseEnv } from '../../lib/config/env';
+import { warmUp } from '../../lib/health';
 import { getAppServices } from '../../lib/services/auth-service';
 import { createApp } from './app';
 
@@ -35,7 +36,8 @@ export function parseServerSettings(env: Record<string, string | undefined>): z.
 /** Starts the server; resolves once it listens. */
 export async function startApiServer(port: number, hostname = '127.0.0.1') {
   // Build every service before listening, so a bad key or URL fails the start, not the first request.
-  await getAppServices();
+  const services = await getAppServices();
+  await warmUp(services.users);
   const app = createApp();
   return new Promise<{ port: number; close: () => Promise<void> }>((resolve) => {
     const server = serve({ fetch: app.fetch, port, hostname }, (info) =>

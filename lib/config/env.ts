@@ -58,6 +58,9 @@ const schema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^(postgres(ql)?|prisma(\+postgres)?):\/\//, 'must be a postgresql://, prisma:// or prisma+postgres:// URL'),
+  // The health check's bound for one database query. Its own setting: a database connection is opened
+  // lazily and its first query costs more than a Redis round trip, and a cold connection is no outage.
+  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
   ACCESS_TOKEN_SIGNING_KEYS: jwkList,
   ACCESS_TOKEN_TTL_SECONDS: seconds(900, 2),
   JWT_ISSUER: z.string().min(1).optional(),

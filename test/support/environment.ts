@@ -4,6 +4,7 @@
  */
 import { serve } from '@hono/node-server';
 import { createApp } from '../../api/_hono/app';
+import { warmUp } from '../../lib/health';
 import { parseConfig, type Config } from '../../lib/config/env';
 import { buildAppServices, type AppServices } from '../../lib/services/auth-service';
 import { buildTokenServices } from '../../lib/services/token-services';
@@ -49,6 +50,8 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
   });
   const prisma = createPrismaClient(config.DATABASE_URL);
   const services = buildAppServices(await buildTokenServices(config), new PrismaUserRepository(prisma));
+  // As the servers do at start (lib/health.ts): the first request measures a query, not a connect.
+  await warmUp(services.users);
   const app = createApp(async () => services);
   const server = await new Promise<{ port: number; close: () => void }>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>

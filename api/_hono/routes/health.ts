@@ -8,7 +8,10 @@ import type { Env } from '../app';
 export function healthRoutes(services: () => Promise<AppServices>) {
   return new Hono<Env>().get('/', async (c) => {
     const { redis, users, config } = await services();
-    const report = await checkHealth(redis, users, config.REDIS_TIMEOUT_MS);
+    const report = await checkHealth(redis, users, {
+      redisMs: config.REDIS_TIMEOUT_MS,
+      databaseMs: config.DATABASE_TIMEOUT_MS,
+    });
     c.header('Cache-Control', 'no-store');
     return c.json(report, report.status === 'ok' ? 200 : 503);
   });
