@@ -35,7 +35,6 @@ export class RateLimits {
   constructor(
     redis: Redis,
     private readonly rules: LimitRules,
-    timeoutMs: number,
   ) {
     const make = (name: Name, cache: Map<string, number> = new Map()) =>
       new Ratelimit({
@@ -44,8 +43,10 @@ export class RateLimits {
         limiter: Ratelimit.slidingWindow(rules[name].tokens, `${rules[name].windowSeconds} s`),
         ephemeralCache: cache,
         analytics: false,
-        // Fail open after this long: a slow Redis must not turn every sign-in into a hang.
-        timeout: timeoutMs,
+        // No timeout of the limiter's own: it would let a request through when its timer won the race
+        // against the Redis client's, which already bounds each call (REDIS_TIMEOUT_MS). A slow Redis
+        // is then refused like an unreachable one: 503, never an uncounted attempt.
+        timeout: 0,
       });
     this.limiters = {
       signInPerIp: make('signInPerIp'),

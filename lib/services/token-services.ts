@@ -60,7 +60,6 @@ export async function buildTokenServices(config: Config): Promise<TokenServices>
       passwordResetPerIp: config.RATE_LIMIT_PASSWORD_RESET_PER_IP,
       passwordResetPerAccount: config.RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT,
     },
-    config.REDIS_TIMEOUT_MS,
   );
   return { config, redis, keys, accessTokens, rotation, sessions, redisProbe, limits };
 }
