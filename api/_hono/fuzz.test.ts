@@ -67,9 +67,9 @@ function rawRequest(port: number, text: string): Promise<string> {
     const socket = connect(port, '127.0.0.1', () => socket.end(text));
     let reply = '';
     socket.on('data', (d) => (reply += d.toString('latin1')));
-    socket.on('end', () => resolve(reply));
+    // Each request says `Connection: close`, so the server ends the connection once it has answered.
+    socket.on('close', () => resolve(reply));
     socket.on('error', reject);
-    setTimeout(() => socket.destroy(), 3_000);
   });
 }
 

@@ -15,15 +15,22 @@ export class ConnectivityProbe {
     private readonly redis: Redis,
     private readonly intervalMs: number,
     private readonly timeoutMs: number,
+    /** The clock; tests pass their own so that nothing depends on how fast the machine is. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Whether Redis answered the last probe. The first call waits for a probe; later ones never do. */
   async isUp(): Promise<boolean> {
-    if (Date.now() - this.checkedAt >= this.intervalMs) {
+    if (this.now() - this.checkedAt >= this.intervalMs) {
       this.pending ??= this.probe().finally(() => (this.pending = undefined));
       if (this.checkedAt === 0) await this.pending;
     }
     return this.up;
+  }
+
+  /** Resolves once the probe in flight, if any, has answered. */
+  async settled(): Promise<void> {
+    await this.pending;
   }
 
   private async probe(): Promise<void> {
@@ -33,7 +40,7 @@ export class ConnectivityProbe {
     } catch {
       this.up = false;
     } finally {
-      this.checkedAt = Date.now();
+      this.checkedAt = this.now();
     }
   }
 }

@@ -41,17 +41,17 @@ test('a flushed script cache is reloaded transparently', async () => {
   assert.equal(await batcher.exec([`${prefix}:f`], ['1']), 2);
 });
 
-/** The real client, with `delayMs(n)` of extra latency before the n-th pipeline (0-based) reaches Redis. */
-function slowPipelines(delayMs: (n: number) => number) {
+/** The real client, whose n-th pipeline (0-based) waits for `gate(n)` before it reaches Redis. */
+function gatedPipelines(gate: (n: number) => Promise<unknown>) {
   let count = 0;
   const client = Object.assign(Object.create(redis), {
     pipeline: () => {
       const real = redis.pipeline();
-      const delay = delayMs(count++);
+      const opened = gate(count++);
       return Object.assign(Object.create(real), {
         evalsha: (...args: Parameters<typeof real.evalsha>) => (real.evalsha(...args), undefined),
         exec: async (...args: Parameters<typeof real.exec>) => {
-          await new Promise((r) => setTimeout(r, delay));
+          await opened;
           return real.exec(...args);
         },
       });
@@ -60,31 +60,45 @@ function slowPipelines(delayMs: (n: number) => number) {
   return { client, pipelines: () => count };
 }
 
+/** A promise and the function that resolves it. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
 const nextMacrotask = () => new Promise((r) => setImmediate(r));
 
 test('calls made while a pipeline is out wait and leave together in the next one', async () => {
-  const { client, pipelines } = slowPipelines((n) => (n === 0 ? 100 : 0));
-  const batcher = new ScriptBatcher<number>(client, INCR_BY, { overdueMs: 5_000 });
-  const first = batcher.exec([`${prefix}:w0`], ['1']);
+  const first = gate();
+  const { client, pipelines } = gatedPipelines((n) => (n === 0 ? first.opened : Promise.resolve()));
+  // Never overdue within this test: only the order of events decides.
+  const batcher = new ScriptBatcher<number>(client, INCR_BY, { overdueMs: 600_000 });
+  const firstReply = batcher.exec([`${prefix}:w0`], ['1']);
   await nextMacrotask();
-  // Twenty calls, each in its own macrotask, as concurrent HTTP requests arrive.
+  // Twenty calls, each in its own macrotask, as concurrent HTTP requests arrive, all while the first is out.
   const later: Promise<number>[] = [];
   for (let i = 0; i < 20; i++) {
     later.push(batcher.exec([`${prefix}:w${i + 1}`], ['1']));
     await nextMacrotask();
   }
-  assert.deepEqual(await Promise.all([first, ...later]), Array(21).fill(1));
+  assert.equal(pipelines(), 1, 'nothing left while the first pipeline was out');
+  first.open();
+  assert.deepEqual(await Promise.all([firstReply, ...later]), Array(21).fill(1));
   assert.equal(pipelines(), 2);
 });
 
-test('an overdue pipeline does not hold back the calls after it', async () => {
-  const { client } = slowPipelines((n) => (n === 0 ? 1_000 : 0));
+// Without the overdue rule this test would wait forever on `next`: the runner's timeout turns that into a failure.
+test('an overdue pipeline does not hold back the calls after it', { timeout: 60_000 }, async () => {
+  const stalled = gate();
+  const { client } = gatedPipelines((n) => (n === 0 ? stalled.opened : Promise.resolve()));
   const batcher = new ScriptBatcher<number>(client, INCR_BY, { overdueMs: 20 });
   const slow = batcher.exec([`${prefix}:o1`], ['1']);
-  await new Promise((r) => setTimeout(r, 30));
+  // A later timer than the batcher's 20 ms one: timers fire in the order they are due, so it is overdue by now.
+  await new Promise((r) => setTimeout(r, 50));
   const next = batcher.exec([`${prefix}:o2`], ['1']);
-  const first = await Promise.race([slow.then(() => 'stalled'), next.then(() => 'next')]);
-  assert.equal(first, 'next', 'the call after an overdue pipeline waited for it');
-  assert.equal(await next, 1);
+  // The first pipeline stays stalled until the next call has its answer.
+  assert.equal(await next, 1, 'the call after an overdue pipeline went ahead of it');
+  stalled.open();
   assert.equal(await slow, 1);
 });
