@@ -1,5 +1,5 @@
 /**
- * @module The rotation engine: token families in Redis (DESIGN.md §4).
+ * @module The rotation engine: token families in Redis (rules: docs/security.md).
  * Sign-in starts a family; every refresh is one EVALSHA that atomically rotates, replays the same
  * successor inside the grace window, or detects reuse and revokes the family. The database is
  * never touched here.
