@@ -3,7 +3,7 @@
  * generated keys) unless it already exists. Never overwrites: delete the file to start over.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { freshSecrets, newSecret } from './generate-keys';
+import { freshSecrets, newSecret } from '../lib/config/secrets';
 
 const file = process.argv[2] ?? '.env.local';
 if (existsSync(file)) {

@@ -1,7 +1,7 @@
 /** Configuration: a missing or bad variable is refused with a message that names it. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freshSecrets } from '../../scripts/generate-keys';
+import { freshSecrets } from './secrets';
 import { ConfigError, parseConfig } from './env';
 
 const valid = async () => ({

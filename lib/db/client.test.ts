@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { migrate } from '../../scripts/db/migrator';
+import { migrate } from './migrator';
 import { createPrismaClient, isAccelerateUrl, type AppPrismaClient } from './client';
 import { isUniqueViolation } from './errors';
 import { Prisma } from './generated/node/client';

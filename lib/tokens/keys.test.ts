@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UnsecuredJWT } from 'jose';
-import { newSigningJwk } from '../../scripts/generate-keys';
+import { newSigningJwk } from '../config/secrets';
 import { AuthError } from '../auth/errors';
 import { signAccessToken, verifyAccessToken } from './access-token';
 import { loadKeySet, type SigningJwk } from './keys';

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { Redis as IORedis } from 'ioredis';
 import { familyKey } from '../../lib/redis/keys';
 import { ROTATE_SCRIPT } from '../../lib/tokens/rotation.lua';
-import { migrate } from '../db/migrator';
-import { freshSecrets } from '../generate-keys';
+import { migrate } from '../../lib/db/migrator';
+import { freshSecrets } from '../../lib/config/secrets';
 import { JsonClient } from '../loadtest/http';
 import { num, parseUsage, UsageError } from '../loadtest/options';
 import { createSessions } from '../loadtest/setup';
@@ -20,7 +20,8 @@ import { dbCounters, dbDelta, startCpuAccounting, type CpuReport, type DbCounter
 import { runMicro, type MicroResults } from './micro';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile';
 import { bridgeScriptThroughput, commandDelta, commandStats, prepareScriptBench, redisBenchmark } from './redis-side';
-import { freePort, startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
+import { startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
+import { freePort } from '../../test/support/processes';
 
 const HELP = `Benchmark of the refresh path (starts its own redis-server, bridge and API).
 

@@ -4,9 +4,9 @@
  * pid is the process whose CPU we read and whose group we stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { childPids } from '../../test/support/processes';
 
 /** A started child process. */
 export interface Proc {
@@ -20,18 +20,6 @@ export interface Proc {
   alive(): boolean;
   /** SIGTERM to its process group; resolves when it has exited (SIGKILL after 10 s). */
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 const running = new Set<Proc>();
@@ -98,15 +86,6 @@ export async function waitForUrl(url: string, seconds = 60, proc?: Proc): Promis
 /** Runs a TypeScript entry point under node with tsx as the loader (plus extra node flags). */
 export function startTs(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, nodeFlags: string[] = []): Proc {
   return startProcess(name, process.execPath, [...nodeFlags, '--import', 'tsx', entry], env, logDir);
-}
-
-/** The live children of a process (e.g. cluster workers), from /proc (Linux); none when it is gone. */
-export function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** CPU seconds (user + system) a process and its live descendants (cluster workers) have used so far, from /proc (Linux). */

@@ -1,5 +1,5 @@
 /** @module scripts/db/migrate — CLI: `tsx scripts/db/migrate.ts` applies pending migrations to DATABASE_DIRECT_URL (or DATABASE_URL). */
-import { assertDirectPostgresUrl, migrate } from './migrator';
+import { assertDirectPostgresUrl, migrate } from '../../lib/db/migrator';
 
 function targetUrl(): { url: string; variable: string } {
   const direct = process.env.DATABASE_DIRECT_URL;

@@ -11,7 +11,7 @@ import { buildTokenServices } from '../../lib/services/token-services';
 import { PrismaUserRepository } from '../../lib/users/prisma-repository';
 import { createPrismaClient } from '../../lib/db/client';
 import { startBridge } from '../../tools/upstash-bridge/server';
-import { freshSecrets } from '../../scripts/generate-keys';
+import { freshSecrets } from '../../lib/config/secrets';
 
 /** The test database (migrated by `npm test` before the tests run). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authtest';

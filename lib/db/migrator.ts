@@ -1,4 +1,4 @@
-/** @module scripts/db/migrator — applies prisma/migrations/* to PostgreSQL without Prisma's native engine, keeping `_prisma_migrations` compatible with `prisma migrate deploy`. */
+/** @module lib/db/migrator — applies prisma/migrations/* to PostgreSQL without Prisma's native engine, keeping `_prisma_migrations` compatible with `prisma migrate deploy`. Node only (scripts and tests). */
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
