@@ -1,7 +1,7 @@
 /** NextAuth (Auth.js v5): Credentials and the configured OAuth providers, on top of the edge-safe auth.config.ts. Runs on Node. */
 import NextAuth, { CredentialsSignin, type Account, type Profile, type User } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
-import { contextFromHeaders } from './api/_hono/context';
+import { contextFromHeaders } from './lib/auth/request-context';
 import { AuthError } from './lib/auth/errors';
 import { signInInput } from './lib/auth/input';
 import { exchangeOAuthSignIn, oauthExchangeBody } from './lib/auth/oauth-exchange';

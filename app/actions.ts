@@ -17,7 +17,7 @@ import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { getTokenServices } from '@/lib/services/token-services';
 import { auth, signIn, signOut } from '@/auth';
-import { contextFromHeaders } from '@/api/_hono/context';
+import { contextFromHeaders } from '@/lib/auth/request-context';
 import type { z } from 'zod';
 import { devicesWere } from './_components/devices';
 import { safeCallbackUrl } from './_components/safe-redirect';

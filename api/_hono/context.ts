@@ -1,5 +1,6 @@
 /** @module Per-request facts the domain wants (client IP, user agent), read from standard headers. */
 import type { Context } from 'hono';
+import { contextFromHeaders } from '../../lib/auth/request-context';
 import type { RequestContext } from '../../lib/tokens/rotation';
 
 /**
@@ -11,13 +12,4 @@ export function requestContext(c: Context, trustProxy: boolean): RequestContext 
   const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket;
   const fromHeaders = contextFromHeaders(c.req.raw.headers, trustProxy);
   return { ip: fromHeaders.ip ?? socket?.remoteAddress, userAgent: fromHeaders.userAgent };
-}
-
-/**
- * The same from a Headers object alone, for Next.js code (server actions, NextAuth callbacks), where
- * Next.js and Vercel set X-Forwarded-For themselves and there is no socket to fall back on.
- */
-export function contextFromHeaders(headers: Headers, trustProxy = true): RequestContext {
-  const forwarded = trustProxy ? headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
-  return { ip: forwarded || undefined, userAgent: headers.get('user-agent') ?? undefined };
 }
