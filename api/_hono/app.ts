@@ -5,7 +5,6 @@
 import { Hono } from 'hono';
 import { getAppServices, type AppServices } from '../../lib/services/auth-service';
 import { errorResponse, toErrorResponse } from './errors';
-import type { AccessClaims } from '../../lib/tokens/access-token';
 import { authRoutes } from './routes/auth';
 import { sessionRoutes } from './routes/sessions';
 import { accountRoutes } from './routes/account';
@@ -14,12 +13,10 @@ import { healthRoutes, jwksRoutes } from './routes/health';
 import { MAX_BODY_BYTES } from './validation';
 import { requestSizeLimit } from './body-limit';
 
-/** Hono environment of this app: no bindings (config comes from lib/config); `claims` once a bearer token is verified. */
-export type Env = { Variables: { claims: AccessClaims } };
-
 /** Builds the app over a (lazily built) set of services. */
 export function createApp(services: () => Promise<AppServices> = getAppServices) {
-  const app = new Hono<Env>();
+  // No bindings: config comes from lib/config; routes behind the bearer guard declare its variables (bearer.ts).
+  const app = new Hono();
   app.use(
     '*',
     requestSizeLimit(MAX_BODY_BYTES, (c) => errorResponse(c, 'payload_too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes.`)),

@@ -1,13 +1,18 @@
 /** @module Bearer access-token guard (RFC 6750): verifies the JWT, then that its session was not revoked. */
 import { createMiddleware } from 'hono/factory';
 import { AuthError } from '../../lib/auth/errors';
-import { verifyAccessToken } from '../../lib/tokens/access-token';
+import { verifyAccessToken, type AccessClaims } from '../../lib/tokens/access-token';
 import type { AppServices } from '../../lib/services/auth-service';
-import type { Env } from './app';
+
+/** What the guard sets on the context for the routes behind it. */
+export type BearerVariables = { claims: AccessClaims };
+
+/** The Hono environment of routes behind the guard. */
+export type BearerEnv = { Variables: BearerVariables };
 
 /** Rejects requests without a valid access token of a still-active session; sets `claims`. */
 export const requireAccessToken = (services: () => Promise<AppServices>) =>
-  createMiddleware<Env>(async (c, next) => {
+  createMiddleware<BearerEnv>(async (c, next) => {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(c.req.header('authorization') ?? '');
     if (!match) throw new AuthError('invalid_token', 'An access token is required: Authorization: Bearer <token>.');
     const { keys, accessTokens, sessions } = await services();

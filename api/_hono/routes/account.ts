@@ -5,14 +5,13 @@
 import { Hono } from 'hono';
 import { changePasswordInput, deleteAccountInput } from '../../../lib/auth/input';
 import type { AppServices } from '../../../lib/services/auth-service';
-import type { Env } from '../app';
-import { requireAccessToken } from '../bearer';
+import { requireAccessToken, type BearerEnv } from '../bearer';
 import { requestContext } from '../context';
 import { readJson } from '../validation';
 
 /** Account routes. */
 export function accountRoutes(services: () => Promise<AppServices>) {
-  const app = new Hono<Env>();
+  const app = new Hono<BearerEnv>();
   const guard = requireAccessToken(services);
   for (const path of ['/password', '/account']) app.use(path, guard);
 

@@ -8,7 +8,6 @@ import { requestContext } from '../context';
 import { signInInput, signUpInput } from '../../../lib/auth/input';
 import { oauthBody, parseBody, readBodyText, readJson, refreshBody } from '../validation';
 import { ApiError } from '../errors';
-import type { Env } from '../app';
 
 /** The session a sign-in returns (the shape of signin and oauth responses). */
 const signInResponse = (s: SessionTokens) => ({
@@ -24,7 +23,7 @@ const signInResponse = (s: SessionTokens) => ({
 
 /** Auth routes over the app services. */
 export function authRoutes(services: () => Promise<AppServices>) {
-  const app = new Hono<Env>();
+  const app = new Hono();
 
   app.post('/signup', async (c) => {
     const body = await readJson(c, signUpInput);

@@ -2,11 +2,10 @@
 import { Hono } from 'hono';
 import { checkHealth } from '../../../lib/health';
 import type { AppServices } from '../../../lib/services/auth-service';
-import type { Env } from '../app';
 
 /** GET /health: 200 when Redis and the database answer, 503 otherwise. No secrets in the body. */
 export function healthRoutes(services: () => Promise<AppServices>) {
-  return new Hono<Env>().get('/', async (c) => {
+  return new Hono().get('/', async (c) => {
     const { redis, users, config } = await services();
     const report = await checkHealth(redis, users, {
       redisMs: config.REDIS_TIMEOUT_MS,
@@ -19,7 +18,7 @@ export function healthRoutes(services: () => Promise<AppServices>) {
 
 /** GET /.well-known/jwks.json: the public keys that verify access tokens. */
 export function jwksRoutes(services: () => Promise<AppServices>) {
-  return new Hono<Env>().get('/', async (c) => {
+  return new Hono().get('/', async (c) => {
     const { keys } = await services();
     c.header('Cache-Control', 'public, max-age=300');
     return c.json(keys.jwks);

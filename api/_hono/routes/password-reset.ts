@@ -2,13 +2,12 @@
 import { Hono } from 'hono';
 import { passwordResetConfirmInput, passwordResetRequestInput } from '../../../lib/auth/input';
 import type { AppServices } from '../../../lib/services/auth-service';
-import type { Env } from '../app';
 import { requestContext } from '../context';
 import { readJson } from '../validation';
 
 /** Password-reset routes (public: the link in the email is the credential). */
 export function passwordResetRoutes(services: () => Promise<AppServices>) {
-  const app = new Hono<Env>();
+  const app = new Hono();
 
   app.post('/password-reset', async (c) => {
     const body = await readJson(c, passwordResetRequestInput);

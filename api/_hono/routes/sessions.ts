@@ -2,15 +2,14 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppServices } from '../../../lib/services/auth-service';
-import type { Env } from '../app';
-import { requireAccessToken } from '../bearer';
+import { requireAccessToken, type BearerEnv } from '../bearer';
 import { ApiError, errorResponse } from '../errors';
 
 const scopeQuery = z.enum(['all', 'others']);
 
 /** Session management routes. */
 export function sessionRoutes(services: () => Promise<AppServices>) {
-  const app = new Hono<Env>();
+  const app = new Hono<BearerEnv>();
   // Scoped paths, not '*': this app is mounted beside the public auth routes under the same prefix.
   const guard = requireAccessToken(services);
   for (const path of ['/sessions', '/sessions/*', '/security-events']) app.use(path, guard);
