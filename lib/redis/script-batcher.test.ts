@@ -1,5 +1,6 @@
 /** The script batcher on real Redis: many callers, one round trip, each its own reply and its own error. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { startTestRedis } from '../../test/support/environment';
 import type { Redis } from './client';
@@ -15,12 +16,19 @@ after(() => close());
 const prefix = `batcher:${crypto.randomUUID()}`;
 const INCR_BY = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
 
+/**
+ * Caches the script on the node of every key (INCRBY 0), so a test that counts pipelines sees no EVAL
+ * fallback on a Redis Cluster whose SCRIPT LOAD reached one master only (scripts/test/cluster.sh).
+ */
+const cachedFor = (keys: string[]) => Promise.all(keys.map((key) => redis.eval(INCR_BY, [key], ['0'])));
+
 test('concurrent calls each get their own reply, in one pipeline request', async () => {
   const pipelines: number[] = [];
   const counting = Object.assign(Object.create(redis), {
     pipeline: () => (pipelines.push(1), redis.pipeline()),
   }) as Redis;
   const batcher = new ScriptBatcher<number>(counting, INCR_BY);
+  await cachedFor(Array.from({ length: 50 }, (_, i) => `${prefix}:k${i}`));
   const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.exec([`${prefix}:k${i}`], [String(i + 1)])));
   assert.deepEqual(replies, Array.from({ length: 50 }, (_, i) => i + 1));
   assert.equal(pipelines.length, 1);
@@ -39,6 +47,19 @@ test('a flushed script cache is reloaded transparently', async () => {
   assert.equal(await batcher.exec([`${prefix}:f`], ['1']), 1);
   await redis.scriptFlush();
   assert.equal(await batcher.exec([`${prefix}:f`], ['1']), 2);
+});
+
+test('NOSCRIPT falls back to EVAL in the same call, even when SCRIPT LOAD reached another node', async () => {
+  // A SCRIPT LOAD that lands on some other node (a proxy in front of a cluster): the SHA is right, this
+  // node never got the script, and loading it again would miss again.
+  const elsewhere = Object.assign(Object.create(redis), {
+    scriptLoad: async (script: string) => createHash('sha1').update(script).digest('hex'),
+  }) as Redis;
+  const script = `${INCR_BY} -- ${crypto.randomUUID()}`; // never loaded anywhere
+  const batcher = new ScriptBatcher<number>(elsewhere, script);
+  const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => batcher.exec([`${prefix}:nl${i}`], ['3'])));
+  assert.deepEqual(replies, Array(20).fill(3));
+  assert.equal(await batcher.exec([`${prefix}:nl0`], ['1']), 4);
 });
 
 /** The real client, with `delayMs(n)` of extra latency before the n-th pipeline (0-based) reaches Redis. */
@@ -65,6 +86,7 @@ const nextMacrotask = () => new Promise((r) => setImmediate(r));
 test('calls made while a pipeline is out wait and leave together in the next one', async () => {
   const { client, pipelines } = slowPipelines((n) => (n === 0 ? 100 : 0));
   const batcher = new ScriptBatcher<number>(client, INCR_BY, { overdueMs: 5_000 });
+  await cachedFor(Array.from({ length: 21 }, (_, i) => `${prefix}:w${i}`));
   const first = batcher.exec([`${prefix}:w0`], ['1']);
   await nextMacrotask();
   // Twenty calls, each in its own macrotask, as concurrent HTTP requests arrive.
