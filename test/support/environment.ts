@@ -12,7 +12,7 @@ import { buildAppServices, type AppServices } from '../../lib/services/auth-serv
 import { buildTokenServices } from '../../lib/services/token-services';
 import { PrismaUserRepository } from '../../lib/users/prisma-repository';
 import { createPrismaClient } from '../../lib/db/client';
-import { startBridge, type Bridge, type Cmd } from '../../tools/upstash-bridge/server';
+import { startBridge, type Bridge, type Cmd, type RecordedRequest } from '../../tools/upstash-bridge/server';
 import { freshSecrets } from '../../scripts/generate-keys';
 import { assertSingleSlot } from './slots';
 
@@ -29,16 +29,29 @@ export interface TestEnvironment {
   refresh(token: string): Promise<{ status: number; body: Record<string, any> }>;
   /** Every Redis command the bridge has run so far. */
   commands: Cmd[];
+  /** Every HTTP request the bridge has served so far (its commands and bytes). */
+  requests: RecordedRequest[];
   close(): Promise<void>;
 }
 
 /** A bridge (cluster mode when REDIS_CLUSTER_NODES is set) that records every command it runs. */
-async function startRecordingBridge(token: string): Promise<{ bridge: Bridge; commands: Cmd[]; close(): Promise<void> }> {
+async function startRecordingBridge(
+  token: string,
+): Promise<{ bridge: Bridge; commands: Cmd[]; requests: RecordedRequest[]; close(): Promise<void> }> {
   const commands: Cmd[] = [];
-  const bridge = await startBridge({ port: 0, token, onRequest: (request) => commands.push(...request.commands) });
+  const requests: RecordedRequest[] = [];
+  const bridge = await startBridge({
+    port: 0,
+    token,
+    onRequest: (request) => {
+      requests.push(request);
+      commands.push(...request.commands);
+    },
+  });
   return {
     bridge,
     commands,
+    requests,
     async close() {
       await bridge.close();
       assertSingleSlot(commands);
@@ -49,7 +62,7 @@ async function startRecordingBridge(token: string): Promise<{ bridge: Bridge; co
 /** Starts bridge + app with test-friendly settings; `overrides` are env variables. */
 export async function startTestEnvironment(overrides: Record<string, string> = {}): Promise<TestEnvironment> {
   const token = crypto.randomUUID();
-  const { bridge, commands, close: closeBridge } = await startRecordingBridge(token);
+  const { bridge, commands, requests, close: closeBridge } = await startRecordingBridge(token);
   const config = parseConfig({
     NODE_ENV: 'test',
     UPSTASH_REDIS_REST_URL: bridge.url,
@@ -92,6 +105,7 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     },
     commands,
+    requests,
     async close() {
       server.close();
       await (await prisma).$disconnect();
