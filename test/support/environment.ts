@@ -82,6 +82,9 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
   });
   const prisma = createPrismaClient(config.DATABASE_URL);
   const services = buildAppServices(await buildTokenServices(config), new PrismaUserRepository(prisma));
+  // Open the database connection now: a test's first request (or health probe, 300 ms in the outage tests)
+  // must not pay for the cold connect on a busy machine.
+  await services.users.ping();
   const app = createApp(async () => services);
   const server = await new Promise<{ port: number; close: () => void }>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
