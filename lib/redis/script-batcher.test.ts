@@ -62,6 +62,16 @@ test('NOSCRIPT falls back to EVAL in the same call, even when SCRIPT LOAD reache
   assert.equal(await batcher.exec([`${prefix}:nl0`], ['1']), 4);
 });
 
+test('the EVAL fallback of a large batch is split into requests the server accepts', async () => {
+  // 20 EVALs of a 100 KB script would be a 2 MB request; the bridge, like any server, caps request size.
+  const script = `${INCR_BY} -- ${crypto.randomUUID()}${' '.repeat(100_000)}`;
+  const batcher = new ScriptBatcher<number>(redis, script);
+  await batcher.exec([`${prefix}:big0`], ['1']); // load it, then make every node forget it
+  await redis.scriptFlush();
+  const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => batcher.exec([`${prefix}:big${i + 1}`], ['1'])));
+  assert.deepEqual(replies, Array(20).fill(1));
+});
+
 /** The real client, with `delayMs(n)` of extra latency before the n-th pipeline (0-based) reaches Redis. */
 function slowPipelines(delayMs: (n: number) => number) {
   let count = 0;
