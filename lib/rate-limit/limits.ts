@@ -23,8 +23,14 @@ export interface LimitRules {
 type Name = keyof LimitRules;
 
 const prefixOf = (name: Name) => `auth:rl:${name}`;
+/**
+ * The identifier as a hash tag, so the two windows the sliding-window script touches (`<key>:<window>`)
+ * share one Redis Cluster slot. Braces inside it are escaped: an email may contain them, and a `}` at its
+ * start would end the tag early (an empty tag hashes the whole key, window number included).
+ */
+const tagged = (id: string) => `{${id.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}}`;
 /** The limiter's own key for an identifier (@upstash/ratelimit joins prefix and id with ':'). */
-const limiterKey = (name: Name, id: string) => `${prefixOf(name)}:${id}`;
+const limiterKey = (name: Name, id: string) => `${prefixOf(name)}:${tagged(id)}`;
 
 /** All limiters of the app. */
 export class RateLimits {
@@ -101,13 +107,13 @@ export class RateLimits {
   /** Counts a failed refresh (bad, expired, revoked or reused token) against its IP. */
   async refreshFailed(ip: string | undefined): Promise<void> {
     const id = ip ?? 'unknown';
-    const result = await this.limiters.refreshFailuresPerIp.limit(id);
+    const result = await this.limiters.refreshFailuresPerIp.limit(tagged(id));
     // Block from the last allowed failure on, so the next refresh is refused without asking Redis.
     if (result.remaining === 0) this.refreshBlocked.set(limiterKey('refreshFailuresPerIp', id), result.reset);
   }
 
   private async enforce(checks: Array<[Name, string]>): Promise<void> {
-    const results = await Promise.all(checks.map(([name, id]) => this.limiters[name].limit(id)));
+    const results = await Promise.all(checks.map(([name, id]) => this.limiters[name].limit(tagged(id))));
     const denied = results.filter((r) => !r.success).sort((a, b) => b.reset - a.reset)[0];
     if (denied) throw limited(denied.reset, denied.limit);
   }

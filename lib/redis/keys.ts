@@ -1,6 +1,6 @@
 /**
- * @module Redis key names. Everything one Lua script touches shares a hash tag ({fam:…} or
- * {user:…}), so the scripts run unchanged on Redis Cluster and on Upstash multi-region.
+ * @module Redis key names. Everything one Lua script or multi-key command touches shares a hash tag
+ * ({fam:…} or {user:…}), so it runs unchanged on Redis Cluster (rate-limit keys: lib/rate-limit/limits.ts).
  */
 
 const PREFIX = 'auth';

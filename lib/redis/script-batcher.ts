@@ -12,6 +12,8 @@ import { nextTurn } from '../runtime/next-turn';
 import type { Redis } from './client';
 
 const MAX_BATCH = 500;
+/** Script text per EVAL fallback request: far below Upstash's 10 MB request limit (and the local bridge's 1 MiB). */
+const EVAL_BYTES_PER_REQUEST = 256 * 1024;
 
 interface Pending {
   keys: string[];
@@ -69,30 +71,43 @@ export class ScriptBatcher<T = unknown> {
     };
     this.busy = true;
     const overdue = setTimeout(release, this.options.overdueMs ?? 20);
-    this.run(batch, true)
+    this.run(batch)
       .catch((error: unknown) => {
         for (const call of batch) call.reject(error);
       })
       .finally(release);
   }
 
-  private async run(batch: Pending[], retryOnNoScript: boolean): Promise<void> {
+  private async run(batch: Pending[]): Promise<void> {
     const sha = await this.loadedSha();
+    const missing = await this.settle(batch, (pipeline, call) => pipeline.evalsha(sha, call.keys, call.args), true);
+    // NOSCRIPT: this node's script cache lacks the script (a restart, a failover, or on a cluster a node the
+    // SCRIPT LOAD never reached). Like @upstash/redis's own script helper, run those calls with EVAL, which
+    // also caches the script on the node that owns each key; no second SCRIPT LOAD that might miss it again.
+    // Each EVAL carries the script text, so a large batch is split to keep every request small.
+    const perRequest = Math.max(1, Math.floor(EVAL_BYTES_PER_REQUEST / this.script.length));
+    const chunks: Pending[][] = [];
+    for (let i = 0; i < missing.length; i += perRequest) chunks.push(missing.slice(i, i + perRequest));
+    await Promise.all(chunks.map((chunk) => this.settle(chunk, (pipeline, call) => pipeline.eval(this.script, call.keys, call.args), false)));
+  }
+
+  /** Sends one pipeline; settles each call with its reply, or returns the calls that failed with NOSCRIPT. */
+  private async settle(
+    batch: Pending[],
+    add: (pipeline: ReturnType<Redis['pipeline']>, call: Pending) => void,
+    keepNoScript: boolean,
+  ): Promise<Pending[]> {
     const pipeline = this.redis.pipeline();
-    for (const call of batch) pipeline.evalsha(sha, call.keys, call.args);
+    for (const call of batch) add(pipeline, call);
     const replies = (await pipeline.exec({ keepErrors: true })) as Array<{ result: unknown; error?: string }>;
     const missing: Pending[] = [];
     replies.forEach((reply, i) => {
       const call = batch[i]!;
       if (!reply.error) call.resolve(reply.result);
-      else if (retryOnNoScript && /NOSCRIPT/i.test(reply.error)) missing.push(call);
+      else if (keepNoScript && /NOSCRIPT/i.test(reply.error)) missing.push(call);
       else call.reject(new ScriptError(`Command failed: ${reply.error}`));
     });
-    if (missing.length > 0) {
-      // The script cache was flushed (restart, failover): load it again, once, and retry those calls.
-      this.sha = undefined;
-      await this.run(missing, false);
-    }
+    return missing;
   }
 
   private loadedSha(): Promise<string> {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# `npm test`: the whole suite. Unit and integration tests on real Redis and PostgreSQL, then the
-# load-test audit, the browser tests in headless Chromium against the built app, and the offline
-# `vercel build` check.
+# `npm test`: the whole suite. Unit and integration tests on real Redis and PostgreSQL, the API
+# integration tests again on a Redis Cluster, then the load-test audit, the browser tests in headless
+# Chromium against the built app, and the offline `vercel build` check.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [[ -d lib/db/generated/node ]] || bash scripts/db/generate.sh
 bash scripts/test/unit.sh
+# The API integration tests again on a 3-master Redis Cluster (started and stopped by the script).
+bash scripts/test/cluster.sh
 # A few seconds of concurrent refreshes with racing tabs and a thief; fails on audit violations only.
 bash scripts/loadtest/smoke.sh
 bash scripts/test/e2e.sh

@@ -1,6 +1,9 @@
 /**
  * Test environment on the real services: an Upstash bridge in front of the real redis-server, a
  * migrated PostgreSQL database, and the Hono app served over real HTTP on an ephemeral port.
+ * With REDIS_CLUSTER_NODES set (scripts/test/cluster.sh), the bridge runs in cluster mode in front of a
+ * Redis Cluster instead. Either way every command is recorded, and closing fails the test file if any
+ * command passed keys of different cluster slots.
  */
 import { serve } from '@hono/node-server';
 import { createApp } from '../../api/_hono/app';
@@ -10,8 +13,9 @@ import { buildAppServices, type AppServices } from '../../lib/services/auth-serv
 import { buildTokenServices } from '../../lib/services/token-services';
 import { PrismaUserRepository } from '../../lib/users/prisma-repository';
 import { createPrismaClient } from '../../lib/db/client';
-import { startBridge } from '../../tools/upstash-bridge/server';
+import { startBridge, type Bridge, type Cmd, type RecordedRequest } from '../../tools/upstash-bridge/server';
 import { freshSecrets } from '../../lib/config/secrets';
+import { assertSingleSlot } from './slots';
 
 /** The test database (migrated by `npm test` before the tests run). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authtest';
@@ -24,13 +28,42 @@ export interface TestEnvironment {
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Presents a refresh token; returns the status and parsed body. */
   refresh(token: string): Promise<{ status: number; body: Record<string, any> }>;
+  /** Every Redis command the bridge has run so far. */
+  commands: Cmd[];
+  /** Every HTTP request the bridge has served so far (its commands and bytes). */
+  requests: RecordedRequest[];
   close(): Promise<void>;
+}
+
+/** A bridge (cluster mode when REDIS_CLUSTER_NODES is set) that records every command it runs. */
+async function startRecordingBridge(
+  token: string,
+): Promise<{ bridge: Bridge; commands: Cmd[]; requests: RecordedRequest[]; close(): Promise<void> }> {
+  const commands: Cmd[] = [];
+  const requests: RecordedRequest[] = [];
+  const bridge = await startBridge({
+    port: 0,
+    token,
+    onRequest: (request) => {
+      requests.push(request);
+      commands.push(...request.commands);
+    },
+  });
+  return {
+    bridge,
+    commands,
+    requests,
+    async close() {
+      await bridge.close();
+      assertSingleSlot(commands);
+    },
+  };
 }
 
 /** Starts bridge + app with test-friendly settings; `overrides` are env variables. */
 export async function startTestEnvironment(overrides: Record<string, string> = {}): Promise<TestEnvironment> {
   const token = crypto.randomUUID();
-  const bridge = await startBridge({ port: 0, token });
+  const { bridge, commands, requests, close: closeBridge } = await startRecordingBridge(token);
   const config = parseConfig({
     NODE_ENV: 'test',
     UPSTASH_REDIS_REST_URL: bridge.url,
@@ -74,10 +107,12 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
       const res = await post('/api/v1/auth/refresh-token', { refresh_token: token });
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     },
+    commands,
+    requests,
     async close() {
       server.close();
       await (await prisma).$disconnect();
-      await bridge.close();
+      await closeBridge();
     },
   };
 }
@@ -91,7 +126,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 /** Just Redis: the bridge plus a client, for tests of the rotation engine. */
 export async function startTestRedis(): Promise<{ redis: import('../../lib/redis/client').Redis; close(): Promise<void> }> {
   const token = crypto.randomUUID();
-  const bridge = await startBridge({ port: 0, token });
+  const { bridge, close } = await startRecordingBridge(token);
   const { createRedis } = await import('../../lib/redis/client');
-  return { redis: createRedis({ url: bridge.url, token, timeoutMs: 5_000 }), close: () => bridge.close() };
+  return { redis: createRedis({ url: bridge.url, token, timeoutMs: 5_000 }), close };
 }

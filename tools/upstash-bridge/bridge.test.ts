@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
+import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
-import { startBridge, type Bridge } from "./server";
+import { startBridge, type Bridge, type RecordedRequest } from "./server";
 
 const token = randomBytes(24).toString("hex");
 const prefix = `upstash-bridge-test:${randomUUID()}:`;
@@ -137,6 +138,42 @@ test("createScript falls back to EVAL after SCRIPT FLUSH (NOSCRIPT detection)", 
     assert.equal(await script.exec([key(`script${i}`)], []), 2); // EVALSHA hits now
   }
   await assert.rejects(plain.evalsha("0".repeat(40), [], []), /NOSCRIPT/);
+});
+
+test("Upstash's #!lua flags=allow-key-locking runs, under the SHA-1 the client computed", async () => {
+  const source = `#!lua flags=allow-key-locking\nreturn redis.call('INCRBY', KEYS[1], ARGV[1]) -- ${randomUUID()}`;
+  const sha = createHash("sha1").update(source).digest("hex");
+  assert.equal(await redis.eval(source, [key("flag")], [2]), 2);
+  assert.equal(await redis.evalsha(sha, [key("flag")], [3]), 5);
+  assert.deepEqual(await redis.scriptExists(sha), [1]);
+  assert.equal(await redis.scriptLoad(source), sha);
+  // Other flags stay: a no-writes script may not write.
+  const readOnly = `#!lua flags=allow-key-locking,no-writes\nreturn redis.call('SET', KEYS[1], 'x')`;
+  await assert.rejects(redis.eval(readOnly, [key("ro")], []), /Write commands are not allowed/);
+});
+
+test("@upstash/ratelimit's scripts (with Upstash's flag) count and refuse through the bridge", async () => {
+  const limiter = new Ratelimit({ redis, prefix: key("rl"), limiter: Ratelimit.slidingWindow(2, "60 s"), ephemeralCache: false });
+  const results = [];
+  for (let i = 0; i < 3; i++) results.push((await limiter.limit("{who}")).success);
+  assert.deepEqual(results, [true, true, false]);
+});
+
+test("onRequest sees every request's commands and sizes", async () => {
+  const seen: RecordedRequest[] = [];
+  const recording = await startBridge({ port: 0, token, onRequest: (r) => seen.push(r) });
+  try {
+    const client = new Redis({ url: recording.url, token, enableAutoPipelining: false });
+    await client.set(key("rec"), "v");
+    await client.pipeline().get(key("rec")).del(key("rec")).exec();
+    assert.deepEqual(seen.map((r) => [r.path, r.commands]), [
+      ["/", [["SET", key("rec"), "v"]]],
+      ["/pipeline", [["GET", key("rec")], ["DEL", key("rec")]]],
+    ]);
+    assert.ok(seen.every((r) => r.requestBytes > 0 && r.responseBytes > 0));
+  } finally {
+    await recording.close();
+  }
 });
 
 test("wrong token is rejected", async () => {

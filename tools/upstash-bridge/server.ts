@@ -4,12 +4,15 @@ import { realpathSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { Redis, type ChainableCommander } from "ioredis";
+import { Cluster, Redis, type ChainableCommander } from "ioredis";
 
 const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
 /** Every variable the bridge reads. */
-export const BRIDGE_VARIABLES = ["UPSTASH_BRIDGE_HOST", "UPSTASH_BRIDGE_PORT", "UPSTASH_REDIS_REST_TOKEN", "REDIS_URL"];
+export const BRIDGE_VARIABLES = [
+  "UPSTASH_BRIDGE_HOST", "UPSTASH_BRIDGE_PORT", "UPSTASH_REDIS_REST_TOKEN", "REDIS_URL", "REDIS_CLUSTER_NODES",
+  "UPSTASH_BRIDGE_SCRIPT_LOAD",
+];
 const MAX_BODY = 1024 * 1024;
 const REDIS_START_HINT = `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`;
 
@@ -24,7 +27,8 @@ const REFUSED = new Set([
 ]);
 
 type Arg = string | number | Buffer;
-type Cmd = [name: string, ...args: Arg[]];
+/** One Redis command: its upper-case name, then its arguments. */
+export type Cmd = [name: string, ...args: Arg[]];
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -32,12 +36,26 @@ class HttpError extends Error {
   }
 }
 
-/** Where to listen, the bearer token clients must send, and the redis-server to forward to. */
+/** Where to listen, the bearer token clients must send, and the redis-server (or Redis Cluster) to forward to. */
 export interface BridgeOptions {
   port?: number;
   host?: string;
   token?: string;
   redisUrl?: string;
+  /** Seed nodes (`host:port`) of a Redis Cluster: every command, and every command of a pipeline, goes to the master of its slot. */
+  clusterNodes?: string[];
+  /** Cluster mode: `all` sends SCRIPT LOAD to every master; `one` to one master only, as a naive proxy does. */
+  scriptLoad?: "all" | "one";
+  /** Called for every HTTP request the bridge served: its commands and its size on the wire (tests, cost counting). */
+  onRequest?: (request: RecordedRequest) => void;
+}
+
+/** One request as the bridge saw it. */
+export interface RecordedRequest {
+  path: string;
+  commands: Cmd[];
+  requestBytes: number;
+  responseBytes: number;
 }
 
 /** A running bridge: its base URL (for `new Redis({ url, token })`) and a graceful close. */
@@ -55,12 +73,14 @@ export async function startBridge(opts: BridgeOptions = {}): Promise<Bridge> {
   const host = opts.host ?? env.UPSTASH_BRIDGE_HOST ?? "127.0.0.1";
   const port = opts.port ?? parsePort(env.UPSTASH_BRIDGE_PORT ?? "8079");
   const redisUrl = opts.redisUrl ?? env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  const clusterNodes = opts.clusterNodes ?? parseNodes(env.REDIS_CLUSTER_NODES);
+  const scriptLoad = opts.scriptLoad ?? parseScriptLoad(env.UPSTASH_BRIDGE_SCRIPT_LOAD);
 
-  const redis = await connectRedis(redisUrl);
+  const backend = clusterNodes.length > 0 ? await connectCluster(clusterNodes, scriptLoad) : singleBackend(await connectRedis(redisUrl));
   let server: ReturnType<typeof createServer>;
   try {
-    const commands = await loadCommandNames(redis);
-    server = createServer(createHandler(redis, token, commands));
+    const commands = await loadCommandNames(backend);
+    server = createServer(createHandler(backend, token, commands, opts.onRequest));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {
@@ -69,7 +89,7 @@ export async function startBridge(opts: BridgeOptions = {}): Promise<Bridge> {
       });
     });
   } catch (err) {
-    redis.disconnect();
+    backend.disconnect();
     throw err;
   }
   const bound = (server.address() as AddressInfo).port;
@@ -83,7 +103,7 @@ export async function startBridge(opts: BridgeOptions = {}): Promise<Bridge> {
         // Keep-alive sockets with a request in flight get one second to finish.
         setTimeout(() => server.closeAllConnections(), 1000).unref();
       });
-      await redis.quit().catch(() => redis.disconnect());
+      await backend.quit();
     },
   };
 }
@@ -115,14 +135,97 @@ async function connectRedis(url: string): Promise<Redis> {
   return redis;
 }
 
+/** Where commands go: one redis-server, or the masters of a Redis Cluster. */
+interface Backend {
+  /** Runs one command (Buffer replies). */
+  run(cmd: Cmd): Promise<unknown>;
+  /** Runs commands atomically (MULTI/EXEC); null when the transaction was aborted. */
+  multi(cmds: Cmd[]): Promise<[Error | null, unknown][] | null>;
+  quit(): Promise<void>;
+  disconnect(): void;
+}
+
+function singleBackend(redis: Redis): Backend {
+  return {
+    run: createBatcher(redis),
+    // ioredis writes MULTI..EXEC in one go, so the shared connection can't interleave other commands into it.
+    multi: (cmds) => {
+      const tx = redis.multi();
+      for (const cmd of cmds) tx.callBuffer(...cmd);
+      return tx.exec();
+    },
+    quit: () => redis.quit().then(() => undefined, () => redis.disconnect()),
+    disconnect: () => redis.disconnect(),
+  };
+}
+
+/**
+ * Cluster mode: ioredis Cluster sends each command to the master of its key's slot (following MOVED/ASK),
+ * and a pipeline's commands each on their own, so they may live in different slots as on Upstash. Keyless
+ * commands that concern every node's data (FLUSHALL, SCRIPT FLUSH, KEYS, DBSIZE) go to every master.
+ */
+async function connectCluster(nodes: string[], scriptLoad: "all" | "one"): Promise<Backend> {
+  const cluster = new Cluster(nodes, { lazyConnect: true, clusterRetryStrategy: (times) => Math.min(100 + times * 50, 2000) });
+  let lastError = "";
+  cluster.on("error", (err: Error) => {
+    if (err.message !== lastError) console.error(`upstash-bridge: redis cluster error: ${err.message}`);
+    lastError = err.message;
+  });
+  try {
+    await cluster.connect();
+  } catch (err) {
+    cluster.disconnect();
+    throw new Error(`upstash-bridge: cannot reach the redis cluster at ${nodes.join(",")} (${(err as Error).message})`);
+  }
+  // Sorted, so "one master" is always the same one.
+  const masters = () => cluster.nodes("master").sort((a, b) => nodeName(a).localeCompare(nodeName(b)));
+  const onEvery = (cmd: Cmd) => Promise.all(masters().map((node) => node.callBuffer(...cmd)));
+  const run = async (cmd: Cmd): Promise<unknown> => {
+    const [name, sub] = [cmd[0], String(cmd[1] ?? "").toUpperCase()];
+    if (name === "SCRIPT" && sub === "LOAD") {
+      if (scriptLoad === "one") return (masters()[0] as Redis).callBuffer(...cmd);
+      return (await onEvery(cmd))[0];
+    }
+    if (name === "SCRIPT" && sub === "EXISTS") {
+      // A script counts as loaded only when every master has it.
+      const replies = (await onEvery(cmd)) as number[][];
+      return cmd.slice(2).map((_, i) => Math.min(...replies.map((r) => Number(r[i]))));
+    }
+    if ((name === "SCRIPT" && sub === "FLUSH") || name === "FLUSHALL" || name === "FLUSHDB") return (await onEvery(cmd))[0];
+    if (name === "KEYS") return (await onEvery(cmd)).flat();
+    if (name === "DBSIZE") return (await onEvery(cmd)).reduce((sum: number, n) => sum + Number(n), 0);
+    return cluster.callBuffer(...cmd);
+  };
+  return {
+    run,
+    multi: async (cmds) => {
+      const tx = cluster.multi();
+      for (const cmd of cmds) tx.callBuffer(...cmd);
+      try {
+        return await tx.exec();
+      } catch (err) {
+        // ioredis refuses a transaction over several slots before sending it; answer like the server would.
+        if (!isReplyError(err) && /slot/i.test((err as Error).message)) throw new HttpError(400, "CROSSSLOT Keys in request don't hash to the same slot");
+        throw err;
+      }
+    },
+    quit: () => cluster.quit().then(() => undefined, () => cluster.disconnect()),
+    disconnect: () => cluster.disconnect(),
+  };
+}
+
+function nodeName(node: Redis): string {
+  return `${node.options.host}:${node.options.port}`;
+}
+
 /** Command names known to the server, so the path form can answer 404 for paths that are not commands. */
-async function loadCommandNames(redis: Redis): Promise<Set<string>> {
-  let names: unknown = await redis.call("COMMAND", "LIST").catch(() => null); // Redis >= 7
+async function loadCommandNames(backend: Backend): Promise<Set<string>> {
+  let names: unknown = await backend.run(["COMMAND", "LIST"]).catch(() => null); // Redis >= 7
   if (!Array.isArray(names)) {
-    const docs = await redis.call("COMMAND");
+    const docs = await backend.run(["COMMAND"]);
     names = Array.isArray(docs) ? docs.map((d: unknown) => (Array.isArray(d) ? d[0] : undefined)) : [];
   }
-  return new Set((names as unknown[]).filter((n) => typeof n === "string").map((n) => (n as string).toUpperCase()));
+  return new Set((names as unknown[]).map((n) => (Buffer.isBuffer(n) ? n.toString() : n)).filter((n) => typeof n === "string").map((n) => (n as string).toUpperCase()));
 }
 
 /**
@@ -161,8 +264,67 @@ function createBatcher(redis: Redis): (cmd: Cmd) => Promise<unknown> {
     });
 }
 
-function createHandler(redis: Redis, token: string, commands: Set<string>) {
-  const run = createBatcher(redis);
+/**
+ * Upstash's own shebang flag `#!lua flags=allow-key-locking` (sent by @upstash/ratelimit >= 2.1), which
+ * redis-server refuses as an unknown flag. The bridge runs such scripts without that flag and remembers
+ * which SHA-1 the client knows each one by, so EVALSHA, SCRIPT EXISTS and SCRIPT LOAD keep the client's SHA.
+ */
+class UpstashShebang {
+  private static readonly FLAG = "allow-key-locking";
+  /** The client's SHA-1 of a script → the SHA-1 of the script redis-server runs. */
+  private readonly shas = new Map<string, string>();
+
+  /** The command as redis-server can run it. */
+  before(cmd: Cmd): Cmd {
+    const [name, first] = cmd;
+    const sub = String(first ?? "").toUpperCase();
+    if (name === "EVAL" || name === "EVAL_RO") return this.rewriteScript(cmd, 1);
+    if (name === "SCRIPT" && sub === "LOAD") return this.rewriteScript(cmd, 2);
+    if (name === "EVALSHA" || name === "EVALSHA_RO") return this.rewriteShas(cmd, 1, 2);
+    if (name === "SCRIPT" && sub === "EXISTS") return this.rewriteShas(cmd, 2, cmd.length);
+    return cmd;
+  }
+
+  /** The reply as the client expects it: SCRIPT LOAD answers the SHA-1 of the script the client sent. */
+  after(cmd: Cmd, reply: unknown): unknown {
+    if (cmd[0] !== "SCRIPT" || String(cmd[1]).toUpperCase() !== "LOAD" || cmd[2] === undefined) return reply;
+    const sha = sha1(cmd[2]);
+    return this.shas.has(sha) ? Buffer.from(sha) : reply;
+  }
+
+  private rewriteScript(cmd: Cmd, at: number): Cmd {
+    const raw = cmd[at];
+    if (raw === undefined) return cmd;
+    const script = Buffer.isBuffer(raw) ? raw.toString("utf8") : String(raw);
+    const match = /^#!lua flags=([^\n]*)/.exec(script);
+    const flags = match?.[1]?.split(",").map((f) => f.trim()) ?? [];
+    if (!match || !flags.includes(UpstashShebang.FLAG)) return cmd;
+    const rest = flags.filter((f) => f !== UpstashShebang.FLAG && f !== "");
+    // "#!lua" without flags keeps redis' stricter rules for scripts with a shebang (no cross-slot keys).
+    const rewritten = `#!lua${rest.length > 0 ? ` flags=${rest.join(",")}` : ""}${script.slice(match[0].length)}`;
+    this.shas.set(sha1(raw), sha1(rewritten));
+    const out = [...cmd] as Cmd;
+    out[at] = rewritten;
+    return out;
+  }
+
+  private rewriteShas(cmd: Cmd, from: number, to: number): Cmd {
+    const out = [...cmd] as Cmd;
+    for (let i = from; i < Math.min(to, out.length); i++) {
+      const known = this.shas.get(String(out[i]).toLowerCase());
+      if (known) out[i] = known;
+    }
+    return out;
+  }
+}
+
+function createHandler(backend: Backend, token: string, commands: Set<string>, onRequest?: (request: RecordedRequest) => void) {
+  const shebang = new UpstashShebang();
+  const run = async (cmd: Cmd): Promise<unknown> => shebang.after(cmd, await backend.run(shebang.before(cmd)));
+  const multi = async (cmds: Cmd[]) => {
+    const results = await backend.multi(cmds.map((cmd) => shebang.before(cmd)));
+    return results?.map(([err, value], i): [Error | null, unknown] => [err, err ? value : shebang.after(cmds[i] as Cmd, value)]) ?? null;
+  };
   const expected = sha256(token);
 
   function authorized(req: IncomingMessage, query: string): boolean {
@@ -174,7 +336,7 @@ function createHandler(redis: Redis, token: string, commands: Set<string>) {
     return given !== null && timingSafeEqual(sha256(given), expected);
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse, seen: RecordedRequest): Promise<void> {
     const rawUrl = req.url ?? "/";
     const q = rawUrl.indexOf("?");
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
@@ -189,16 +351,21 @@ function createHandler(redis: Redis, token: string, commands: Set<string>) {
 
     if (path === "/" || path === "/pipeline" || path === "/multi-exec") {
       if (req.method !== "POST") throw new HttpError(405, `${path} only accepts POST`);
-      const body = parseJson(await readBody(req));
+      const raw = await readBody(req);
+      seen.requestBytes += raw.length;
+      const body = parseJson(raw);
       if (path === "/") {
-        const result = encode(await runOne(run, parseCommand(body)), base64);
+        const cmd = parseCommand(body);
+        seen.commands.push(cmd);
+        const result = encode(await runOne(run, cmd), base64);
         return send(res, 200, JSON.stringify({ result }), "application/json", extra);
       }
       if (!Array.isArray(body) || body.length === 0) {
         throw new HttpError(400, "ERR body must be a non-empty JSON array of commands");
       }
       const cmds = body.map(parseCommand); // validate everything before running anything
-      const items = path === "/pipeline" ? await runPipeline(run, cmds, base64) : await runMulti(redis, cmds, base64);
+      seen.commands.push(...cmds);
+      const items = path === "/pipeline" ? await runPipeline(run, cmds, base64) : await runMulti(multi, cmds, base64);
       return send(res, 200, JSON.stringify(items), "application/json", extra);
     }
 
@@ -211,12 +378,21 @@ function createHandler(redis: Redis, token: string, commands: Set<string>) {
     checkAllowed(cmd);
     const body = req.method === "POST" ? await readBody(req) : null;
     if (body && body.length > 0) cmd.push(body);
+    seen.requestBytes += body?.length ?? 0;
+    seen.commands.push(cmd);
     const result = encode(await runOne(run, cmd), base64);
     return send(res, 200, JSON.stringify({ result }), "application/json", extra);
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    route(req, res).catch((err: unknown) => {
+    const seen: RecordedRequest = { path: (req.url ?? "/").split("?")[0] as string, commands: [], requestBytes: (req.url ?? "/").length, responseBytes: 0 };
+    if (onRequest) {
+      res.once("finish", () => {
+        seen.responseBytes = Number(res.getHeader("content-length") ?? 0);
+        onRequest(seen);
+      });
+    }
+    route(req, res, seen).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof HttpError) {
         // Don't keep reading an oversized upload just to reuse the socket.
@@ -253,13 +429,10 @@ async function runPipeline(run: (cmd: Cmd) => Promise<unknown>, cmds: Cmd[], bas
   );
 }
 
-async function runMulti(redis: Redis, cmds: Cmd[], base64: boolean) {
-  // ioredis writes MULTI..EXEC in one go, so the shared connection can't interleave other commands into it.
-  const tx = redis.multi();
-  for (const cmd of cmds) tx.callBuffer(...cmd);
+async function runMulti(multi: (cmds: Cmd[]) => Promise<[Error | null, unknown][] | null>, cmds: Cmd[], base64: boolean) {
   let results: [Error | null, unknown][] | null;
   try {
-    results = await tx.exec();
+    results = await multi(cmds);
   } catch (err) {
     if (!isReplyError(err)) throw err;
     // EXECABORT alone doesn't say which command was wrong; ioredis keeps the queueing errors.
@@ -355,7 +528,9 @@ function isReplyError(err: unknown): err is Error {
 }
 
 function send(res: ServerResponse, status: number, body: string, type = "application/json", extra?: Record<string, string>) {
-  res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), ...extra });
+  // Set, not passed to writeHead, so the recorder can read the length back.
+  for (const [name, value] of Object.entries({ "content-type": type, "content-length": Buffer.byteLength(body), ...extra })) res.setHeader(name, value);
+  res.writeHead(status);
   res.end(body);
 }
 
@@ -365,6 +540,19 @@ function sendError(res: ServerResponse, status: number, message: string): void {
 
 function sha256(s: string): Buffer {
   return createHash("sha256").update(s).digest();
+}
+
+function sha1(s: Arg): string {
+  return createHash("sha1").update(Buffer.isBuffer(s) ? s : String(s)).digest("hex");
+}
+
+function parseNodes(raw: string | undefined): string[] {
+  return (raw ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
+}
+
+function parseScriptLoad(raw: string | undefined): "all" | "one" {
+  if (raw === undefined || raw === "" || raw === "all" || raw === "one") return raw === "one" ? "one" : "all";
+  throw new Error(`upstash-bridge: UPSTASH_BRIDGE_SCRIPT_LOAD must be "all" or "one", not "${raw}"`);
 }
 
 function parsePort(raw: string): number {
@@ -395,7 +583,8 @@ async function main(): Promise<void> {
     console.error((err as Error).message);
     process.exit(1);
   }
-  console.log(`upstash-bridge listening on ${bridge.url} -> ${redactUrl(process.env.REDIS_URL ?? DEFAULT_REDIS_URL)}`);
+  const target = process.env.REDIS_CLUSTER_NODES ? `cluster ${process.env.REDIS_CLUSTER_NODES}` : redactUrl(process.env.REDIS_URL ?? DEFAULT_REDIS_URL);
+  console.log(`upstash-bridge listening on ${bridge.url} -> ${target}`);
   const stop = (): void => {
     process.once("SIGINT", () => process.exit(130)); // a second Ctrl-C skips the graceful close
     bridge.close().then(
