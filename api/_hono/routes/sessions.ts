@@ -11,8 +11,9 @@ const scopeQuery = z.enum(['all', 'others']);
 export function sessionRoutes(services: () => Promise<AppServices>) {
   const app = new Hono<BearerEnv>();
   // Scoped paths, not '*': this app is mounted beside the public auth routes under the same prefix.
+  // '/sessions/*' matches '/sessions' too, so the guard (and its revocation check) runs once per request.
   const guard = requireAccessToken(services);
-  for (const path of ['/sessions', '/sessions/*', '/security-events']) app.use(path, guard);
+  for (const path of ['/sessions/*', '/security-events']) app.use(path, guard);
 
   app.get('/sessions', async (c) => {
     const claims = c.get('claims');
