@@ -22,6 +22,9 @@ const signInResponse = (s: SessionTokens) => ({
   refreshTokenExpires: s.refreshTokenExpires,
 });
 
+/** What sign-up answers when email verification is on, for any address. */
+export const CHECK_EMAIL = 'Check your email: we have sent a message to this address with what to do next.';
+
 /** Auth routes over the app services. */
 export function authRoutes(services: () => Promise<AppServices>) {
   const app = new Hono<Env>();
@@ -29,7 +32,10 @@ export function authRoutes(services: () => Promise<AppServices>) {
   app.post('/signup', async (c) => {
     const body = await readJson(c, signUpInput);
     const { auth, config } = await services();
-    return c.json({ user: await auth.signUp(body, requestContext(c, config.TRUST_PROXY)) }, 201);
+    const result = await auth.signUp(body, requestContext(c, config.TRUST_PROXY));
+    if (result.status === 'created') return c.json({ user: result.user }, 201);
+    // The same answer whether the address was new or already had an account (EMAIL_VERIFICATION on).
+    return c.json({ message: CHECK_EMAIL }, 202);
   });
 
   app.post('/signin', async (c) => {
@@ -47,6 +53,9 @@ export function authRoutes(services: () => Promise<AppServices>) {
     // Authenticate the caller before reading anything it claims.
     await verifyCallerProof(config.OAUTH_CALLER_SECRET, redis, c.req.header(CALLER_PROOF_HEADER), text);
     const body = parseBody(oauthBody, text);
+    const caller = requestContext(c, config.TRUST_PROXY);
+    // The person's browser, as NextAuth saw it; signed with the body, unlike the caller's own headers.
+    const browser = { ip: body.client?.ip ?? undefined, userAgent: body.client?.userAgent ?? caller.userAgent };
     const session = await auth.signInWithOAuth(
       {
         provider: body.provider,
@@ -57,7 +66,8 @@ export function authRoutes(services: () => Promise<AppServices>) {
         image: body.profile.image ?? null,
         account: body.tokens,
       },
-      requestContext(c, config.TRUST_PROXY),
+      browser,
+      caller.ip,
     );
     c.header('Cache-Control', 'no-store');
     return c.json(signInResponse(session));
