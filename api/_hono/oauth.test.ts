@@ -29,7 +29,10 @@ const oauthBody = (over: { provider?: string; id?: string; email?: string; email
 });
 
 /** POSTs a body signed by this deployment (or by `secret`, at `nowMs`). */
-async function signedPost(body: OAuthExchangeBody | string, { target = env, secret = target.config.OAUTH_CALLER_SECRET, nowMs = Date.now() } = {}) {
+async function signedPost(
+  body: OAuthExchangeBody | string,
+  { target = env, secret = target.config.OAUTH_CALLER_SECRET, nowMs = Date.now() }: { target?: TestEnvironment; secret?: string; nowMs?: number } = {},
+) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return target.post('/api/v1/auth/oauth', text, { [CALLER_PROOF_HEADER]: await signCallerProof(secret, text, nowMs) });
 }

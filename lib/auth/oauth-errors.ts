@@ -11,6 +11,9 @@ export type OAuthFailure = 'OAuthCallbackInvalid' | 'OAuthProviderUnreachable';
 /** Network failures of fetch (undici) and of the sockets under it. */
 const NETWORK = /fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_|TimeoutError|AbortError|other side closed/i;
 
+/** oauth4webapi's codes for a callback whose state or ID-token nonce is not the one this browser's sign-in sent. */
+const MISMATCH = new Set(['OAUTH_INVALID_RESPONSE', 'OAUTH_JWT_CLAIM_COMPARISON_FAILED']);
+
 /** The error and everything it was caused by (Auth.js nests the original as `cause.err`). */
 function chain(error: unknown): Array<Record<string, unknown>> {
   const seen: Array<Record<string, unknown>> = [];
@@ -26,14 +29,15 @@ function chain(error: unknown): Array<Record<string, unknown>> {
 
 /**
  * The failure an Auth.js error stands for, or null when it is none of these (a real configuration problem):
- * - `OAuthCallbackInvalid`: the callback's state, PKCE verifier or nonce did not match the cookies this
- *   browser holds (a callback replayed, tampered with, reloaded after use or long expired), or the
- *   provider refused its code (`invalid_grant`: already redeemed or altered);
+ * - `OAuthCallbackInvalid`: the callback's state, PKCE verifier or nonce is missing from this browser's
+ *   cookies or does not match them (a callback replayed, tampered with, reloaded after use or long
+ *   expired), or the provider refused its code (`invalid_grant`: already redeemed or altered);
  * - `OAuthProviderUnreachable`: discovery, the token or the userinfo endpoint could not be reached.
  */
 export function classifyOAuthFailure(error: unknown): OAuthFailure | null {
   const links = chain(error);
-  if (links.some((e) => e.type === 'InvalidCheck' || e.error === 'invalid_grant')) return 'OAuthCallbackInvalid';
+  const mismatch = (e: Record<string, unknown>) => MISMATCH.has(String(e.code)) && /"(state|nonce)"/.test(String(e.message));
+  if (links.some((e) => e.type === 'InvalidCheck' || e.error === 'invalid_grant' || mismatch(e))) return 'OAuthCallbackInvalid';
   const text = (e: Record<string, unknown>) => `${String(e.name ?? '')} ${String(e.message ?? '')} ${String(e.code ?? '')}`;
   if (links.some((e) => NETWORK.test(text(e)))) return 'OAuthProviderUnreachable';
   return null;
