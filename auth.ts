@@ -167,7 +167,8 @@ async function explainedHandler(req: Parameters<typeof handlers.GET>[0]): Promis
   if (!failure || !isConfigurationError(res.headers.get('location'))) return res;
   let target = `${appOrigin()}/signin?error=${failure}`;
   if (failure === 'OAuthCallbackInvalid') {
-    const session = await auth();
+    // Not knowing (Redis briefly down) is no reason to fail: the sign-in page explains the callback.
+    const session = await auth().catch(() => null);
     if (session && !session.error) target = `${appOrigin()}/account`;
   }
   const headers = new Headers(res.headers);

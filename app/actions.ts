@@ -128,11 +128,11 @@ export async function resendVerificationAction(_prev: FormState, form: FormData)
 }
 
 /** Mails a new verification link to the signed-in account's address (the account page). */
-export async function resendOwnVerificationAction(_prev: FormState): Promise<FormState> {
+export async function resendOwnVerificationAction(prev: FormState): Promise<FormState> {
   const session = await currentSession();
   const form = new FormData();
   form.set('email', session.user.email ?? '');
-  const result = await resendVerificationAction(_prev, form);
+  const result = await resendVerificationAction(prev, form);
   return result.done ? { done: 'A new link is on its way to your email address.' } : result;
 }
 

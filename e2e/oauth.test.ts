@@ -162,6 +162,30 @@ test('an email the IdP does not vouch for never links to the account with that a
 });
 
 const callbackUrl = `${APP_URL}/api/auth/callback/oidc`;
+
+/**
+ * Lets `onCallback` see (and change) the app's callback URL before the browser goes there. The IdP sends the
+ * browser to it by redirects, which Playwright's routes do not intercept, so the IdP's form posts are routed
+ * and their redirects followed here, with the context's cookies, until one points at the app.
+ */
+async function beforeCallback(context: BrowserContext, onCallback: (url: URL) => Promise<void> | void) {
+  await context.route(
+    (url) => url.href.startsWith(`${IDP_URL}/interaction/`),
+    async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      let response = await route.fetch({ maxRedirects: 0 });
+      let location = response.headers()['location'];
+      while (location && !location.startsWith(callbackUrl) && !location.includes('/interaction/')) {
+        response = await context.request.get(new URL(location, IDP_URL).href, { maxRedirects: 0 });
+        location = response.headers()['location'];
+      }
+      if (!location?.startsWith(callbackUrl)) return route.fulfill({ response });
+      const url = new URL(location);
+      await onCallback(url);
+      return route.fulfill({ status: 303, headers: { location: url.href } });
+    },
+  );
+}
 const errorOf = (page: Page) => new URL(page.url()).searchParams.get('error');
 const onSignInPage = (url: URL) => url.port === new URL(APP_URL).port && url.pathname === '/signin';
 
@@ -193,11 +217,7 @@ test('a used callback: reloading it signed in goes to the account; replayed else
 test('a tampered callback (state or code) is refused with the same clear message', async () => {
   for (const param of ['state', 'code']) {
     const context = await localContext();
-    await context.route(`${callbackUrl}?**`, (route) => {
-      const url = new URL(route.request().url());
-      url.searchParams.set(param, `${url.searchParams.get(param)}x`);
-      return route.continue({ url: url.href });
-    });
+    await beforeCallback(context, (url) => url.searchParams.set(param, `${url.searchParams.get(param)}x`));
     const page = await context.newPage();
     await signInAtIdp(page, uniqueEmail(`tampered-${param}`));
     await page.waitForURL(onSignInPage);
@@ -220,10 +240,7 @@ test('an unreachable provider is named as such, when sign-in starts and when the
     await unreachable(false);
 
     // The IdP goes away between the person's consent and the app's token request.
-    await context.route(`${callbackUrl}?**`, async (route) => {
-      await unreachable(true);
-      return route.continue();
-    });
+    await beforeCallback(context, async () => void (await unreachable(true)));
     await signInAtIdp(page, uniqueEmail('unreachable'));
     await page.waitForURL((url) => onSignInPage(url) && url.searchParams.has('error'));
     assert.equal(errorOf(page), 'OAuthProviderUnreachable');
