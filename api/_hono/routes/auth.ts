@@ -53,9 +53,8 @@ export function authRoutes(services: () => Promise<AppServices>) {
     // Authenticate the caller before reading anything it claims.
     await verifyCallerProof(config.OAUTH_CALLER_SECRET, redis, c.req.header(CALLER_PROOF_HEADER), text);
     const body = parseBody(oauthBody, text);
-    const caller = requestContext(c, config.TRUST_PROXY);
-    // The person's browser, as NextAuth saw it; signed with the body, unlike the caller's own headers.
-    const browser = { ip: body.client?.ip ?? undefined, userAgent: body.client?.userAgent ?? caller.userAgent };
+    // The person's browser, as NextAuth saw it: signed with the body. The call's own headers are the server's.
+    const browser = { ip: body.client?.ip ?? undefined, userAgent: body.client?.userAgent ?? undefined };
     const session = await auth.signInWithOAuth(
       {
         provider: body.provider,
@@ -67,7 +66,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
         account: body.tokens,
       },
       browser,
-      caller.ip,
+      requestContext(c, config.TRUST_PROXY).ip,
     );
     c.header('Cache-Control', 'no-store');
     return c.json(signInResponse(session));
