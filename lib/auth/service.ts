@@ -154,7 +154,8 @@ export class AuthService {
    * The provider-verified owner of an email takes over the account registered with it but never verified:
    * its password and linked accounts go, every session is signed out (before, and again after, for a
    * sign-in with the old password that raced it) and a security event says so. The owner can set a password
-   * through password reset. Null when the email got verified meanwhile (the account then links normally).
+   * through password reset. Null when the email got verified meanwhile: the account then links normally
+   * (its sessions were signed out all the same, a rare race that costs a sign-in, not an account).
    */
   private async claimUnverified(existing: UserRecord, identity: OAuthIdentity, context: RequestContext): Promise<UserRecord | null> {
     const { users, sessions } = this.deps;
