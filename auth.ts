@@ -1,4 +1,5 @@
 /** NextAuth (Auth.js v5): Credentials and the configured OAuth providers, on top of the edge-safe auth.config.ts. Runs on Node. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import NextAuth, { CredentialsSignin, type Account, type Profile, type User } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { contextFromHeaders } from './lib/auth/request-context';
@@ -6,13 +7,20 @@ import { AuthError } from './lib/auth/errors';
 import { signInInput } from './lib/auth/input';
 import { exchangeOAuthSignIn, oauthExchangeBody } from './lib/auth/oauth-exchange';
 import { buildOAuthProviders } from './lib/auth/oauth-providers';
+import { classifyOAuthFailure, type OAuthFailure } from './lib/auth/oauth-errors';
 import { getConfig } from './lib/config/env';
+import { logEvent } from './lib/observability/log';
 import { getAppServices } from './lib/services/auth-service';
 import { authConfig } from './auth.config';
 
 /** A sign-in refused by a rate limit; its code reaches the sign-in form, so it can say "try again later". */
 class RateLimitedSignin extends CredentialsSignin {
   override code = 'rate_limited';
+}
+
+/** A right password for an account whose email is not confirmed yet (EMAIL_VERIFICATION=required). */
+class UnverifiedSignin extends CredentialsSignin {
+  override code = 'email_not_verified';
 }
 
 /** Where a refused OAuth sign-in lands: the sign-in page, with a message chosen by `error`. */
@@ -28,10 +36,8 @@ async function oauthSignIn(user: User, account: Account, profile: Profile | unde
   const result = await exchangeOAuthSignIn(await oauthExchangeBody(account, profile, user), {
     appUrl: config.APP_URL,
     callerSecret: config.OAUTH_CALLER_SECRET,
-    context: {
-      userAgent: request?.headers.get('user-agent'),
-      forwardedFor: request?.headers.get('x-forwarded-for'),
-    },
+    // The browser's IP and user agent, as a password sign-in records them (the device list shows both).
+    context: request ? contextFromHeaders(request.headers) : {},
   });
   if (!result.ok) {
     if (result.reason === 'not_linkable') return signInError('OAuthAccountNotLinked');
@@ -74,6 +80,7 @@ const credentials = Credentials({
     } catch (error) {
       if (error instanceof AuthError && error.code === 'invalid_credentials') throw new CredentialsSignin();
       if (error instanceof AuthError && error.code === 'rate_limited') throw new RateLimitedSignin();
+      if (error instanceof AuthError && error.code === 'email_not_verified') throw new UnverifiedSignin();
       throw error;
     }
   },
@@ -84,6 +91,9 @@ let oauthProviders: ReturnType<typeof buildOAuthProviders> | undefined;
 /** The providers, built once per process: NextAuth's lazy config runs on every request. */
 const providers = () => [credentials, ...(oauthProviders ??= buildOAuthProviders())];
 
+/** The error Auth.js logged while handling the current request or server action (it redirects with a catch-all code). */
+const authFailures = new AsyncLocalStorage<{ error?: Error }>();
+
 export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
   const base = authConfig();
   const redirectProxyUrl = loopbackRedirectProxy();
@@ -91,6 +101,20 @@ export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
     ...base,
     ...(redirectProxyUrl ? { redirectProxyUrl } : {}),
     providers: providers(),
+    logger: {
+      error(error) {
+        const slot = authFailures.getStore();
+        if (slot) slot.error = error;
+        if (error instanceof CredentialsSignin) return;
+        // Names and codes only: causes may carry provider responses.
+        const cause = (error.cause as { err?: Error & { code?: string } } | undefined)?.err;
+        logEvent('warn', 'authjs_error', {
+          type: (error as { type?: string }).type ?? error.name,
+          cause: cause ? `${cause.name}${cause.code ? ` ${cause.code}` : ''}` : undefined,
+          failure: classifyOAuthFailure(error) ?? undefined,
+        });
+      },
+    },
     callbacks: {
       // Same-origin paths and URLs only, resolved against APP_URL (no open redirects, no "localhost" detours).
       redirect({ url, baseUrl }) {
@@ -115,3 +139,42 @@ export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
     },
   };
 });
+
+/**
+ * Runs Auth.js work (a route handler, a server action's signIn) and names the failure behind its catch-all
+ * `error=Configuration` redirect, if it was an OAuth one (lib/auth/oauth-errors.ts).
+ */
+export async function explainingAuthFailures<T>(work: () => Promise<T>): Promise<{ value: T; failure: OAuthFailure | null }> {
+  const slot: { error?: Error } = {};
+  const value = await authFailures.run(slot, work);
+  return { value, failure: slot.error ? classifyOAuthFailure(slot.error) : null };
+}
+
+/** True when `location` is Auth.js's catch-all error redirect to the sign-in page. */
+export function isConfigurationError(location: string | null | undefined): boolean {
+  const target = location ? URL.parse(location, appOrigin()) : null;
+  return target?.pathname === '/signin' && target.searchParams.get('error') === 'Configuration';
+}
+
+/**
+ * NextAuth's route handlers, with Auth.js's `error=Configuration` replaced by what happened: a used,
+ * replayed or tampered callback, or an unreachable provider. A signed-in person who reloads (or goes back
+ * to) a used callback is simply sent to their account.
+ */
+async function explainedHandler(req: Parameters<typeof handlers.GET>[0]): Promise<Response> {
+  const handler = req.method === 'POST' ? handlers.POST : handlers.GET;
+  const { value: res, failure } = await explainingAuthFailures(() => handler(req));
+  if (!failure || !isConfigurationError(res.headers.get('location'))) return res;
+  let target = `${appOrigin()}/signin?error=${failure}`;
+  if (failure === 'OAuthCallbackInvalid') {
+    // Not knowing (Redis briefly down) is no reason to fail: the sign-in page explains the callback.
+    const session = await auth().catch(() => null);
+    if (session && !session.error) target = `${appOrigin()}/account`;
+  }
+  const headers = new Headers(res.headers);
+  headers.set('location', target);
+  return new Response(null, { status: 302, headers });
+}
+
+/** GET and POST of /api/auth/[...nextauth]. */
+export const authRoute = { GET: explainedHandler, POST: explainedHandler };

@@ -18,9 +18,9 @@ const nextConfig: NextConfig = {
   async headers() {
     return [
       { source: '/:path*', headers: securityHeaders },
-      // The reset link's token is in this page's URL: never send it on, never keep the page in a cache.
+      // The reset and verification links' tokens are in these pages' URLs: never send them on, never keep the pages in a cache.
       {
-        source: '/reset-password',
+        source: '/:page(reset-password|verify-email)',
         headers: [
           { key: 'Referrer-Policy', value: 'no-referrer' },
           { key: 'Cache-Control', value: 'no-store' },

@@ -5,6 +5,8 @@ import { AuthError, type AuthErrorCode } from '@/lib/auth/errors';
 import {
   changePasswordInput,
   deleteAccountInput,
+  emailVerificationConfirmInput,
+  emailVerificationRequestInput,
   firstIssue,
   passwordResetConfirmInput,
   passwordResetRequestInput,
@@ -27,7 +29,12 @@ export interface FormState {
   error?: string;
   done?: string;
   email?: string;
+  /** The password was right but the email is not confirmed yet: offer to send the link again. */
+  unverified?: boolean;
 }
+
+/** What sign-up shows when email verification is on, whether the address was new or not (as the API's 202). */
+const CHECK_EMAIL = 'Check your email: we have sent a message to this address with what to do next.';
 
 /** Client IP and user agent, for rate limits and the device list. */
 const clientContext = async () => contextFromHeaders(await headers());
@@ -72,7 +79,11 @@ async function signInWithPassword(email: string, password: string, callbackUrl: 
   } catch (error) {
     // NextAuth signals success with a redirect "error"; only its own AuthError means failure.
     if (error instanceof NextAuthError) {
-      const limited = (error as { code?: string }).code === 'rate_limited';
+      const code = (error as { code?: string }).code;
+      if (code === 'email_not_verified') {
+        return { error: 'Confirm your email address first, with the link we sent you.', email, unverified: true };
+      }
+      const limited = code === 'rate_limited';
       return { error: limited ? 'Too many sign-in attempts. Please wait a few minutes and try again.' : 'Email or password is incorrect.', email };
     }
     throw error;
@@ -86,7 +97,7 @@ export async function signInAction(_prev: FormState, form: FormData): Promise<Fo
   return signInWithPassword(input.data.email, input.data.password, field(form, 'callbackUrl'));
 }
 
-/** Creates an account, then signs in. */
+/** Creates an account, then signs in; with email verification on, says "check your email" for any address. */
 export async function signUpAction(_prev: FormState, form: FormData): Promise<FormState> {
   const name = field(form, 'name');
   const input = signUpInput.safeParse({
@@ -101,7 +112,41 @@ export async function signUpAction(_prev: FormState, form: FormData): Promise<Fo
     rate_limited: true,
   });
   if ('error' in result) return { ...result, email: input.data.email };
+  if (result.value.status === 'check_email') return { done: CHECK_EMAIL, email: input.data.email };
   return signInWithPassword(input.data.email, input.data.password, '/account');
+}
+
+/** Mails a new verification link (the sign-in form's "send it again"); the same answer for any address. */
+export async function resendVerificationAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const input = emailVerificationRequestInput.safeParse({ email: field(form, 'email') });
+  if (!input.success) return { error: firstIssue(input.error) };
+  const verifications = (await getAppServices()).emailVerifications;
+  if (!verifications) return { error: 'Email verification is off here.' };
+  const context = await clientContext();
+  const result = await attempt(() => verifications.resend(input.data.email, context), { rate_limited: true, service_unavailable: true });
+  return 'error' in result ? result : { done: 'If this address is waiting for confirmation, a new link is on its way.' };
+}
+
+/** Mails a new verification link to the signed-in account's address (the account page). */
+export async function resendOwnVerificationAction(prev: FormState): Promise<FormState> {
+  const session = await currentSession();
+  const form = new FormData();
+  form.set('email', session.user.email ?? '');
+  const result = await resendVerificationAction(prev, form);
+  return result.done ? { done: 'A new link is on its way to your email address.' } : result;
+}
+
+/** Redeems a verification link, then sends the person on: to their account if signed in, else to sign in. */
+export async function confirmEmailAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const input = emailVerificationConfirmInput.safeParse({ token: field(form, 'token') });
+  if (!input.success) return { error: 'This confirmation link is incomplete.' };
+  const verifications = (await getAppServices()).emailVerifications;
+  if (!verifications) return { error: 'Email verification is off here.' };
+  const context = await clientContext();
+  const result = await attempt(() => verifications.confirm(input.data.token, context), { invalid_verification_token: true, rate_limited: true });
+  if ('error' in result) return result;
+  const session = await auth();
+  redirect(session && !session.error ? '/account?verified=1' : '/signin?verified=1');
 }
 
 /** Signs out everywhere this browser is concerned: revokes the backend session and clears the cookie. */

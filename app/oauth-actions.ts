@@ -3,7 +3,7 @@
 import { AuthError as NextAuthError } from 'next-auth';
 import { redirect } from 'next/navigation';
 import { listOAuthProviders } from '@/lib/auth/oauth-providers';
-import { signIn } from '@/auth';
+import { explainingAuthFailures, isConfigurationError, signIn } from '@/auth';
 import { safeCallbackUrl } from './_components/safe-redirect';
 
 /** Sends the browser to the chosen provider's authorization page (state, PKCE and nonce set by NextAuth). */
@@ -11,11 +11,17 @@ export async function oauthSignInAction(form: FormData): Promise<void> {
   const provider = form.get('provider');
   // Only providers this deployment offers; anything else is a forged form.
   if (typeof provider !== 'string' || !listOAuthProviders().some((p) => p.id === provider)) redirect('/signin?error=OAuthSignin');
+  let target: string;
   try {
-    await signIn(provider, { redirectTo: safeCallbackUrl(form.get('callbackUrl')) });
+    // Not redirecting from inside signIn: Auth.js answers an unreachable provider with its catch-all
+    // `error=Configuration`, which explainingAuthFailures names.
+    const { value, failure } = await explainingAuthFailures(() =>
+      signIn(provider, { redirectTo: safeCallbackUrl(form.get('callbackUrl')), redirect: false }),
+    );
+    target = failure && isConfigurationError(value) ? `/signin?error=${failure}` : value;
   } catch (error) {
-    // NextAuth signals success with a redirect "error"; its own AuthError means the provider could not be reached.
     if (error instanceof NextAuthError) redirect('/signin?error=OAuthSignin');
     throw error;
   }
+  redirect(target);
 }

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
-import type { RelayedMail } from './support/mail-relay';
-import { APP_URL, enterAccount, launchBrowser, submitCredentials, uniqueEmail } from './support/browser';
+import { APP_URL, enterAccount, launchBrowser, mailedLink, signUp, submitCredentials, uniqueEmail } from './support/browser';
 
 let browser: Browser;
 before(async () => {
@@ -76,7 +75,8 @@ test('deleting the account asks for the password, signs out and frees the email'
 
   await signIn(page, email, OLD);
   assert.match((await page.locator('p.error').textContent()) ?? '', /incorrect/);
-  await submitCredentials(page, 'signup', email, NEW);
+  await signUp(page, email, NEW);
+  await signIn(page, email, NEW);
   await page.waitForURL(`${APP_URL}/account`);
   await page.context().close();
 });
@@ -94,9 +94,7 @@ test('a forgotten password is reset with the emailed link, which signs out every
   await page.locator('[role=status]', { hasText: 'sent it a link' }).waitFor();
 
   // The app sends through the webhook transport to the local relay of scripts/test/e2e.sh.
-  const mails = (await (await fetch(`${process.env.E2E_MAIL_RELAY_URL}/messages?to=${encodeURIComponent(email)}`)).json()) as RelayedMail[];
-  const link = /https?:\/\/\S+/.exec(mails[0]?.text ?? '')?.[0];
-  assert.ok(link, 'the reset mail with its link');
+  const link = await mailedLink(email, '/reset-password');
 
   const resetPage = await page.goto(link);
   assert.equal(resetPage?.headers()['referrer-policy'], 'no-referrer', 'the token in the URL is never sent on');

@@ -9,6 +9,7 @@ import { authRoutes } from './routes/auth';
 import { sessionRoutes } from './routes/sessions';
 import { accountRoutes } from './routes/account';
 import { passwordResetRoutes } from './routes/password-reset';
+import { emailVerificationRoutes } from './routes/email-verification';
 import { healthRoutes, jwksRoutes } from './routes/health';
 import { MAX_BODY_BYTES } from './validation';
 import { requestSizeLimit } from './body-limit';
@@ -25,6 +26,7 @@ export function createApp(services: () => Promise<AppServices> = getAppServices)
   app.route('/api/v1/auth', sessionRoutes(services));
   app.route('/api/v1/auth', accountRoutes(services));
   app.route('/api/v1/auth', passwordResetRoutes(services));
+  app.route('/api/v1/auth', emailVerificationRoutes(services));
   app.route('/api/v1/.well-known/jwks.json', jwksRoutes(services));
   app.route('/api/health', healthRoutes(services));
   // A route that does nothing, as the baseline for throughput benchmarks.

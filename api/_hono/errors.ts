@@ -10,6 +10,7 @@ export type ApiErrorCode = AuthErrorCode | 'not_found' | 'method_not_allowed' | 
 const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
   invalid_reset_token: 400,
+  invalid_verification_token: 400,
   invalid_credentials: 401,
   invalid_token: 401,
   token_expired: 401,
@@ -19,6 +20,8 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   // Authenticated, but the current password given to change it is wrong: not a token problem.
   wrong_password: 403,
   reauthentication_required: 403,
+  // The password was right, but the account's email must be confirmed first (EMAIL_VERIFICATION=required).
+  email_not_verified: 403,
   password_not_set: 409,
   email_taken: 409,
   account_not_linkable: 409,

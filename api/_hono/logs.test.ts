@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sleep, startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
+import { mailedToken } from '../../test/support/outbox';
 
 let env: TestEnvironment;
 const lines: string[] = [];
@@ -21,7 +22,7 @@ after(async () => {
   await env.close();
 });
 
-test('sign-up, sign-in, refresh, reuse and sign-out each log one JSON event without secrets', async () => {
+test('sign-up, sign-in, refresh, reuse, sign-out and email verification each log one JSON event without secrets', async () => {
   const email = uniqueEmail('logs');
   const password = 'a secret passphrase 123';
   await env.post('/api/v1/auth/signup', { email, password });
@@ -32,10 +33,12 @@ test('sign-up, sign-in, refresh, reuse and sign-out each log one JSON event with
   await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }); // reuse
   const again = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
   await env.post('/api/v1/auth/signout', { refresh_token: again.refreshToken });
+  const link = await verificationLogged();
   await new Promise((resolve) => setImmediate(resolve));
 
   const events = lines.map((line) => JSON.parse(line) as { event: string; level: string });
-  for (const name of ['auth.signup', 'auth.signin_failed', 'auth.signin', 'auth.refresh', 'auth.token_reuse', 'auth.signout']) {
+  const names = ['auth.signup', 'auth.signin_failed', 'auth.signin', 'auth.refresh', 'auth.token_reuse', 'auth.signout'];
+  for (const name of [...names, 'auth.signup_existing_email', 'auth.email_verification_requested', 'auth.email_verified']) {
     assert.ok(events.some((e) => e.event === name), `${name} logged`);
   }
   assert.equal(events.find((e) => e.event === 'auth.token_reuse')?.level, 'warn');
@@ -48,7 +51,24 @@ test('sign-up, sign-in, refresh, reuse and sign-out each log one JSON event with
     env.config.AUTH_SECRET,
     env.config.REFRESH_TOKEN_SECRET,
     env.config.UPSTASH_REDIS_REST_TOKEN,
+    ...link.secrets,
   ];
   const all = lines.join('\n');
   for (const secret of secrets) assert.ok(!all.includes(secret), 'no secret in the logs');
 });
+
+/** Sign-up twice, resend and redeem a verification link (EMAIL_VERIFICATION=required); the secrets involved. */
+async function verificationLogged(): Promise<{ secrets: string[] }> {
+  const verifying = await startTestEnvironment({ EMAIL_VERIFICATION: 'required' });
+  try {
+    const email = uniqueEmail('logs-verify');
+    const secrets = ['a secret passphrase 456', 'another passphrase 789'];
+    for (const password of secrets) await verifying.post('/api/v1/auth/signup', { email, password });
+    await verifying.post('/api/v1/auth/email-verification', { email });
+    const token = await mailedToken(verifying.services.redis, email, verifying.config.APP_URL, '/verify-email');
+    await verifying.post('/api/v1/auth/email-verification/confirm', { token });
+    return { secrets: [...secrets, token] };
+  } finally {
+    await verifying.close();
+  }
+}

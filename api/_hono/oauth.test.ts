@@ -5,12 +5,19 @@ import { CALLER_PROOF_HEADER, signCallerProof } from '../../lib/auth/caller-proo
 import { base64urlAlias } from '../../test/support/base64url';
 import { exchangeOAuthSignIn, type OAuthExchangeBody } from '../../lib/auth/oauth-exchange';
 import { sleep, startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
+import { mailedToken } from '../../test/support/outbox';
 
 let env: TestEnvironment;
+/** Verification links on, unverified accounts may sign in: the pre-hijacking scenario of issue 13. */
+let withLinks: TestEnvironment;
 before(async () => {
   env = await startTestEnvironment({ REFRESH_GRACE_SECONDS: '1' });
+  withLinks = await startTestEnvironment({ EMAIL_VERIFICATION: 'optional', RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT: '100000/60' });
 });
-after(() => env.close());
+after(async () => {
+  await env.close();
+  await withLinks.close();
+});
 
 const PASSWORD = 'correct horse battery';
 
@@ -22,9 +29,12 @@ const oauthBody = (over: { provider?: string; id?: string; email?: string; email
 });
 
 /** POSTs a body signed by this deployment (or by `secret`, at `nowMs`). */
-async function signedPost(body: OAuthExchangeBody | string, { secret = env.config.OAUTH_CALLER_SECRET, nowMs = Date.now() } = {}) {
+async function signedPost(
+  body: OAuthExchangeBody | string,
+  { target = env, secret = target.config.OAUTH_CALLER_SECRET, nowMs = Date.now() }: { target?: TestEnvironment; secret?: string; nowMs?: number } = {},
+) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return env.post('/api/v1/auth/oauth', text, { [CALLER_PROOF_HEADER]: await signCallerProof(secret, text, nowMs) });
+  return target.post('/api/v1/auth/oauth', text, { [CALLER_PROOF_HEADER]: await signCallerProof(secret, text, nowMs) });
 }
 
 /** Asserts a 401 unauthorized_client that carries no tokens, and that nobody was created for the email. */
@@ -98,44 +108,107 @@ describe('only this deployment may call /oauth', () => {
 });
 
 describe('linking an OAuth sign-in to an existing user', () => {
-  async function passwordUser() {
-    const email = uniqueEmail('owner');
-    const res = await env.post('/api/v1/auth/signup', { email, password: PASSWORD });
-    assert.equal(res.status, 201);
-    return { email, id: ((await res.json()) as any).user.id as string };
+  /** A password account (EMAIL_VERIFICATION=optional: it signs in before verifying), verified through its mailed link or not. */
+  async function passwordUser({ verified }: { verified: boolean }) {
+    const email = uniqueEmail(verified ? 'owner' : 'squatted');
+    assert.equal((await withLinks.post('/api/v1/auth/signup', { email, password: PASSWORD })).status, 202);
+    if (verified) {
+      const token = await mailedToken(withLinks.services.redis, email, withLinks.config.APP_URL, '/verify-email');
+      assert.equal((await withLinks.post('/api/v1/auth/email-verification/confirm', { token })).status, 200);
+    }
+    const signIn = await withLinks.post('/api/v1/auth/signin', { email, password: PASSWORD }, { 'user-agent': 'Owner Browser' });
+    assert.equal(signIn.status, 200);
+    const session = (await signIn.json()) as any;
+    return { email, id: session.userId as string, session };
   }
+  const post = (body: OAuthExchangeBody) => signedPost(body, { target: withLinks });
+  const passwordSignIn = (email: string) => withLinks.post('/api/v1/auth/signin', { email, password: PASSWORD });
 
-  test('an unverified email that matches a password user is refused with 409 and the user is left as it was', async () => {
-    const owner = await passwordUser();
-    const before = await env.services.users.findByEmail(owner.email);
-    const body = oauthBody({ provider: 'twitter', email: owner.email.toUpperCase(), emailVerified: false });
-    const res = await signedPost(body);
-    assert.equal(res.status, 409);
-    const json = (await res.json()) as any;
-    assert.equal(json.error.code, 'account_not_linkable');
-    assert.match(json.error.message, /already exists/);
-    assert.equal(json.refreshToken, undefined);
-    assert.deepEqual(await env.services.users.findByEmail(owner.email), before, 'user unchanged');
-    assert.equal(await env.services.users.findByAccount('twitter', body.providerAccountId), null, 'no account linked');
-    assert.equal((await env.post('/api/v1/auth/signin', { email: owner.email, password: PASSWORD })).status, 200, 'password still works');
+  test('the pre-hijacking attack fails: a verified provider email claims an unverified account, whose password and sessions die', async () => {
+    // The squatter registers the victim's address with a password, never verifies it, and stays signed in on two devices.
+    const squatter = await passwordUser({ verified: false });
+    const second = (await (await passwordSignIn(squatter.email)).json()) as any;
+    // The squatter also linked an X account that shares the address, unverified (a new user could be made that way too).
+    const x = oauthBody({ provider: 'twitter', email: squatter.email, emailVerified: false });
+    assert.equal((await post(x)).status, 409, 'an unverified provider email never links');
+
+    const victim = await post(oauthBody({ email: squatter.email, emailVerified: true }));
+    assert.equal(victim.status, 200);
+    const victimSession = (await victim.json()) as any;
+    assert.equal(victimSession.user.id, squatter.id, 'the one account of this address, now the verified owner\'s');
+    assert.equal(victimSession.user.name, 'Octo Cat', 'named by the provider, not by the squatter');
+
+    const squatterSignIn = await passwordSignIn(squatter.email);
+    assert.equal(squatterSignIn.status, 401, "the squatter's password is gone");
+    for (const s of [squatter.session, second]) {
+      assert.equal((await withLinks.refresh(s.refreshToken)).body.error.code, 'token_revoked', "the squatter's sessions are dead");
+      const sessions = await fetch(`${withLinks.baseUrl}/api/v1/auth/sessions`, { headers: { authorization: `Bearer ${s.accessToken}` } });
+      assert.equal(sessions.status, 401, "the squatter's access tokens are refused at once");
+    }
+    const user = await withLinks.services.users.findByEmail(squatter.email);
+    assert.equal(user?.passwordHash, null);
+    assert.ok(user?.emailVerified);
+
+    const events = await withLinks.services.rotation.securityEvents(squatter.id);
+    assert.equal(events[0]?.type, 'unverified_account_claimed');
+    assert.deepEqual(events[0] && 'provider' in events[0] ? [events[0].provider, events[0].signedOutSessions] : null, ['oidc', 2]);
+    assert.equal((await withLinks.refresh(victimSession.refreshToken)).status, 200, 'the victim is in');
+
+    // The owner may set a password through password reset (the mailbox proves them).
+    assert.equal((await withLinks.post('/api/v1/auth/password-reset', { email: squatter.email })).status, 202);
+    const token = await mailedToken(withLinks.services.redis, squatter.email, withLinks.config.APP_URL, '/reset-password');
+    const reset = await withLinks.post('/api/v1/auth/password-reset/confirm', { token, new_password: 'the owner passphrase' });
+    assert.equal(reset.status, 200);
+    assert.equal((await withLinks.post('/api/v1/auth/signin', { email: squatter.email, password: 'the owner passphrase' })).status, 200);
   });
 
-  test('a verified email links to the password user, and the same provider account signs in to that user again', async () => {
-    const owner = await passwordUser();
+  test('an unverified account made through an unverified provider loses that identity to a verified one', async () => {
+    const email = uniqueEmail('x-squat');
+    const x = oauthBody({ provider: 'twitter', email, emailVerified: false });
+    const squatter = (await (await post(x)).json()) as any;
+    const victim = (await (await post(oauthBody({ email, emailVerified: true }))).json()) as any;
+    assert.equal(victim.user.id, squatter.user.id);
+    assert.equal((await withLinks.refresh(squatter.refreshToken)).body.error.code, 'token_revoked');
+    assert.equal(await withLinks.services.users.findByAccount('twitter', x.providerAccountId), null, 'the unverified identity was dropped');
+    const xAgain = oauthBody({ provider: 'twitter', id: x.providerAccountId, email, emailVerified: false });
+    assert.equal((await post({ ...xAgain, profile: { ...xAgain.profile, name: 'X again' } })).status, 409, 'and cannot link back in');
+  });
+
+  test('an unverified provider email never links, not even to a verified account, which is left as it was', async () => {
+    for (const verified of [false, true]) {
+      const owner = await passwordUser({ verified });
+      const before = await withLinks.services.users.findByEmail(owner.email);
+      const body = oauthBody({ provider: 'twitter', email: owner.email.toUpperCase(), emailVerified: false });
+      const res = await post(body);
+      assert.equal(res.status, 409);
+      const json = (await res.json()) as any;
+      assert.equal(json.error.code, 'account_not_linkable');
+      assert.match(json.error.message, /already exists/);
+      assert.equal(json.refreshToken, undefined);
+      assert.deepEqual(await withLinks.services.users.findByEmail(owner.email), before, 'user unchanged');
+      assert.equal(await withLinks.services.users.findByAccount('twitter', body.providerAccountId), null, 'no account linked');
+      assert.equal((await passwordSignIn(owner.email)).status, 200, 'password still works');
+      assert.equal((await withLinks.refresh(owner.session.refreshToken)).status, 200, 'session still works');
+    }
+  });
+
+  test('a verified email links to a verified password account, and the same provider account signs in to it again', async () => {
+    const owner = await passwordUser({ verified: true });
     const providerAccountId = crypto.randomUUID();
-    const first = await signedPost(oauthBody({ id: providerAccountId, email: owner.email, emailVerified: true }));
+    const first = await post(oauthBody({ id: providerAccountId, email: owner.email, emailVerified: true }));
     assert.equal(first.status, 200);
     const firstJson = (await first.json()) as any;
     assert.equal(firstJson.user.id, owner.id);
-    assert.ok((await env.services.users.findByEmail(owner.email))?.emailVerified, 'the provider verified the email');
+    assert.equal((await withLinks.refresh(owner.session.refreshToken)).status, 200, 'the password session lives on');
+    assert.equal((await withLinks.services.rotation.securityEvents(owner.id)).length, 0);
 
     // The account is found by (provider, providerAccountId), whatever email the provider reports now.
-    const again = await signedPost(oauthBody({ id: providerAccountId, email: uniqueEmail('renamed'), emailVerified: false }));
+    const again = await post(oauthBody({ id: providerAccountId, email: uniqueEmail('renamed'), emailVerified: false }));
     assert.equal(again.status, 200);
     const againJson = (await again.json()) as any;
     assert.equal(againJson.user.id, owner.id);
     assert.notEqual(againJson.sessionId, firstJson.sessionId, 'each sign-in is its own session');
-    assert.equal((await env.post('/api/v1/auth/signin', { email: owner.email, password: PASSWORD })).status, 200, 'password still works');
+    assert.equal((await passwordSignIn(owner.email)).status, 200, 'password still works');
   });
 
   test('a new email creates an OAuth-only user that has no password', async () => {
@@ -148,6 +221,25 @@ describe('linking an OAuth sign-in to an existing user', () => {
     assert.equal(user.emailVerified, null);
     const signin = await env.post('/api/v1/auth/signin', { email: body.profile.email, password: PASSWORD });
     assert.equal(signin.status, 401, 'no password sign-in into an OAuth-only user');
+  });
+});
+
+describe('the device list of an OAuth session', () => {
+  test("records the browser's IP and user agent that NextAuth passes in the signed body", async () => {
+    const result = await exchangeOAuthSignIn(oauthBody(), {
+      appUrl: env.baseUrl,
+      callerSecret: env.config.OAUTH_CALLER_SECRET,
+      context: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' },
+    });
+    assert.ok(result.ok);
+    const [session] = await env.services.sessions.list(result.session.userId);
+    assert.equal(session?.ip, '203.0.113.7');
+    assert.equal(session?.userAgent, 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0');
+  });
+
+  test('a client field that is not the expected shape is refused', async () => {
+    const res = await signedPost(JSON.stringify({ ...oauthBody(), client: { ip: '1.2.3.4', secret: 'x' } }));
+    assert.equal(res.status, 400);
   });
 });
 

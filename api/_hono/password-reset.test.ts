@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { OUTBOX_KEY } from '../../lib/mail/mailer';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
+import { mailedToken, outbox as outboxOf } from '../../test/support/outbox';
 
 let env: TestEnvironment;
 before(async () => {
@@ -26,20 +26,9 @@ const post = async (target: TestEnvironment, path: string, body: unknown) => {
 const requestReset = (email: string, target = env) => post(target, '/api/v1/auth/password-reset', { email });
 const confirm = (token: string, newPassword = NEW) => post(env, '/api/v1/auth/password-reset/confirm', { token, new_password: newPassword });
 
-/** Mails in the local outbox to one address, newest first. */
-async function outbox(to: string): Promise<Array<{ to: string; subject: string; text: string; from: string }>> {
-  const lines = await env.services.redis.lrange<string>(OUTBOX_KEY, 0, -1);
-  return lines.map((line) => JSON.parse(line)).filter((mail) => mail.to === to);
-}
-
+const outbox = (to: string) => outboxOf(env.services.redis, to);
 /** The token of the newest reset link mailed to `to`. */
-async function linkToken(to: string): Promise<string> {
-  const [mail] = await outbox(to);
-  assert.ok(mail, `a mail to ${to}`);
-  const url = new URL(/https?:\/\/\S+/.exec(mail.text)![0]);
-  assert.equal(url.origin + url.pathname, new URL('/reset-password', env.config.APP_URL).toString());
-  return url.searchParams.get('token')!;
-}
+const linkToken = (to: string) => mailedToken(env.services.redis, to, env.config.APP_URL, '/reset-password');
 
 async function userWithSessions(count: number) {
   const email = uniqueEmail('reset');

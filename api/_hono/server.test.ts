@@ -29,6 +29,8 @@ before(async () => {
     // Every test signs in from 127.0.0.1, and the limits' windows in Redis span the whole run.
     RATE_LIMIT_SIGNIN_PER_IP: '100000/60',
     RATE_LIMIT_SIGNUP_PER_IP: '100000/60',
+    // Sign-up answers 201 and the user signs in at once, as in test/support/environment.ts.
+    EMAIL_VERIFICATION: 'off',
     ...(await freshSecrets()),
   };
 });

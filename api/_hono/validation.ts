@@ -30,6 +30,8 @@ export const oauthBody = z.strictObject({
       scope: z.string().max(2048).nullish(),
     })
     .default({ type: 'oauth' }),
+  /** The person's browser (IP, user agent) as NextAuth saw it, for the device list. */
+  client: z.strictObject({ ip: z.string().max(100).nullish(), userAgent: z.string().max(1024).nullish() }).optional(),
 });
 
 /** Reads the raw body as text, requiring JSON when a body is present. */

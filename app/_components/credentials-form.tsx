@@ -2,6 +2,7 @@
 import { useActionState } from 'react';
 import type { FormState } from '../actions';
 import { FormMessages } from './form-parts';
+import { ResendVerificationForm } from './resend-verification-form';
 
 /** The email/password form shared by sign-in and sign-up. */
 export function CredentialsForm({
@@ -18,34 +19,39 @@ export function CredentialsForm({
   newPassword?: boolean;
 }) {
   const [state, formAction, pending] = useActionState(action, {});
+  // Sign-up with email verification on: the same "check your email" for any address, and no form to retry.
+  if (state.done) return <FormMessages done={state.done} />;
   return (
-    <form action={formAction}>
-      <FormMessages error={state.error} />
-      {withName && (
+    <>
+      <form action={formAction}>
+        <FormMessages error={state.error} />
+        {withName && (
+          <label>
+            Name (optional)
+            <input name="name" autoComplete="name" maxLength={100} />
+          </label>
+        )}
         <label>
-          Name (optional)
-          <input name="name" autoComplete="name" maxLength={100} />
+          Email
+          <input name="email" type="email" autoComplete="email" required defaultValue={state.email} />
         </label>
-      )}
-      <label>
-        Email
-        <input name="email" type="email" autoComplete="email" required defaultValue={state.email} />
-      </label>
-      <label>
-        Password
-        <input
-          name="password"
-          type="password"
-          autoComplete={newPassword ? 'new-password' : 'current-password'}
-          required
-          minLength={newPassword ? 8 : 1}
-          maxLength={256}
-        />
-      </label>
-      {callbackUrl && <input type="hidden" name="callbackUrl" value={callbackUrl} />}
-      <button type="submit" disabled={pending}>
-        {pending ? 'Please wait…' : submitLabel}
-      </button>
-    </form>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete={newPassword ? 'new-password' : 'current-password'}
+            required
+            minLength={newPassword ? 8 : 1}
+            maxLength={256}
+          />
+        </label>
+        {callbackUrl && <input type="hidden" name="callbackUrl" value={callbackUrl} />}
+        <button type="submit" disabled={pending}>
+          {pending ? 'Please wait…' : submitLabel}
+        </button>
+      </form>
+      {state.unverified && <ResendVerificationForm email={state.email} />}
+    </>
   );
 }

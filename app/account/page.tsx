@@ -5,18 +5,20 @@ import { Countdown } from '../_components/countdown';
 import { getAppServices } from '@/lib/services/auth-service';
 import { DeleteAccountForm } from './delete-account-form';
 import { PasswordForm } from './password-form';
+import { ResendVerificationForm } from '../_components/resend-verification-form';
 import { SecurityEvents, SessionList } from './sessions';
 
 export const dynamic = 'force-dynamic';
 
-export default async function AccountPage() {
+export default async function AccountPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const session = await auth();
   if (!session || session.error) redirect('/signin?callbackUrl=/account');
-  const { sessions, rotation, auth: accounts } = await getAppServices();
-  const [devices, events, hasPassword] = await Promise.all([
+  const { sessions, rotation, auth: accounts, emailVerifications } = await getAppServices();
+  const [devices, events, { hasPassword, emailVerified: verified }, params] = await Promise.all([
     sessions.list(session.user.id),
     rotation.securityEvents(session.user.id),
-    accounts.hasPassword(session.user.id),
+    accounts.credentials(session.user.id),
+    searchParams,
   ]);
   return (
     <>
@@ -24,6 +26,11 @@ export default async function AccountPage() {
       <dl>
         <dt>Signed in as</dt>
         <dd data-testid="account-email">{session.user.email}</dd>
+        <dt>Email</dt>
+        <dd data-testid="email-status" data-verified={verified}>
+          {verified ? 'confirmed' : 'not confirmed yet'}
+          {params.verified && verified && ' (just now)'}
+        </dd>
         {session.user.name && (
           <>
             <dt>Name</dt>
@@ -37,6 +44,7 @@ export default async function AccountPage() {
           <Countdown until={session.accessTokenExpires} />
         </dd>
       </dl>
+      {!verified && hasPassword && emailVerifications && <ResendVerificationForm />}
       <form action={signOutAction}>
         <button type="submit">Sign out</button>
       </form>

@@ -52,6 +52,12 @@ function describe(e: SecurityEvent): string {
       return `your password was changed${source(e)}; ${devicesWere(e.signedOutSessions, 'other')} signed out.`;
     case 'password_reset':
       return `your password was reset with a link sent by email${source(e)}; ${devicesWere(e.signedOutSessions)} signed out.`;
+    case 'unverified_account_claimed':
+      return (
+        `you signed in with ${e.provider}, which confirmed this email address, to an account whose email nobody had confirmed, ` +
+        `perhaps created by someone else: its password was removed and ${devicesWere(e.signedOutSessions)} signed out${source(e)}. ` +
+        `To sign in with a password too, set one with "Forgot your password?".`
+      );
   }
 }
 

@@ -18,6 +18,9 @@ const MESSAGES: Record<string, string> = {
   OAuthCallback: 'The provider did not complete the sign-in. Please try again.',
   AccessDenied: 'Sign-in was cancelled or not allowed.',
   OAuthUnavailable: 'Sign-in with that provider is temporarily unavailable. Please try again shortly.',
+  OAuthCallbackInvalid:
+    'This sign-in could not be completed: its return link from the provider was already used, has expired or was altered (for example after going back or reloading the page). Please sign in again.',
+  OAuthProviderUnreachable: 'The sign-in provider could not be reached. Please try again shortly, or sign in another way.',
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
@@ -31,6 +34,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       {params.reset && (
         <p className="muted" role="status">
           Your password has been changed and every device signed out. Sign in with the new password.
+        </p>
+      )}
+      {params.verified && (
+        <p className="muted" role="status">
+          Your email address is confirmed. You can sign in now.
         </p>
       )}
       {params.deleted && (

@@ -1,5 +1,6 @@
 /** Headless Debian Chromium through playwright-core, with the flags this sandbox needs. */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { RelayedMail } from './mail-relay';
 
 /** Base URL of the app under test (started by scripts/test/e2e.sh). */
 export const APP_URL = process.env.E2E_APP_URL ?? 'http://127.0.0.1:3100';
@@ -37,10 +38,41 @@ export async function submitCredentials(page: Page, form: 'signin' | 'signup', e
   await page.click('button[type=submit]');
 }
 
+/**
+ * Signs up through the form. Email verification is on in the browser tests (EMAIL_VERIFICATION=optional), so
+ * the page answers "check your email" for any address and signs nobody in.
+ */
+export async function signUp(page: Page, email: string, password: string): Promise<void> {
+  await submitCredentials(page, 'signup', email, password);
+  await page.locator('[role=status]', { hasText: 'Check your email' }).waitFor();
+}
+
 /** Signs up or in on a new page of `context` (a browser of its own); resolves on the account page. */
 export async function enterAccount(context: BrowserContext, form: 'signin' | 'signup', email: string, password: string): Promise<Page> {
   const page = await context.newPage();
-  await submitCredentials(page, form, email, password);
+  if (form === 'signup') await signUp(page, email, password);
+  await submitCredentials(page, 'signin', email, password);
   await page.waitForURL(`${APP_URL}/account`);
   return page;
+}
+
+/** The emails the app sent to `to` through the webhook transport (the relay of scripts/test/e2e.sh), newest first. */
+export async function mailsTo(to: string): Promise<RelayedMail[]> {
+  return (await (await fetch(`${process.env.E2E_MAIL_RELAY_URL}/messages?to=${encodeURIComponent(to)}`)).json()) as RelayedMail[];
+}
+
+/** The newest link to `path` (e.g. "/verify-email") mailed to `to`. */
+export async function mailedLink(to: string, path: string): Promise<string> {
+  for (const mail of await mailsTo(to)) {
+    const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
+    if (link && new URL(link).pathname === path) return link;
+  }
+  throw new Error(`no mail to ${to} with a link to ${path}`);
+}
+
+/** Opens the verification link mailed to `email` and confirms; resolves where the app then sends the page. */
+export async function confirmEmail(page: Page, email: string): Promise<void> {
+  await page.goto(await mailedLink(email, '/verify-email'));
+  await page.click('button:has-text("Confirm my email address")');
+  await page.waitForURL((url) => url.pathname !== '/verify-email');
 }

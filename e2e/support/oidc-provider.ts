@@ -19,8 +19,16 @@ export interface TestIdp {
   close(): Promise<void>;
 }
 
-// Any email-shaped login is an account of its own, whose address the IdP asserts verified.
+// Any email-shaped login is an account of its own, whose address the IdP asserts verified, unless the
+// login starts with "unverified-" (then `email_verified: false` for the address after that prefix).
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const UNVERIFIED = 'unverified-';
+
+/**
+ * Test control: `POST /__test/unreachable` (body "on" or "off") makes the IdP drop every other connection
+ * unanswered, as an unreachable provider would look to the app.
+ */
+export const UNREACHABLE_PATH = '/__test/unreachable';
 
 /** Starts the IdP on 127.0.0.1 (issuer `http://127.0.0.1:<port>`). */
 export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestIdp> {
@@ -53,7 +61,9 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
       return {
         accountId: id,
         async claims() {
-          return { sub: id, email: id.toLowerCase(), email_verified: true, name: `Test ${id.split('@')[0]}` };
+          const unverified = id.startsWith(UNVERIFIED);
+          const email = (unverified ? id.slice(UNVERIFIED.length) : id).toLowerCase();
+          return { sub: id, email, email_verified: !unverified, name: `Test ${email.split('@')[0]}` };
         },
       };
     },
@@ -67,7 +77,21 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   provider.on('authorization.error', (_ctx, error) => console.error('oidc-provider authorization.error', detail(error)));
   provider.on('grant.error', (_ctx, error) => console.error('oidc-provider grant.error', detail(error)));
 
-  const server: Server = createServer(provider.callback());
+  const callback = provider.callback();
+  let unreachable = false;
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === UNREACHABLE_PATH) {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk));
+      req.on('end', () => {
+        unreachable = body.trim() === 'on';
+        res.writeHead(204).end();
+      });
+      return;
+    }
+    if (unreachable) return void req.socket.destroy();
+    callback(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

@@ -8,6 +8,8 @@ export type AuthErrorCode =
   | 'password_not_set'
   | 'reauthentication_required'
   | 'invalid_reset_token'
+  | 'invalid_verification_token'
+  | 'email_not_verified'
   | 'email_taken'
   | 'account_not_linkable'
   | 'invalid_token'

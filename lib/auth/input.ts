@@ -44,6 +44,12 @@ export const passwordResetRequestInput = z.strictObject({ email: emailField });
 /** Redeeming a reset link: its token and the new password. */
 export const passwordResetConfirmInput = z.strictObject({ token: z.string().min(1).max(100), new_password: newPasswordField });
 
+/** A request for a new email-verification link. */
+export const emailVerificationRequestInput = z.strictObject({ email: emailField });
+
+/** Redeeming an email-verification link: its token. */
+export const emailVerificationConfirmInput = z.strictObject({ token: z.string().min(1).max(100) });
+
 /** Sign-in input; unknown fields are refused. */
 export const signInInput = z.strictObject({ email: emailField, password: passwordField });
 

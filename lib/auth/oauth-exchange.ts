@@ -15,6 +15,8 @@ export interface OAuthExchangeBody {
   providerAccountId: string;
   profile: { email: string; emailVerified: boolean; name?: string | null; image?: string | null };
   tokens: Omit<OAuthAccountInput, 'provider' | 'providerAccountId'>;
+  /** The person's browser, for the device list; inside the signed body, since the call's own headers are the server's. */
+  client?: { ip?: string | null; userAgent?: string | null };
 }
 
 /** How an exchange ended. */
@@ -67,21 +69,20 @@ export async function oauthExchangeBody(account: Account, profile: Profile | und
 export interface OAuthExchangeOptions {
   appUrl: string;
   callerSecret: string;
-  /** The browser's user agent and address, so the session list names the device. */
-  context?: { userAgent?: string | null; forwardedFor?: string | null };
+  /** The browser's user agent and IP, so the session list names the device and where it signed in from. */
+  context?: { userAgent?: string | null | undefined; ip?: string | null | undefined };
   fetchImpl?: typeof fetch;
   timeoutMs?: number;
 }
 
 /** POSTs the signed body to the backend; never throws for HTTP outcomes and never logs tokens. */
 export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAuthExchangeOptions): Promise<OAuthExchangeResult> {
-  const text = JSON.stringify(body);
+  const { ip, userAgent } = options.context ?? {};
+  const text = JSON.stringify(ip || userAgent ? { ...body, client: { ip: ip || null, userAgent: userAgent?.slice(0, 1024) || null } } : body);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     [CALLER_PROOF_HEADER]: await signCallerProof(options.callerSecret, text),
   };
-  if (options.context?.userAgent) headers['user-agent'] = options.context.userAgent;
-  if (options.context?.forwardedFor) headers['x-forwarded-for'] = options.context.forwardedFor;
   let res: Response;
   try {
     res = await (options.fetchImpl ?? fetch)(new URL('/api/v1/auth/oauth', options.appUrl), {

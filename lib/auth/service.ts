@@ -3,8 +3,10 @@
  * account deletion), composed from the user store, password hashing, the rotation engine and
  * access-token signing. Knows no HTTP.
  */
+import type { EmailVerificationMode } from '../config/env';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords/hash';
-import type { RequestContext } from '../tokens/rotation';
+import { eventSource, type RequestContext } from '../tokens/rotation';
+import type { EmailVerifications } from './email-verification';
 import { replacePassword } from './password-replacement';
 import type { SessionDirectory } from '../tokens/sessions';
 import { normalizeEmail } from '../users/email';
@@ -33,7 +35,17 @@ export interface AuthServiceDeps extends TokenIssuer {
   sessions: SessionDirectory;
   passwordIterations: number;
   limits: RateLimits;
+  /** EMAIL_VERIFICATION; anything but "off" needs `verifications`. */
+  emailVerification: EmailVerificationMode;
+  /** Null when EMAIL_VERIFICATION is "off". */
+  verifications: EmailVerifications | null;
 }
+
+/**
+ * How a sign-up ended: with verification off, the new user; with it on, only "check your email", whether
+ * the address was new or already had an account (whose owner is told by email), so it reveals neither.
+ */
+export type SignUpResult = { status: 'created'; user: PublicUser } | { status: 'check_email' };
 
 /**
  * Refusals that count against the caller's refresh-failure limit: only tokens that were genuinely issued
@@ -51,14 +63,34 @@ export class AuthService {
 
   constructor(private readonly deps: AuthServiceDeps) {}
 
-  /** Registers a password user; throws `email_taken` if the address is in use. */
-  async signUp(input: { email: string; password: string; name?: string | undefined }, context: RequestContext = {}): Promise<PublicUser> {
+  /**
+   * Registers a password user. Verification off: the user, or `email_taken` if the address is in use.
+   * On: a new user is mailed a verification link, an existing one's owner a notice; both answer `check_email`.
+   */
+  async signUp(input: { email: string; password: string; name?: string | undefined }, context: RequestContext = {}): Promise<SignUpResult> {
+    const { users, verifications } = this.deps;
     await this.deps.limits.signUp(context.ip);
     const email = normalizeEmail(input.email);
     const passwordHash = await hashPassword(input.password, this.deps.passwordIterations);
-    const user = await this.deps.users.create({ email, name: input.name?.trim() || null, passwordHash });
+    const create = () => users.create({ email, name: input.name?.trim() || null, passwordHash });
+    if (this.deps.emailVerification === 'off' || !verifications) {
+      const user = await create();
+      logEvent('info', 'auth.signup', { userId: user.id });
+      return { status: 'created', user: toPublicUser(user) };
+    }
+    let user: UserRecord | null;
+    try {
+      user = await create();
+    } catch (error) {
+      if (!(error instanceof AuthError && error.code === 'email_taken')) throw error;
+      user = await users.findByEmail(email);
+      // Deleted between the two calls: nobody to tell, and the answer stays the same.
+      if (user) await verifications.afterSignUp(user, false, context);
+      return { status: 'check_email' };
+    }
     logEvent('info', 'auth.signup', { userId: user.id });
-    return toPublicUser(user);
+    await verifications.afterSignUp(user, true, context);
+    return { status: 'check_email' };
   }
 
   /** Checks a password and starts a session; the same `invalid_credentials` for unknown email and wrong password. */
@@ -73,16 +105,26 @@ export class AuthService {
       logEvent('info', 'auth.signin_failed', { reason: 'invalid_credentials', knownUser: Boolean(user), ip: context.ip });
       throw new AuthError('invalid_credentials', 'Email or password is incorrect.');
     }
+    if (this.deps.emailVerification === 'required' && !user.emailVerified) {
+      logEvent('info', 'auth.signin_failed', { reason: 'email_not_verified', userId: user.id, ip: context.ip });
+      throw new AuthError('email_not_verified', 'Confirm your email address first, with the link we sent you (or ask for a new one).');
+    }
     if (needsRehash(user.passwordHash, this.deps.passwordIterations)) {
       await this.deps.users.updatePasswordHash(user.id, await hashPassword(input.password, this.deps.passwordIterations));
     }
     return this.startSession(user, 'credentials', context);
   }
 
-  /** Signs in with a provider-verified identity: finds, links or creates the user, then starts a session. */
-  async signInWithOAuth(identity: OAuthIdentity, context: RequestContext = {}): Promise<SessionTokens> {
+  /**
+   * Signs in with a provider's identity: finds, links or creates the user, then starts a session. A new
+   * provider account links into the existing user with its email only when both emails are verified. If
+   * the provider verified it and the user's is unverified (perhaps registered by someone else to hijack the
+   * owner's account later), the verified owner wins: see claimUnverified. An unverified one never links.
+   * `caller` is the IP of the server that called (for its rate limit), `context` the person's browser.
+   */
+  async signInWithOAuth(identity: OAuthIdentity, context: RequestContext = {}, caller: string | undefined = context.ip): Promise<SessionTokens> {
     const { users } = this.deps;
-    await this.deps.limits.oauth(context.ip);
+    await this.deps.limits.oauth(caller);
     const account = { ...identity.account, provider: identity.provider, providerAccountId: identity.providerAccountId };
     let user = await users.findByAccount(identity.provider, identity.providerAccountId);
     if (!user) {
@@ -94,7 +136,8 @@ export class AuthService {
           `An account with this email already exists, and ${identity.provider} does not confirm the email is verified. Sign in with your password instead.`,
         );
       }
-      user =
+      if (existing && !existing.emailVerified) user = await this.claimUnverified(existing, identity, context);
+      user ??=
         existing ??
         (await users.create({
           email,
@@ -102,10 +145,34 @@ export class AuthService {
           image: identity.image ?? null,
           emailVerified: identity.emailVerified ? new Date() : null,
         }));
-      if (existing && !existing.emailVerified) await users.markEmailVerified(existing.id, new Date());
     }
     await users.upsertAccount(user.id, account);
     return this.startSession(user, identity.provider, context);
+  }
+
+  /**
+   * The provider-verified owner of an email takes over the account registered with it but never verified:
+   * its password and linked accounts go, every session is signed out (before, and again after, for a
+   * sign-in with the old password that raced it) and a security event says so. The owner can set a password
+   * through password reset. Null when the email got verified meanwhile: the account then links normally
+   * (its sessions were signed out all the same, a rare race that costs a sign-in, not an account).
+   */
+  private async claimUnverified(existing: UserRecord, identity: OAuthIdentity, context: RequestContext): Promise<UserRecord | null> {
+    const { users, sessions } = this.deps;
+    let signedOutSessions = await sessions.revokeAll(existing.id);
+    const owner = { name: identity.name ?? null, image: identity.image ?? null, verifiedAt: new Date() };
+    if (!(await users.claimUnverified(existing.id, owner))) return null;
+    signedOutSessions += await sessions.revokeAll(existing.id);
+    await this.deps.rotation.recordSecurityEvent({
+      type: 'unverified_account_claimed',
+      userId: existing.id,
+      at: owner.verifiedAt.toISOString(),
+      provider: identity.provider,
+      signedOutSessions,
+      ...eventSource(context),
+    });
+    logEvent('warn', 'auth.unverified_account_claimed', { userId: existing.id, provider: identity.provider, signedOutSessions, ip: context.ip });
+    return { ...existing, passwordHash: null, name: owner.name, image: owner.image, emailVerified: owner.verifiedAt };
   }
 
   /** Rotates a refresh token and issues a new access token. Never touches the database. */
@@ -131,9 +198,10 @@ export class AuthService {
     }
   }
 
-  /** True when the user has a password (accounts created through a provider have none). */
-  async hasPassword(userId: string): Promise<boolean> {
-    return Boolean((await this.deps.users.findById(userId))?.passwordHash);
+  /** Whether the user has a password (accounts created through a provider have none) and a verified email. */
+  async credentials(userId: string): Promise<{ hasPassword: boolean; emailVerified: boolean }> {
+    const user = await this.deps.users.findById(userId);
+    return { hasPassword: Boolean(user?.passwordHash), emailVerified: Boolean(user?.emailVerified) };
   }
 
   /**

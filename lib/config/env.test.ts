@@ -66,3 +66,16 @@ test('mail: the webhook transport needs its URL and token, each named when missi
   assert.match(message, /MAIL_WEBHOOK_TOKEN: is missing/);
   assert.match(messageOf({ ...(await valid()), MAIL_TRANSPORT: 'smtp' }), /MAIL_TRANSPORT/);
 });
+
+test('email verification: required when mail can be sent, off without mail, and never required with mail off', async () => {
+  const base = await valid();
+  const production = { ...base, NODE_ENV: 'production', PASSWORD_PBKDF2_ITERATIONS: '600000' };
+  assert.equal(parseConfig(base).EMAIL_VERIFICATION, 'required');
+  assert.equal(parseConfig(production).EMAIL_VERIFICATION, 'off', 'production mail is off by default: nobody may be locked out');
+  assert.equal(parseConfig({ ...base, EMAIL_VERIFICATION: 'optional' }).EMAIL_VERIFICATION, 'optional');
+  for (const mode of ['required', 'optional']) {
+    const message = messageOf({ ...production, EMAIL_VERIFICATION: mode });
+    assert.match(message, /EMAIL_VERIFICATION: .* MAIL_TRANSPORT is "none"/);
+  }
+  assert.match(messageOf({ ...base, EMAIL_VERIFICATION: 'yes' }), /EMAIL_VERIFICATION/);
+});

@@ -82,6 +82,8 @@ const schema = z.object({
   RATE_LIMIT_OAUTH_PER_CALLER: rule('300/60'),
   RATE_LIMIT_PASSWORD_RESET_PER_IP: rule('10/3600'),
   RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT: rule('3/3600'),
+  RATE_LIMIT_EMAIL_VERIFICATION_PER_IP: rule('10/3600'),
+  RATE_LIMIT_EMAIL_VERIFICATION_PER_ACCOUNT: rule('3/3600'),
   // How password-reset emails leave: "outbox" keeps them in Redis for local use and tests (never in
   // production), "webhook" POSTs them to MAIL_WEBHOOK_URL, "none" turns password reset off.
   MAIL_TRANSPORT: z.enum(['none', 'outbox', 'webhook']).optional(),
@@ -89,18 +91,28 @@ const schema = z.object({
   MAIL_WEBHOOK_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   MAIL_FROM: z.string().min(3).max(200).optional(),
   PASSWORD_RESET_TTL_SECONDS: seconds(30 * 60, 60).refine((v) => v <= 24 * 3600, 'must be at most 86400 seconds'),
+  // Email verification of password sign-ups: "required" (no password sign-in before the link is used),
+  // "optional" (links are sent, sign-in works meanwhile) or "off" (no links). Default: "required" when
+  // mail can be sent, "off" when MAIL_TRANSPORT is "none" (nobody could ever verify).
+  EMAIL_VERIFICATION: z.enum(['required', 'optional', 'off']).optional(),
+  EMAIL_VERIFICATION_TTL_SECONDS: seconds(24 * 3600, 60).refine((v) => v <= 7 * 24 * 3600, 'must be at most 604800 seconds'),
 });
 
 /** Every variable the configuration reads. */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
 /** Validated configuration of one process / edge isolate. */
-export type Config = Omit<z.infer<typeof schema>, 'MAIL_TRANSPORT'> & {
+export type Config = Omit<z.infer<typeof schema>, 'MAIL_TRANSPORT' | 'EMAIL_VERIFICATION'> & {
   jwtIssuer: string;
   secureCookies: boolean;
   /** Defaults to "outbox" outside production and "none" in production. */
   MAIL_TRANSPORT: 'none' | 'outbox' | 'webhook';
+  /** Defaults to "required" when mail can be sent, "off" when MAIL_TRANSPORT is "none". */
+  EMAIL_VERIFICATION: EmailVerificationMode;
 };
+
+/** Whether password sign-ups verify their email, and whether an unverified one may sign in meanwhile. */
+export type EmailVerificationMode = 'required' | 'optional' | 'off';
 
 /** Thrown when the environment is missing or has a bad variable; the message names each one. */
 export class ConfigError extends Error {
@@ -144,9 +156,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const missing = [!c.MAIL_WEBHOOK_URL && 'MAIL_WEBHOOK_URL', !c.MAIL_WEBHOOK_TOKEN && 'MAIL_WEBHOOK_TOKEN'].filter(Boolean);
     throw new ConfigError(`Invalid environment configuration:\n${missing.map((n) => `  ${n}: is missing (MAIL_TRANSPORT=webhook)`).join('\n')}`);
   }
+  const emailVerification = c.EMAIL_VERIFICATION ?? (mailTransport === 'none' ? 'off' : 'required');
+  if (emailVerification !== 'off' && mailTransport === 'none') {
+    // No link could ever be sent: "required" would lock every new password account out.
+    throw new ConfigError(
+      `Invalid environment configuration:\n  EMAIL_VERIFICATION: "${emailVerification}" needs email, but MAIL_TRANSPORT is "none"; set MAIL_TRANSPORT to "webhook" (or "outbox" locally), or EMAIL_VERIFICATION to "off"`,
+    );
+  }
   return {
     ...c,
     MAIL_TRANSPORT: mailTransport,
+    EMAIL_VERIFICATION: emailVerification,
     jwtIssuer: c.JWT_ISSUER ?? c.APP_URL,
     secureCookies: c.APP_URL.startsWith('https://'),
   };

@@ -18,6 +18,8 @@ export interface LimitRules {
   oauthPerCaller: LimitRule;
   passwordResetPerIp: LimitRule;
   passwordResetPerAccount: LimitRule;
+  emailVerificationPerIp: LimitRule;
+  emailVerificationPerAccount: LimitRule;
 }
 
 type Name = keyof LimitRules;
@@ -63,6 +65,8 @@ export class RateLimits {
       oauthPerCaller: make('oauthPerCaller'),
       passwordResetPerIp: make('passwordResetPerIp'),
       passwordResetPerAccount: make('passwordResetPerAccount'),
+      emailVerificationPerIp: make('emailVerificationPerIp'),
+      emailVerificationPerAccount: make('emailVerificationPerAccount'),
     };
   }
 
@@ -90,6 +94,14 @@ export class RateLimits {
     return this.enforce([
       ['passwordResetPerIp', ip ?? 'unknown'],
       ['passwordResetPerAccount', email],
+    ]);
+  }
+
+  /** Counts a verification email (sign-up, resend), per IP and per email address (known or not, so it reveals nothing). */
+  emailVerification(email: string, ip: string | undefined): Promise<void> {
+    return this.enforce([
+      ['emailVerificationPerIp', ip ?? 'unknown'],
+      ['emailVerificationPerAccount', email],
     ]);
   }
 

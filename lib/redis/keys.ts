@@ -22,3 +22,9 @@ export const passwordResetKey = (tokenHash: string) => `${PREFIX}:reset:${tokenH
 
 /** The hash of a user's newest reset token, so a new request voids the one before. */
 export const userPasswordResetKey = (userId: string) => `${PREFIX}:{user:${userId}}:reset`;
+
+/** A pending email verification, by the SHA-256 of its token: the user id, until used or expired. */
+export const emailVerificationKey = (tokenHash: string) => `${PREFIX}:verify:${tokenHash}`;
+
+/** The hash of a user's newest verification token, so a new link voids the one before. */
+export const userEmailVerificationKey = (userId: string) => `${PREFIX}:{user:${userId}}:verify`;

@@ -59,6 +59,8 @@ export async function buildTokenServices(config: Config): Promise<TokenServices>
       oauthPerCaller: config.RATE_LIMIT_OAUTH_PER_CALLER,
       passwordResetPerIp: config.RATE_LIMIT_PASSWORD_RESET_PER_IP,
       passwordResetPerAccount: config.RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT,
+      emailVerificationPerIp: config.RATE_LIMIT_EMAIL_VERIFICATION_PER_IP,
+      emailVerificationPerAccount: config.RATE_LIMIT_EMAIL_VERIFICATION_PER_ACCOUNT,
     },
   );
   return { config, redis, keys, accessTokens, rotation, sessions, redisProbe, limits };

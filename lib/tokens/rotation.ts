@@ -220,4 +220,17 @@ export type SecurityEvent =
       signedOutSessions: number;
       ip?: string | undefined;
       userAgent?: string | undefined;
+    }
+  /**
+   * A provider-verified sign-in claimed an account whose email nobody had verified (perhaps registered by
+   * someone else): its password and linked accounts were removed and every session signed out.
+   */
+  | {
+      type: 'unverified_account_claimed';
+      userId: string;
+      at: string;
+      provider: string;
+      signedOutSessions: number;
+      ip?: string | undefined;
+      userAgent?: string | undefined;
     };

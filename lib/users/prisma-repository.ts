@@ -54,6 +54,18 @@ export class PrismaUserRepository implements UserRepository {
     await (await this.db).user.update({ where: { id }, data: { emailVerified: at } });
   }
 
+  async claimUnverified(id: string, owner: { name: string | null; image: string | null; verifiedAt: Date }): Promise<boolean> {
+    const db = await this.db;
+    // Conditional on the email still being unverified, so a verification that raced this one wins.
+    const { count } = await db.user.updateMany({
+      where: { id, emailVerified: null },
+      data: { passwordHash: null, name: owner.name, image: owner.image, emailVerified: owner.verifiedAt },
+    });
+    if (count === 0) return false;
+    await db.account.deleteMany({ where: { userId: id } });
+    return true;
+  }
+
   async delete(id: string): Promise<void> {
     // Linked OAuth accounts go with it (onDelete: Cascade). Deleting twice is not an error.
     await (await this.db).user.deleteMany({ where: { id } });

@@ -43,8 +43,14 @@ export interface UserRepository {
   findByAccount(provider: string, providerAccountId: string): Promise<UserRecord | null>;
   /** Links (or refreshes the tokens of) an OAuth account for a user. */
   upsertAccount(userId: string, account: OAuthAccountInput): Promise<void>;
-  /** Marks a user's email as verified (after a provider asserted it). */
+  /** Marks a user's email as verified (a provider asserted it, or the owner used a link mailed to it). */
   markEmailVerified(id: string, at: Date): Promise<void>;
+  /**
+   * Hands an account whose email was never verified to the verified owner of that email: drops its password
+   * and linked OAuth accounts, takes the owner's name and image and marks the email verified. False, and
+   * nothing changed, when the email was verified meanwhile.
+   */
+  claimUnverified(id: string, owner: { name: string | null; image: string | null; verifiedAt: Date }): Promise<boolean>;
   /** Deletes a user and their linked OAuth accounts; a missing user is not an error. */
   delete(id: string): Promise<void>;
   /** A cheap round trip to the store, for health checks. */

@@ -41,6 +41,10 @@ RATE_LIMIT_SIGNUP_PER_IP=100000/60
 RATE_LIMIT_SIGNIN_PER_IP=100000/60
 RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP=100000/60
 RATE_LIMIT_PASSWORD_RESET_PER_IP=100000/60
+RATE_LIMIT_EMAIL_VERIFICATION_PER_IP=100000/60
+# Sign-up mails a verification link (read from the relay below) and answers "check your email"; "optional"
+# lets the browser tests and the load test sign in before using it. The "required" mode is covered by the API tests.
+EMAIL_VERIFICATION=optional
 # The load test at the end sends racing copies of one token, each counted against its session.
 RATE_LIMIT_REFRESH_PER_SESSION=100000/60
 # Short-lived access tokens, so the browser tests cross several rotations in seconds.

@@ -78,6 +78,9 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
     RATE_LIMIT_REFRESH_FAILURES_PER_IP: '100000/60',
     RATE_LIMIT_OAUTH_PER_CALLER: '100000/60',
     RATE_LIMIT_PASSWORD_RESET_PER_IP: '100000/60',
+    RATE_LIMIT_EMAIL_VERIFICATION_PER_IP: '100000/60',
+    // Sign-up answers 201 with the user, so tests can sign in at once; verification tests turn it on.
+    EMAIL_VERIFICATION: 'off',
     ...(await freshSecrets()),
     ...overrides,
   });

@@ -21,6 +21,9 @@ const signInResponse = (s: SessionTokens) => ({
   refreshTokenExpires: s.refreshTokenExpires,
 });
 
+/** What sign-up answers when email verification is on, for any address. */
+export const CHECK_EMAIL = 'Check your email: we have sent a message to this address with what to do next.';
+
 /** Auth routes over the app services. */
 export function authRoutes(services: () => Promise<AppServices>) {
   const app = new Hono();
@@ -28,7 +31,10 @@ export function authRoutes(services: () => Promise<AppServices>) {
   app.post('/signup', async (c) => {
     const body = await readJson(c, signUpInput);
     const { auth, config } = await services();
-    return c.json({ user: await auth.signUp(body, requestContext(c, config.TRUST_PROXY)) }, 201);
+    const result = await auth.signUp(body, requestContext(c, config.TRUST_PROXY));
+    if (result.status === 'created') return c.json({ user: result.user }, 201);
+    // The same answer whether the address was new or already had an account (EMAIL_VERIFICATION on).
+    return c.json({ message: CHECK_EMAIL }, 202);
   });
 
   app.post('/signin', async (c) => {
@@ -46,6 +52,8 @@ export function authRoutes(services: () => Promise<AppServices>) {
     // Authenticate the caller before reading anything it claims.
     await verifyCallerProof(config.OAUTH_CALLER_SECRET, redis, c.req.header(CALLER_PROOF_HEADER), text);
     const body = parseBody(oauthBody, text);
+    // The person's browser, as NextAuth saw it: signed with the body. The call's own headers are the server's.
+    const browser = { ip: body.client?.ip ?? undefined, userAgent: body.client?.userAgent ?? undefined };
     const session = await auth.signInWithOAuth(
       {
         provider: body.provider,
@@ -56,7 +64,8 @@ export function authRoutes(services: () => Promise<AppServices>) {
         image: body.profile.image ?? null,
         account: body.tokens,
       },
-      requestContext(c, config.TRUST_PROXY),
+      browser,
+      requestContext(c, config.TRUST_PROXY).ip,
     );
     c.header('Cache-Control', 'no-store');
     return c.json(signInResponse(session));

@@ -1,0 +1,67 @@
+/**
+ * @module Single-use links sent by email (password reset, email verification): a 256-bit token of which
+ * Redis keeps only the SHA-256, for a TTL; a newer link for the same user voids the older one; redemption
+ * is one GETDEL, so a link works once even when two requests race with it. Knows no HTTP.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { randomBytes, toBase64Url } from '../encoding/base64url';
+import type { MailMessage, Mailer } from '../mail/mailer';
+import { logEvent } from '../observability/log';
+import type { Redis } from '../redis/client';
+import { AuthError } from './errors';
+
+/** Where one kind of link keeps its state: by token hash, and the user's newest hash. */
+export interface EmailLinkKeys {
+  byHash(tokenHash: string): string;
+  newestOf(userId: string): string;
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const hashOf = (token: string) => toBase64Url(sha256(new TextEncoder().encode(token)));
+
+/** Issues and redeems one kind of single-use link. */
+export class EmailLinks {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: EmailLinkKeys,
+    readonly ttlSeconds: number,
+  ) {}
+
+  /** A fresh token for the user, valid for the TTL; the user's previous link of this kind stops working. */
+  async issue(userId: string): Promise<string> {
+    const token = toBase64Url(randomBytes(32));
+    const hash = hashOf(token);
+    const pointer = this.keys.newestOf(userId);
+    const previous = await this.redis.get<string>(pointer);
+    const pipeline = this.redis.pipeline();
+    if (previous) pipeline.del(this.keys.byHash(previous));
+    pipeline.set(this.keys.byHash(hash), userId, { ex: this.ttlSeconds }).set(pointer, hash, { ex: this.ttlSeconds });
+    await pipeline.exec();
+    return token;
+  }
+
+  /** The user id a token was issued for, exactly once; null when malformed, unknown, used, voided or expired. */
+  async redeem(token: string): Promise<string | null> {
+    if (!TOKEN.test(token)) return null;
+    // GETDEL: a link works once, even when two requests race with it.
+    const userId = await this.redis.getdel<string>(this.keys.byHash(hashOf(token)));
+    if (userId) await this.redis.del(this.keys.newestOf(userId));
+    return userId;
+  }
+}
+
+/** The link's TTL in words for an email ("30 minutes", "24 hours"). */
+export function ttlInWords(ttlSeconds: number): string {
+  const minutes = Math.round(ttlSeconds / 60);
+  return minutes >= 120 && minutes % 60 === 0 ? `${minutes / 60} hours` : `${minutes} minutes`;
+}
+
+/** Sends one email; a failed delivery is logged and becomes `service_unavailable` (the person can ask again). */
+export async function sendOrUnavailable(mailer: Mailer, message: MailMessage): Promise<void> {
+  try {
+    await mailer.send(message);
+  } catch (error) {
+    logEvent('error', 'mail.send_failed', { error: error instanceof Error ? error.message : String(error) });
+    throw new AuthError('service_unavailable', 'The email could not be sent; please try again shortly.');
+  }
+}
