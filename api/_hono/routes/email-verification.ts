@@ -3,7 +3,6 @@ import { Hono } from 'hono';
 import { emailVerificationConfirmInput, emailVerificationRequestInput } from '../../../lib/auth/input';
 import type { EmailVerifications } from '../../../lib/auth/email-verification';
 import type { AppServices } from '../../../lib/services/auth-service';
-import type { Env } from '../app';
 import { requestContext } from '../context';
 import { ApiError } from '../errors';
 import { readJson } from '../validation';
@@ -15,7 +14,7 @@ const enabled = (verifications: EmailVerifications | null): EmailVerifications =
 
 /** Email-verification routes (public: the link in the email is the credential). */
 export function emailVerificationRoutes(services: () => Promise<AppServices>) {
-  const app = new Hono<Env>();
+  const app = new Hono();
 
   app.post('/email-verification', async (c) => {
     const body = await readJson(c, emailVerificationRequestInput);
