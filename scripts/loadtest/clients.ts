@@ -224,7 +224,7 @@ async function raceStep(ctx: ClientContext, s: Session, burst: number): Promise<
   else if (s.state === 'active') await honestStep(ctx, s); // every copy failed in transit: retry as a client would
 }
 
-/** A thief's replay after the window; false when the server gave no verdict (429, transport error). */
+/** A thief's replay after the window; undefined when the server gave no verdict (429, transport error). */
 async function replay(ctx: ClientContext, token: string): Promise<Attempt | undefined> {
   const a = await refreshOnce(ctx, token);
   if (a.r.status === 200 || isRefusal(a.r)) return a;
@@ -245,6 +245,7 @@ async function attackStep(ctx: ClientContext, s: Session, variant: number): Prom
   await honestStep(ctx, s);
   if (s.state !== 'active') return;
   let stolen = s.token;
+  const rotationsAtTheft = s.rotations;
   await honestStep(ctx, s); // the victim moves on; `stolen` is now the predecessor
   if (s.state !== 'active') return;
   const wait = ctx.graceMs + REPLAY_MARGIN_MS;
@@ -258,7 +259,8 @@ async function attackStep(ctx: ClientContext, s: Session, variant: number): Prom
   await sleep(Math.max(0, replayAt - performance.now()));
   let verdict = await replay(ctx, stolen);
   if (!verdict) return;
-  if (variant % 2 === 0 && verdict.token) {
+  // Judged by what happened, not by the variant: a victim refused a rotation (429) leaves the copy the predecessor.
+  if (s.rotations === rotationsAtTheft + 1 && verdict.token) {
     // The predecessor of an unused token: recovered, and it must be exactly the token the victim holds.
     ctx.findings.recovered.thief += 1;
     if (verdict.token !== s.token) {
@@ -267,8 +269,10 @@ async function attackStep(ctx: ClientContext, s: Session, variant: number): Prom
       return;
     }
     stolen = verdict.token;
+    const before = s.rotations;
     await honestStep(ctx, s); // the victim uses the shared token first; the thief is one step behind
     if (s.state !== 'active') return;
+    if (s.rotations === before) return void (ctx.findings.inconclusiveReplays += 1); // the victim was refused a rotation (429)
     await sleep(wait);
     verdict = await replay(ctx, stolen);
     if (!verdict) return;
