@@ -21,7 +21,7 @@ after(async () => {
   await env.close();
 });
 
-test('sign-up, sign-in, refresh, reuse and sign-out each log one JSON event without secrets', async () => {
+test('sign-up, sign-in, refresh, recovery, reuse and sign-out each log one JSON event without secrets', async () => {
   const email = uniqueEmail('logs');
   const password = 'a secret passphrase 123';
   await env.post('/api/v1/auth/signup', { email, password });
@@ -29,21 +29,25 @@ test('sign-up, sign-in, refresh, reuse and sign-out each log one JSON event with
   const session = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
   const rotated = (await (await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken })).json()) as any;
   await sleep(20);
+  await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }); // a lost answer, recovered
+  const newest = (await (await env.post('/api/v1/auth/refresh-token', { refresh_token: rotated.refresh_token })).json()) as any;
   await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }); // reuse
   const again = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
   await env.post('/api/v1/auth/signout', { refresh_token: again.refreshToken });
   await new Promise((resolve) => setImmediate(resolve));
 
   const events = lines.map((line) => JSON.parse(line) as { event: string; level: string });
-  for (const name of ['auth.signup', 'auth.signin_failed', 'auth.signin', 'auth.refresh', 'auth.token_reuse', 'auth.signout']) {
+  for (const name of ['auth.signup', 'auth.signin_failed', 'auth.signin', 'auth.refresh', 'auth.refresh_recovered', 'auth.token_reuse', 'auth.signout']) {
     assert.ok(events.some((e) => e.event === name), `${name} logged`);
   }
   assert.equal(events.find((e) => e.event === 'auth.token_reuse')?.level, 'warn');
+  assert.equal(events.find((e) => e.event === 'auth.refresh_recovered')?.level, 'info', 'a lost answer is not a security event');
   const secrets = [
     password,
     session.refreshToken,
     session.accessToken,
     rotated.refresh_token,
+    newest.refresh_token,
     again.refreshToken,
     env.config.AUTH_SECRET,
     env.config.REFRESH_TOKEN_SECRET,
