@@ -9,7 +9,13 @@ import { bodyLimit } from 'hono/body-limit';
 
 /** Refuses bodies over `maxSize` bytes with `onError`; reads no body unless its length is unknown. */
 export function requestSizeLimit(maxSize: number, onError: (c: Context) => Response | Promise<Response>): MiddlewareHandler {
-  const streamed = bodyLimit({ maxSize, onError });
+  // A refused body stays (partly) unread, so the connection cannot carry another request: say so, or a
+  // keep-alive client reuses it and its next request fails ("fetch failed" in api/_hono/app.test.ts).
+  const refuse = (c: Context) => {
+    c.header('Connection', 'close');
+    return onError(c);
+  };
+  const streamed = bodyLimit({ maxSize, onError: refuse });
   return async (c, next) => {
     // No route of this API reads a GET or HEAD body.
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
@@ -17,7 +23,7 @@ export function requestSizeLimit(maxSize: number, onError: (c: Context) => Respo
     // With both headers, the length is not the one that counts (RFC 9112 §6.3): stream it.
     if (declared !== undefined && c.req.header('transfer-encoding') === undefined) {
       // The HTTP parser delivers exactly the declared length; garbage counts as too large.
-      return Number(declared) <= maxSize ? next() : onError(c);
+      return Number(declared) <= maxSize ? next() : refuse(c);
     }
     return streamed(c, next);
   };
