@@ -186,15 +186,15 @@ describe('refresh-token rotation', () => {
     assert.equal(b.body.refresh_token, a.body.refresh_token);
   });
 
-  test('the old token after the grace window is reuse: 401 token_reused and the successor dies too', async () => {
+  test('a token older than the predecessor is reuse: 401 token_reused and the successor dies too', async () => {
     const { body } = await signUpAndIn();
     const rotated = await refresh(body.refreshToken);
-    assert.equal(rotated.status, 200);
-    await sleep(1_300);
+    const newest = await refresh(rotated.body.refresh_token);
+    assert.equal(newest.status, 200);
     const replay = await refresh(body.refreshToken);
     assert.equal(replay.status, 401);
     assert.equal(replay.body.error.code, 'token_reused');
-    const successor = await refresh(rotated.body.refresh_token);
+    const successor = await refresh(newest.body.refresh_token);
     assert.equal(successor.status, 401);
     assert.equal(successor.body.error.code, 'token_revoked');
   });
@@ -217,6 +217,91 @@ describe('refresh-token rotation', () => {
       assert.equal(res.body.error.code, 'invalid_token');
     }
     assert.equal((await refresh(token)).status, 200, 'the genuine token still works');
+  });
+});
+
+describe('lost responses and theft, after the grace window (1 s here)', () => {
+  /** Sleeping longer than the window is never early: timers do not fire ahead of time. */
+  const afterTheWindow = () => sleep(1_300);
+
+  /** The user's security events, read from a second device (the attacked session is gone by then). */
+  async function reuseEvents(email: string) {
+    const other = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD })).json()) as any;
+    const res = await fetch(`${env.baseUrl}/api/v1/auth/security-events`, { headers: { authorization: `Bearer ${other.accessToken}` } });
+    const { events } = (await res.json()) as { events: Array<{ type: string; familyId?: string }> };
+    return events.filter((e) => e.type === 'refresh_token_reuse');
+  }
+
+  test('a lost response retried after the window gets the same successor, the chain continues, no security event', async () => {
+    const { email, body } = await signUpAndIn();
+    const lost = await refresh(body.refreshToken);
+    assert.equal(lost.status, 200, 'the server rotated; the client never saw this answer');
+    await afterTheWindow();
+    const retry = await refresh(body.refreshToken);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.body.refresh_token, lost.body.refresh_token, 'the successor the server recorded');
+    const again = await refresh(body.refreshToken);
+    assert.equal(again.body.refresh_token, lost.body.refresh_token, 'a retry of the recovery (its answer lost too) gets it again');
+    const next = await refresh(retry.body.refresh_token);
+    assert.equal(next.status, 200);
+    assert.equal((await refresh(next.body.refresh_token)).status, 200, 'the chain goes on');
+    assert.deepEqual(await reuseEvents(email), []);
+  });
+
+  test('a theft after the chain moved on revokes the family and records an event', async () => {
+    const { email, body } = await signUpAndIn();
+    const stolen = body.refreshToken;
+    const t1 = await refresh(stolen);
+    const t2 = await refresh(t1.body.refresh_token);
+    assert.equal(t2.status, 200);
+    await afterTheWindow();
+    const theft = await refresh(stolen);
+    assert.equal(theft.status, 401);
+    assert.equal(theft.body.error.code, 'token_reused');
+    assert.equal((await refresh(t2.body.refresh_token)).body.error.code, 'token_revoked');
+    assert.deepEqual((await reuseEvents(email)).map((e) => e.familyId), [body.sessionId]);
+  });
+
+  // Which of the two uses the shared token first makes no difference to the server: the same requests.
+  test('a thief and the honest client both holding the predecessor: one advances, the other is caught at its next use', async () => {
+    const { email, body } = await signUpAndIn();
+    const honest = await refresh(body.refreshToken);
+    await afterTheWindow();
+    const thief = await refresh(body.refreshToken);
+    assert.equal(thief.status, 200, 'the predecessor of an unused token looks like a lost response');
+    assert.equal(thief.body.refresh_token, honest.body.refresh_token, 'at most the successor the honest client already holds');
+    const shared: string = honest.body.refresh_token;
+    const advanced = await refresh(shared);
+    assert.equal(advanced.status, 200, 'one of them uses the shared token first');
+    await afterTheWindow();
+    const caught = await refresh(shared);
+    assert.equal(caught.status, 401, 'the other one, one step behind');
+    assert.equal(caught.body.error.code, 'token_reused');
+    assert.equal((await refresh(advanced.body.refresh_token)).body.error.code, 'token_revoked');
+    assert.equal((await reuseEvents(email)).length, 1);
+  });
+
+  test('a thief and the honest client taking turns on one shared token are revoked within two rotations', async () => {
+    const { email, body } = await signUpAndIn();
+    // Each turn: one side rotates its token; the other presents the parent of what that side just got.
+    const held = [body.refreshToken as string, body.refreshToken as string];
+    let rotations = 0;
+    let refusal: string | undefined;
+    for (let turn = 0; turn < 4 && !refusal; turn++) {
+      const mover = turn % 2;
+      const next = await refresh(held[mover]!);
+      assert.equal(next.status, 200);
+      rotations += 1;
+      held[mover] = next.body.refresh_token;
+      await afterTheWindow();
+      const follower = await refresh(held[1 - mover]!);
+      if (follower.status === 200) held[1 - mover] = follower.body.refresh_token;
+      else refusal = follower.body.error.code;
+    }
+    assert.equal(refusal, 'token_reused', 'GoTrue\'s parent-of-active rule would let both sides follow the chain forever');
+    assert.ok(rotations <= 2, `revoked after ${rotations} rotations`);
+    assert.equal((await refresh(held[0]!)).body.error.code, 'token_revoked');
+    assert.equal((await reuseEvents(email)).length, 1);
   });
 });
 

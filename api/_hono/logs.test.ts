@@ -22,7 +22,7 @@ after(async () => {
   await env.close();
 });
 
-test('sign-up, sign-in, refresh, reuse, sign-out and email verification each log one JSON event without secrets', async () => {
+test('sign-up, sign-in, refresh, recovery, reuse, sign-out and email verification each log one JSON event without secrets', async () => {
   const email = uniqueEmail('logs');
   const password = 'a secret passphrase 123';
   await env.post('/api/v1/auth/signup', { email, password });
@@ -30,6 +30,8 @@ test('sign-up, sign-in, refresh, reuse, sign-out and email verification each log
   const session = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
   const rotated = (await (await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken })).json()) as any;
   await sleep(20);
+  await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }); // a lost answer, recovered
+  const newest = (await (await env.post('/api/v1/auth/refresh-token', { refresh_token: rotated.refresh_token })).json()) as any;
   await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }); // reuse
   const again = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
   await env.post('/api/v1/auth/signout', { refresh_token: again.refreshToken });
@@ -37,16 +39,18 @@ test('sign-up, sign-in, refresh, reuse, sign-out and email verification each log
   await new Promise((resolve) => setImmediate(resolve));
 
   const events = lines.map((line) => JSON.parse(line) as { event: string; level: string });
-  const names = ['auth.signup', 'auth.signin_failed', 'auth.signin', 'auth.refresh', 'auth.token_reuse', 'auth.signout'];
+  const names = ['auth.signup', 'auth.signin_failed', 'auth.signin', 'auth.refresh', 'auth.refresh_recovered', 'auth.token_reuse', 'auth.signout'];
   for (const name of [...names, 'auth.signup_existing_email', 'auth.email_verification_requested', 'auth.email_verified']) {
     assert.ok(events.some((e) => e.event === name), `${name} logged`);
   }
   assert.equal(events.find((e) => e.event === 'auth.token_reuse')?.level, 'warn');
+  assert.equal(events.find((e) => e.event === 'auth.refresh_recovered')?.level, 'info', 'a lost answer is not a security event');
   const secrets = [
     password,
     session.refreshToken,
     session.accessToken,
     rotated.refresh_token,
+    newest.refresh_token,
     again.refreshToken,
     env.config.AUTH_SECRET,
     env.config.REFRESH_TOKEN_SECRET,

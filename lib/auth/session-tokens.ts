@@ -1,6 +1,7 @@
 /** @module Issuing a session's token pair: the refresh token from the rotation engine plus a signed access token. */
 import { signAccessToken, type AccessTokenSettings } from '../tokens/access-token';
 import type { KeySet } from '../tokens/keys';
+import { logEvent } from '../observability/log';
 import type { IssuedRefresh, RequestContext, RotationEngine } from '../tokens/rotation';
 import type { PublicUser } from '../users/repository';
 
@@ -46,7 +47,20 @@ export async function withAccessToken(
   };
 }
 
-/** Rotates a refresh token and issues a new access token. Never touches the database. */
+/**
+ * Rotates a refresh token and issues a new access token. Never touches the database. Logs a recovered
+ * lost response here, so the API and NextAuth paths both report it (a client retried, not a theft).
+ */
 export async function refreshSession(issuer: TokenIssuer, refreshToken: unknown, context: RequestContext = {}): Promise<SessionTokens> {
-  return withAccessToken(issuer, await issuer.rotation.rotate(refreshToken, context), null);
+  const issued = await issuer.rotation.rotate(refreshToken, context);
+  if (issued.outcome === 'recovered') {
+    logEvent('info', 'auth.refresh_recovered', {
+      userId: issued.userId,
+      sessionId: issued.familyId,
+      recoveries: issued.recoveries,
+      ip: context.ip,
+      userAgent: context.userAgent,
+    });
+  }
+  return withAccessToken(issuer, issued, null);
 }

@@ -6,9 +6,22 @@
 
 /**
  * Rotate. KEYS[1] family hash. ARGV: presented hash, successor hash, grace ms, idle ms, refresh limit,
- * limit window ms. Replies {status, userId, provider, refreshExpiresAtMs, rotations}; status is one of
- * rotated | replayed | reused | revoked | expired | unknown, or {'rate_limited', retryAfterMs}.
- * The per-session rate limit lives here so the hot path stays at one round trip.
+ * limit window ms. Replies {status, userId, provider, refreshExpiresAtMs, rotations, recoveries}; status
+ * is one of rotated | replayed | recovered | reused | revoked | expired | unknown, or
+ * {'rate_limited', retryAfterMs}. The per-session rate limit lives here so the hot path stays at one
+ * round trip.
+ *
+ * Fields besides the token hashes: 'rot' counts rotations, so the current token is number rot of the
+ * chain; 'rec' is the rot at the last recovery and 'recN' counts recoveries; 'seen' marks a current
+ * token that was presented but refused (rate limited) and so is still current.
+ *
+ * Recovery (the client lost a response and retries after the grace window): the predecessor of an
+ * unused current token gets that same current token back. "Unused" needs no extra bookkeeping in
+ * the common case: an accepted presentation of the current token rotates it, so the predecessor is
+ * still 'prev' only while its successor has never been accepted. The one presentation that leaves
+ * the current token in place is a rate-limited one, and that is what 'seen' records. Two
+ * recoveries at consecutive positions (rec == rot - 1) are a thief and the victim taking turns
+ * with a shared token, so the second is reuse; retrying the same recovery (rec == rot) is not.
  */
 export const ROTATE_SCRIPT = `
 local key = KEYS[1]
@@ -16,7 +29,7 @@ local presented, successor = ARGV[1], ARGV[2]
 local grace, idle = tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local f = redis.call('HMGET', key, 'st', 'cur', 'prev', 'prevAt', 'absExp', 'lastUsed', 'uid', 'prv', 'rot', 'winAt', 'winN')
+local f = redis.call('HMGET', key, 'st', 'cur', 'prev', 'prevAt', 'absExp', 'lastUsed', 'uid', 'prv', 'rot', 'winAt', 'winN', 'rec', 'seen')
 local st = f[1]
 if not st then return {'unknown'} end
 if st == 'revoked' then return {'revoked', f[7]} end
@@ -25,29 +38,46 @@ if now >= absExp or now - tonumber(f[6]) > idle then
   redis.call('DEL', key)
   return {'expired', f[7]}
 end
+local rot = tonumber(f[9]) or 0
 local isCurrent = presented == f[2]
-local isGraceReplay = not isCurrent and presented == f[3] and successor == f[2] and now - tonumber(f[4]) <= grace
+-- The predecessor re-derives the current token (the client computed the successor from it).
+local isPredecessor = not isCurrent and presented == f[3] and successor == f[2]
+local isGraceReplay = isPredecessor and now - tonumber(f[4]) <= grace
+local lastRecovery = tonumber(f[12])
+local isRecovery = isPredecessor and not isGraceReplay and not f[13] and lastRecovery ~= rot - 1
 local winAt, winN = tonumber(f[10]) or 0, tonumber(f[11]) or 0
-if isCurrent or isGraceReplay then
-  -- Fixed window per session: rotations and replays both count.
+if isCurrent or isGraceReplay or isRecovery then
+  -- Fixed window per session: rotations, replays and recoveries all count.
   local window = tonumber(ARGV[6])
   if now - winAt >= window then winAt, winN = now, 0 end
-  if winN >= tonumber(ARGV[5]) then return {'rate_limited', winAt + window - now} end
+  if winN >= tonumber(ARGV[5]) then
+    if isCurrent and not f[13] then redis.call('HSET', key, 'seen', 1) end
+    return {'rate_limited', winAt + window - now}
+  end
   winN = winN + 1
 end
 if isCurrent then
   local expires = math.min(absExp, now + idle)
   redis.call('HSET', key, 'cur', successor, 'prev', presented, 'prevAt', now, 'lastUsed', now, 'winAt', winAt, 'winN', winN)
-  local rot = redis.call('HINCRBY', key, 'rot', 1)
+  if f[13] then redis.call('HDEL', key, 'seen') end
+  rot = redis.call('HINCRBY', key, 'rot', 1)
   redis.call('PEXPIREAT', key, expires)
   return {'rotated', f[7], f[8], expires, rot}
 end
 if isGraceReplay then
   redis.call('HSET', key, 'winAt', winAt, 'winN', winN)
-  return {'replayed', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), tonumber(f[9])}
+  return {'replayed', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot}
 end
--- An older token, or the predecessor after the grace window: someone holds a copy. Revoke the
--- family but keep a tombstone until it would have gone idle, so later presentations say "revoked".
+if isRecovery then
+  -- Not a use of the session: lastUsed, and with it the idle expiry and the key's TTL, stay as the
+  -- rotation set them, so retrying a lost response cannot keep a family alive.
+  redis.call('HSET', key, 'rec', rot, 'winAt', winAt, 'winN', winN)
+  local recoveries = redis.call('HINCRBY', key, 'recN', 1)
+  return {'recovered', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot, recoveries}
+end
+-- An older token, the predecessor of a current token that was already presented, or a second
+-- recovery in a row: someone holds a copy. Revoke the family but keep a tombstone until it would
+-- have gone idle, so later presentations say "revoked".
 -- The tombstone keeps no token hash and no device details (user agent, IP).
 redis.call('HSET', key, 'st', 'revoked', 'revokedAt', now, 'reason', 'reuse')
 redis.call('HDEL', key, 'cur', 'prev', 'ua', 'ip')

@@ -65,8 +65,8 @@ test('reuse records a security event and removes the session from the user index
   const who = owner();
   const start = await engine.start(who);
   assert.equal(await redis.zscore(userSessionsKey(who.userId), start.familyId) !== null, true);
-  await engine.rotate(start.refreshToken);
-  await sleep(1_200);
+  const t1 = await engine.rotate(start.refreshToken);
+  await engine.rotate(t1.refreshToken);
   assert.equal(await codeOf(engine.rotate(start.refreshToken, { ip: '203.0.113.9', userAgent: 'thief' })), 'token_reused');
   const [event] = await engine.securityEvents(who.userId);
   assert.equal(event?.type, 'refresh_token_reuse');
@@ -106,10 +106,11 @@ test('nothing grows without bound: once lifetimes pass, every key of a busy user
   const families = [];
   for (let i = 0; i < 20; i++) families.push(await shortLived.start(who));
   // A mix of what real traffic does: rotations, sign-outs and one detected reuse.
-  for (const f of families.slice(0, 10)) await shortLived.rotate(f.refreshToken);
+  const rotated = [];
+  for (const f of families.slice(0, 10)) rotated.push(await shortLived.rotate(f.refreshToken));
   for (const f of families.slice(10, 15)) await shortLived.revokeByToken(f.refreshToken);
-  await sleep(20);
-  await codeOf(shortLived.rotate(families[0]!.refreshToken));
+  await shortLived.rotate(rotated[0]!.refreshToken);
+  assert.equal(await codeOf(shortLived.rotate(families[0]!.refreshToken)), 'token_reused');
 
   const keys = [...families.map((f) => familyKey(f.familyId)), userSessionsKey(who.userId)];
   const counted = async () => (await Promise.all(keys.map((k) => redis.exists(k)))).reduce((a, b) => a + b, 0);
@@ -119,4 +120,48 @@ test('nothing grows without bound: once lifetimes pass, every key of a busy user
   const events = userEventsKey(who.userId);
   assert.ok((await redis.llen(events)) <= 50, 'the security-event list is capped');
   assert.ok((await redis.ttl(events)) > 0, 'and expires');
+});
+
+test('the predecessor of an unused token after the window is recovered: same successor, counted, lifetime not extended', async () => {
+  const start = await engine.start(owner());
+  const lost = await engine.rotate(start.refreshToken);
+  const key = familyKey(start.familyId);
+  const ttlBefore = await redis.pttl(key);
+  await sleep(1_200);
+  const first = await engine.rotate(start.refreshToken);
+  const second = await engine.rotate(start.refreshToken);
+  assert.deepEqual([first.outcome, first.recoveries, second.outcome, second.recoveries], ['recovered', 1, 'recovered', 2]);
+  assert.equal(first.refreshToken, lost.refreshToken);
+  assert.equal(second.refreshToken, lost.refreshToken);
+  assert.equal(first.refreshExpiresAt, lost.refreshExpiresAt, 'a recovery is not a use: the idle expiry stays');
+  assert.ok((await redis.pttl(key)) <= ttlBefore, 'and the key\'s TTL is not pushed out');
+  assert.equal(await redis.hget(key, 'rot'), '1', 'no rotation happened');
+  assert.equal((await engine.rotate(lost.refreshToken)).outcome, 'rotated');
+});
+
+test('two recoveries at consecutive positions are reuse; recoveries further apart are not', async () => {
+  const start = await engine.start(owner());
+  const t1 = await engine.rotate(start.refreshToken);
+  await sleep(1_200);
+  assert.equal((await engine.rotate(start.refreshToken)).outcome, 'recovered');
+  const t2 = await engine.rotate(t1.refreshToken);
+  const t3 = await engine.rotate(t2.refreshToken);
+  await sleep(1_200);
+  assert.equal((await engine.rotate(t2.refreshToken)).outcome, 'recovered', 'position 3 does not follow position 1');
+  await engine.rotate(t3.refreshToken);
+  await sleep(1_200);
+  assert.equal(await codeOf(engine.rotate(t3.refreshToken)), 'token_reused', 'position 4 follows position 3');
+  assert.equal(await redis.hget(familyKey(start.familyId), 'st'), 'revoked');
+});
+
+test('a current token that was presented (refused by the rate limit) makes its predecessor reuse, not a recovery', async () => {
+  const limited = new RotationEngine(redis, RefreshTokenCodec.create('test-secret-'.repeat(4)), {
+    ...settings,
+    refreshLimit: { tokens: 1, windowSeconds: 3600 },
+  });
+  const start = await limited.start(owner());
+  const t1 = await limited.rotate(start.refreshToken);
+  assert.equal(await codeOf(limited.rotate(t1.refreshToken)), 'rate_limited');
+  await sleep(1_200);
+  assert.equal(await codeOf(limited.rotate(start.refreshToken)), 'token_reused', 'its successor was seen in use');
 });

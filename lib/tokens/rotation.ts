@@ -1,8 +1,9 @@
 /**
  * @module The rotation engine: token families in Redis (rules: docs/security.md).
  * Sign-in starts a family; every refresh is one EVALSHA that atomically rotates, replays the same
- * successor inside the grace window, or detects reuse and revokes the family. The database is
- * never touched here.
+ * successor inside the grace window, recovers a lost response (the predecessor of a never-used
+ * current token gets it back), or detects reuse and revokes the family. The database is never
+ * touched here.
  */
 import type { Redis } from '../redis/client';
 import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
@@ -36,8 +37,13 @@ export interface IssuedRefresh {
   refreshToken: string;
   /** When this token stops working unless used (min of idle and absolute expiry), epoch ms. */
   refreshExpiresAt: number;
-  /** `rotated` for a fresh successor, `replayed` for the same successor again inside the grace window. */
-  outcome: 'started' | 'rotated' | 'replayed';
+  /**
+   * `rotated` for a fresh successor, `replayed` for the same successor again inside the grace window,
+   * `recovered` for the same successor after the window because it was never used (a lost response).
+   */
+  outcome: 'started' | 'rotated' | 'replayed' | 'recovered';
+  /** Recoveries of this family so far (only for `recovered`). */
+  recoveries?: number;
 }
 
 /** Where a reuse was seen from, for the security event. */
@@ -126,7 +132,7 @@ export class RotationEngine {
         String(this.refreshLimit.windowSeconds * 1000),
       ],
     );
-    const [status, userId, provider, expiresAt] = reply as [string, string?, string?, number?];
+    const [status, userId, provider, expiresAt, , recoveries] = reply as [string, string?, string?, number?, number?, number?];
     switch (status) {
       case 'rate_limited': {
         const retryAfterSeconds = Math.max(1, Math.ceil(Number(userId) / 1000));
@@ -137,6 +143,7 @@ export class RotationEngine {
       }
       case 'rotated':
       case 'replayed':
+      case 'recovered':
         return {
           familyId: token.familyId,
           userId: String(userId),
@@ -144,6 +151,7 @@ export class RotationEngine {
           refreshToken: successor.raw,
           refreshExpiresAt: Number(expiresAt),
           outcome: status,
+          ...(status === 'recovered' ? { recoveries: Number(recoveries) } : {}),
         };
       case 'reused':
         await this.afterReuse(token, String(userId), context);

@@ -1,6 +1,6 @@
 /**
  * @module The correctness audit: what the clients saw, checked against the families in Redis
- * (`st` and `rot` of every family the test created, read in pipelined batches).
+ * (`st`, `rot` and `recN` of every family the test created, read in pipelined batches).
  */
 import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
@@ -8,10 +8,11 @@ import { familyKey } from '../../lib/redis/keys';
 import type { Findings } from './clients';
 import type { Session } from './setup';
 
-/** A family as stored: status and rotation count (null when the key is gone). */
+/** A family as stored: status, rotation and recovery counts (null when the key is gone). */
 export interface FamilyRecord {
   st: string | null;
   rot: number | null;
+  recN: number | null;
 }
 
 /** Where the audit reads Redis from. */
@@ -19,12 +20,13 @@ export type RedisTarget = { kind: 'ioredis'; url: string } | { kind: 'rest'; url
 
 const BATCH = 1000;
 
-/** Reads `st` and `rot` of each family, in pipelined batches of HMGET. */
+/** Reads `st`, `rot` and `recN` of each family, in pipelined batches of HMGET. */
 export async function readFamilies(target: RedisTarget, ids: string[]): Promise<FamilyRecord[]> {
   const out: FamilyRecord[] = [];
-  const toRecord = (st: unknown, rot: unknown): FamilyRecord => ({
+  const toRecord = (st: unknown, rot: unknown, recN: unknown): FamilyRecord => ({
     st: st == null ? null : String(st),
     rot: rot == null ? null : Number(rot),
+    recN: recN == null ? null : Number(recN),
   });
   if (target.kind === 'ioredis') {
     const redis = new IORedis(target.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
@@ -32,11 +34,11 @@ export async function readFamilies(target: RedisTarget, ids: string[]): Promise<
       await redis.connect();
       for (let i = 0; i < ids.length; i += BATCH) {
         const p = redis.pipeline();
-        for (const id of ids.slice(i, i + BATCH)) p.hmget(familyKey(id), 'st', 'rot');
+        for (const id of ids.slice(i, i + BATCH)) p.hmget(familyKey(id), 'st', 'rot', 'recN');
         for (const [error, value] of (await p.exec()) ?? []) {
           if (error) throw error;
-          const [st, rot] = value as [string | null, string | null];
-          out.push(toRecord(st, rot));
+          const [st, rot, recN] = value as [string | null, string | null, string | null];
+          out.push(toRecord(st, rot, recN));
         }
       }
     } finally {
@@ -47,9 +49,9 @@ export async function readFamilies(target: RedisTarget, ids: string[]): Promise<
   const redis = new UpstashRedis({ url: target.url, token: target.token, automaticDeserialization: false, enableAutoPipelining: false });
   for (let i = 0; i < ids.length; i += BATCH) {
     const p = redis.pipeline();
-    for (const id of ids.slice(i, i + BATCH)) p.hmget(familyKey(id), 'st', 'rot');
+    for (const id of ids.slice(i, i + BATCH)) p.hmget(familyKey(id), 'st', 'rot', 'recN');
     // @upstash/redis answers HMGET with a field→value record, or null when the key does not exist.
-    for (const value of await p.exec<(Record<string, unknown> | null)[]>()) out.push(toRecord(value?.st, value?.rot));
+    for (const value of await p.exec<(Record<string, unknown> | null)[]>()) out.push(toRecord(value?.st, value?.rot, value?.recN));
   }
   return out;
 }
@@ -60,6 +62,7 @@ export interface Audit {
     honestWronglyRevoked: number;
     staleReplaysAcceptedAfterGrace: number;
     attackedFamiliesNotRevoked: number;
+    recoveriesWithAnotherToken: number;
     raceDivergentSuccessors: number;
     badSuccessBodies: number;
     rotationMismatchSessions: number;
@@ -75,6 +78,12 @@ export interface Audit {
     match: boolean | null;
   };
   attacks: Findings['attacks'] & { familiesRevokedInRedis: number | null };
+  /**
+   * Lost responses retried after the grace window and answered `recovered`: seen by lossy clients and
+   * thieves' first replays, and `recN` summed in Redis (revoked families keep theirs; null when not read).
+   * Informational: a retry whose answer was lost in transit is counted by Redis only.
+   */
+  recovered: { lossy: number; thief: number; redis: number | null };
   excused: { lateRaces: number; lateRetries: number; uncertainSessions: number };
   sessions: Record<Session['state'], number>;
   redisAudited: boolean;
@@ -93,6 +102,7 @@ export function buildAudit(sessions: Session[], findings: Findings, families: Fa
   let attackedRevoked = 0;
   let mismatches = 0;
   let redisSum = 0;
+  let redisRecoveries = 0;
   let redisCertain = 0;
   let observedCertain = 0;
   sessions.forEach((s, i) => {
@@ -100,6 +110,7 @@ export function buildAudit(sessions: Session[], findings: Findings, families: Fa
     const f = families?.[i];
     if (!f) return;
     redisSum += f.rot ?? 0;
+    redisRecoveries += f.recN ?? 0;
     if (s.state !== 'uncertain') redisCertain += f.rot ?? 0;
     // A session whose client never saw a refusal must still be active in Redis.
     if (s.state === 'active' && f.st !== 'active') {
@@ -120,6 +131,7 @@ export function buildAudit(sessions: Session[], findings: Findings, families: Fa
     honestWronglyRevoked: findings.wronglyRevoked + revokedBehindTheirBack,
     staleReplaysAcceptedAfterGrace: findings.staleReplaysAccepted,
     attackedFamiliesNotRevoked: attackedNotRevoked + findings.attacks.victimStillWorks,
+    recoveriesWithAnotherToken: findings.wrongRecoveries,
     raceDivergentSuccessors: findings.race.divergent,
     badSuccessBodies: findings.badSuccessBodies,
     rotationMismatchSessions: mismatches,
@@ -135,6 +147,7 @@ export function buildAudit(sessions: Session[], findings: Findings, families: Fa
       match: families ? redisCertain === observedCertain : null,
     },
     attacks: { ...findings.attacks, familiesRevokedInRedis: families ? attackedRevoked : null },
+    recovered: { ...findings.recovered, redis: families ? redisRecoveries : null },
     excused: { lateRaces: findings.race.late, lateRetries: findings.lateRetries, uncertainSessions: byState.uncertain },
     sessions: byState,
     redisAudited: families !== null,

@@ -1,8 +1,11 @@
 /**
  * @module The client loops of a run. Honest clients always present their session's newest token;
  * race clients send the same token 2–5 times at once (tabs) and must all get one identical successor;
- * attacker clients keep a copy of a superseded token and replay it after the grace window, which
- * must be refused and must revoke the family.
+ * lossy clients drop every third response and retry its token after the grace window, which must be
+ * recovered (the same successor), never refused; attacker clients keep a copy of a superseded token
+ * and replay it after the grace window: a copy older than the predecessor must be refused at once,
+ * a copy of the predecessor gets at most the token the victim holds and must be refused at the
+ * thief's next step, once the victim has moved on. A refusal must revoke the family.
  */
 import { errorCode, type HttpResult, type JsonClient } from './http';
 import type { Session } from './setup';
@@ -19,8 +22,12 @@ const RATE_LIMIT_BACKOFF_MS = 200;
 export interface Findings {
   /** Honest/race sessions refused although the client presented its newest token in time. */
   wronglyRevoked: number;
-  /** Stolen tokens replayed after the grace window that still got a 200. */
+  /** Stolen tokens replayed after the grace window that still got a 200 (recoveries the rule allows excepted). */
   staleReplaysAccepted: number;
+  /** Late retries of a lost response (lossy clients) and thieves' first replays of a predecessor, answered `recovered`. */
+  recovered: { lossy: number; thief: number };
+  /** Recoveries that handed out a token other than the one the server had issued (and the victim held): a server bug. */
+  wrongRecoveries: number;
   attacks: { attempted: number; detected: number; victimRefused: number; victimStillWorks: number };
   race: { bursts: number; requests: number; divergent: number; late: number };
   /** Retries after a transport error or 5xx, and sessions whose retries arrived after the grace window. */
@@ -41,6 +48,8 @@ export function newFindings(): Findings {
   return {
     wronglyRevoked: 0,
     staleReplaysAccepted: 0,
+    recovered: { lossy: 0, thief: 0 },
+    wrongRecoveries: 0,
     attacks: { attempted: 0, detected: 0, victimRefused: 0, victimStillWorks: 0 },
     race: { bursts: 0, requests: 0, divergent: 0, late: 0 },
     retries: 0,
@@ -95,6 +104,7 @@ async function refreshOnce(ctx: ClientContext, presented: string): Promise<Attem
 function accept(ctx: ClientContext, s: Session, token: string): void {
   if (token === s.token) return;
   s.token = token;
+  s.justRecovered = false;
   s.rotations += 1;
   ctx.stats.rotations += 1;
 }
@@ -139,6 +149,51 @@ async function honestStep(ctx: ClientContext, s: Session): Promise<void> {
   s.state = 'uncertain';
 }
 
+/** Lossy clients drop the answer of every DROP_EVERY-th refresh. */
+const DROP_EVERY = 3;
+
+/**
+ * A refresh whose answer the client drops (the server answered; a connection, a tab or a proxy lost
+ * it). The client still holds the token it sent and retries it after the grace window, which must
+ * recover the successor the server issued. Every other time the recovery's answer is dropped too, and
+ * retried again: the same token once more.
+ */
+async function lossyStep(ctx: ClientContext, s: Session, turn: number): Promise<void> {
+  // Never two lost answers in a row retried after the window: that one case counts as theft by design.
+  if (turn % DROP_EVERY !== 0 || s.justRecovered) return honestStep(ctx, s);
+  const presented = s.token;
+  const dropped = await refreshOnce(ctx, presented);
+  if (!dropped.token) {
+    if (isRefusal(dropped.r)) return wronglyRevoked(ctx, s, 'presented its newest token', dropped.r);
+    if (dropped.r.status === 429) ctx.findings.rateLimited += 1;
+    else if (dropped.r.status !== 200) s.state = 'uncertain'; // a real loss: the server may or may not have rotated
+    return;
+  }
+  const retryAt = dropped.at + ctx.graceMs + REPLAY_MARGIN_MS;
+  if (retryAt > ctx.deadline) return accept(ctx, s, dropped.token); // no time to retry late: keep the answer after all
+  await sleep(retryAt - performance.now());
+  let retry = await refreshOnce(ctx, presented);
+  if (retry.token && turn % (2 * DROP_EVERY) === 0) {
+    ctx.findings.recovered.lossy += 1; // a recovery whose answer is lost too, and retried
+    retry = await refreshOnce(ctx, presented);
+  }
+  if (retry.token) {
+    if (retry.token !== dropped.token) {
+      ctx.findings.wrongRecoveries += 1;
+      example(ctx, `session #${s.index}: a late retry of a lost response got a different token than the lost one`);
+    }
+    ctx.findings.recovered.lossy += 1;
+    s.recoveries += 1;
+    accept(ctx, s, retry.token);
+    s.justRecovered = true;
+    return;
+  }
+  if (isRefusal(retry.r)) return wronglyRevoked(ctx, s, 'retried a lost response after the grace window', retry.r);
+  // 429 or a transport error: the client keeps the token it sent; its next step retries it, late again.
+  if (retry.r.status === 429) ctx.findings.rateLimited += 1;
+  else if (retry.r.status !== 200) s.state = 'uncertain';
+}
+
 /** Sends the newest token 2–5 times at once; every success must carry the same successor. */
 async function raceStep(ctx: ClientContext, s: Session, burst: number): Promise<void> {
   const presented = s.token;
@@ -169,39 +224,67 @@ async function raceStep(ctx: ClientContext, s: Session, burst: number): Promise<
   else if (s.state === 'active') await honestStep(ctx, s); // every copy failed in transit: retry as a client would
 }
 
+/** A thief's replay after the window; undefined when the server gave no verdict (429, transport error). */
+async function replay(ctx: ClientContext, token: string): Promise<Attempt | undefined> {
+  const a = await refreshOnce(ctx, token);
+  if (a.r.status === 200 || isRefusal(a.r)) return a;
+  // 429 or a transport failure: the server gave no verdict; this session may be attacked again later.
+  ctx.findings.inconclusiveReplays += 1;
+  if (a.r.status === 429) ctx.findings.rateLimited += 1;
+  return undefined;
+}
+
 /**
- * One theft: rotate, keep the superseded token, wait past the grace window (the victim idles, or
- * keeps rotating so the copy becomes older still), replay it, then check the victim is signed out.
+ * One theft: rotate, keep the superseded token, wait past the grace window, replay it, then check the
+ * victim is signed out. Odd variants: the victim keeps rotating, so the copy is older than the
+ * predecessor and is refused at once. Even variants: the victim idles, so the copy is the predecessor
+ * of a token never presented; it gets that very token (what the victim holds), the victim moves on,
+ * and the thief's next replay after the window must be refused.
  */
 async function attackStep(ctx: ClientContext, s: Session, variant: number): Promise<void> {
   await honestStep(ctx, s);
   if (s.state !== 'active') return;
-  const stolen = s.token;
+  let stolen = s.token;
+  const rotationsAtTheft = s.rotations;
   await honestStep(ctx, s); // the victim moves on; `stolen` is now the predecessor
   if (s.state !== 'active') return;
-  const replayAt = performance.now() + ctx.graceMs + REPLAY_MARGIN_MS;
-  if (replayAt > ctx.deadline) return; // would not finish in time; leave the session unattacked
+  const wait = ctx.graceMs + REPLAY_MARGIN_MS;
+  const replayAt = performance.now() + wait;
+  if (replayAt + (variant % 2 === 0 ? wait : 0) > ctx.deadline) return; // would not finish in time; leave the session unattacked
   while (variant % 2 === 1 && performance.now() + 50 < replayAt && s.state === 'active') {
     await honestStep(ctx, s); // victim stays active: the stolen copy becomes older than the predecessor
     await sleep(50);
   }
   if (s.state !== 'active') return;
   await sleep(Math.max(0, replayAt - performance.now()));
-  const replay = await refreshOnce(ctx, stolen);
-  if (replay.r.status !== 200 && !isRefusal(replay.r)) {
-    // 429 or a transport failure: the server gave no verdict; this session may be attacked again later.
-    ctx.findings.inconclusiveReplays += 1;
-    if (replay.r.status === 429) ctx.findings.rateLimited += 1;
-    return;
+  let verdict = await replay(ctx, stolen);
+  if (!verdict) return;
+  // Judged by what happened, not by the variant: a victim refused a rotation (429) leaves the copy the predecessor.
+  if (s.rotations === rotationsAtTheft + 1 && verdict.token) {
+    // The predecessor of an unused token: recovered, and it must be exactly the token the victim holds.
+    ctx.findings.recovered.thief += 1;
+    if (verdict.token !== s.token) {
+      ctx.findings.wrongRecoveries += 1;
+      example(ctx, `session #${s.index}: a thief's recovery got a token other than the victim's`);
+      return;
+    }
+    stolen = verdict.token;
+    const before = s.rotations;
+    await honestStep(ctx, s); // the victim uses the shared token first; the thief is one step behind
+    if (s.state !== 'active') return;
+    if (s.rotations === before) return void (ctx.findings.inconclusiveReplays += 1); // the victim was refused a rotation (429)
+    await sleep(wait);
+    verdict = await replay(ctx, stolen);
+    if (!verdict) return;
   }
   ctx.findings.attacks.attempted += 1;
-  if (replay.r.status === 200) {
+  if (verdict.token) {
     ctx.findings.staleReplaysAccepted += 1;
-    example(ctx, `session #${s.index}: stolen token replayed ${ctx.graceMs + REPLAY_MARGIN_MS} ms after it was superseded got 200 (is --grace the server's REFRESH_GRACE_SECONDS?)`);
-    if (replay.token) accept(ctx, s, replay.token);
+    example(ctx, `session #${s.index}: stolen token replayed ${wait} ms after it was superseded got 200 (is --grace the server's REFRESH_GRACE_SECONDS?)`);
+    accept(ctx, s, verdict.token);
     return;
   }
-  if (errorCode(replay.r) === 'token_reused') ctx.findings.attacks.detected += 1;
+  if (errorCode(verdict.r) === 'token_reused') ctx.findings.attacks.detected += 1;
   s.state = 'attacked';
   // Reuse revokes the whole family: the victim's newest token must stop working too.
   const victim = await refreshOnce(ctx, s.token);
@@ -222,6 +305,7 @@ export async function clientLoop(ctx: ClientContext, kind: Session['kind'], sess
     turn += 1;
     if (kind === 'race') await raceStep(ctx, s, 2 + (turn % 4));
     else if (kind === 'attacker') await attackStep(ctx, s, turn);
+    else if (kind === 'lossy') await lossyStep(ctx, s, turn);
     else await honestStep(ctx, s);
   }
 }

@@ -10,6 +10,7 @@ export interface LoadTestOptions {
   users: number;
   raceShare: number;
   attackerShare: number;
+  lossyShare: number;
   graceSeconds: number;
   setupConcurrency: number;
   timeoutMs: number;
@@ -32,6 +33,8 @@ Usage: npm run loadtest -- [options]
   --users U              users the sessions belong to (sign-ups)               [= sessions]
   --race-share F         share of clients that send the same token 2-5x at once [0.1]
   --attacker-share F     share of clients that replay a stolen token after the grace window [0.05]
+  --lossy-share F        share of clients that drop every third refresh response and retry it
+                         after the grace window (must be recovered, not refused)  [0]
   --grace S              the server's REFRESH_GRACE_SECONDS (must match it!)   [20]
                          Start the server with a small grace (e.g. 1) so attacks finish in time.
   --setup-concurrency K  parallel sign-ups/sign-ins while creating sessions    [8]
@@ -80,6 +83,7 @@ export function parseOptions(argv: string[]): LoadTestOptions | null {
       users: { type: 'string' },
       'race-share': { type: 'string' },
       'attacker-share': { type: 'string' },
+      'lossy-share': { type: 'string' },
       grace: { type: 'string' },
       'setup-concurrency': { type: 'string' },
       timeout: { type: 'string' },
@@ -104,6 +108,7 @@ export function parseOptions(argv: string[]): LoadTestOptions | null {
     users: Math.floor(num(v.users, 'users', sessions, 1, sessions)),
     raceShare: num(v['race-share'], 'race-share', 0.1, 0, 1),
     attackerShare: num(v['attacker-share'], 'attacker-share', 0.05, 0, 1),
+    lossyShare: num(v['lossy-share'], 'lossy-share', 0, 0, 1),
     graceSeconds: num(v.grace, 'grace', 20, 0, 120),
     setupConcurrency: Math.floor(num(v['setup-concurrency'], 'setup-concurrency', 8, 1, 1000)),
     timeoutMs: Math.floor(num(v.timeout, 'timeout', 15_000, 100, 600_000)),
@@ -115,7 +120,9 @@ export function parseOptions(argv: string[]): LoadTestOptions | null {
     password: v.password ?? 'load-test-password-1',
   };
   if (!/^https?:\/\//.test(options.url)) throw new UsageError(`--url must be an http(s) URL, got "${options.url}"`);
-  if (options.raceShare + options.attackerShare > 1) throw new UsageError('--race-share + --attacker-share must not exceed 1');
+  if (options.raceShare + options.attackerShare + options.lossyShare > 1) {
+    throw new UsageError('--race-share + --attacker-share + --lossy-share must not exceed 1');
+  }
   if (options.redisRestUrl && !options.redisRestToken) throw new UsageError('--redis-rest-url needs --redis-rest-token');
   return options;
 }

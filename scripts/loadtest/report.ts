@@ -11,7 +11,7 @@ export function formatReport(r: LoadTestResult): string {
     '',
     `refresh load test against ${r.options.url}`,
     `  setup      ${n(r.setup.users)} users, ${n(r.setup.sessions)} sessions (sign-up ${r.setup.signupSeconds.toFixed(1)} s, sign-in ${r.setup.signinSeconds.toFixed(1)} s)`,
-    `  clients    ${r.clients.honest} honest, ${r.clients.race} racing, ${r.clients.attacker} attacking; grace ${r.options.graceSeconds} s`,
+    `  clients    ${r.clients.honest} honest, ${r.clients.race} racing, ${r.clients.attacker} attacking, ${r.clients.lossy} losing responses; grace ${r.options.graceSeconds} s`,
     `  requests   ${n(r.requests.total)} in ${r.elapsedSeconds.toFixed(2)} s = ${n(Math.round(r.throughput.requestsPerSecond))} req/s ` +
       `(${n(Math.round(r.throughput.rotationsPerSecond))} rotations/s, ${n(r.requests.ok)} ok)`,
     `  latency ms p50 ${r.latencyMs.p50}  p90 ${r.latencyMs.p90}  p99 ${r.latencyMs.p99}  max ${r.latencyMs.max}  (mean ${r.latencyMs.mean})`,
@@ -21,6 +21,7 @@ export function formatReport(r: LoadTestResult): string {
     `  honest sessions wrongly revoked       ${a.violations.honestWronglyRevoked}`,
     `  stale replays accepted after grace    ${a.violations.staleReplaysAcceptedAfterGrace}   (of ${a.attacks.attempted} replays; ${a.attacks.detected} detected as token_reused, ${a.attacks.victimRefused} victims then refused${a.attacks.familiesRevokedInRedis === null ? '' : `, ${a.attacks.familiesRevokedInRedis} families revoked in Redis`})`,
     `  attacked families not revoked         ${a.violations.attackedFamiliesNotRevoked}`,
+    `  recoveries with another token         ${a.violations.recoveriesWithAnotherToken}   (recovered: ${a.recovered.lossy} lost responses retried late, ${a.recovered.thief} thieves' first replays${a.recovered.redis === null ? '' : `; ${a.recovered.redis} in Redis`})`,
     `  race bursts with different successors ${a.violations.raceDivergentSuccessors}   (of ${n(r.clientsSeen.raceBursts)} bursts, ${n(r.clientsSeen.raceRequests)} requests)`,
     `  200s without a new token              ${a.violations.badSuccessBodies}`,
     a.rotations.redis === null

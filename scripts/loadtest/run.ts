@@ -1,6 +1,6 @@
 /**
  * @module `npm run loadtest`: creates sessions through the API, refreshes them from many concurrent
- * clients (honest, racing, attacking), then prints throughput, latency, errors and the audit, and
+ * clients (honest, racing, attacking, losing responses), then prints throughput, latency, errors and the audit, and
  * writes a JSON result. Exits 1 on any audit violation.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -29,14 +29,16 @@ export interface LoadTestResult {
 }
 
 /** Splits C clients into kinds by share; every kind with a non-zero share gets at least one client. */
-export function clientKinds(concurrency: number, raceShare: number, attackerShare: number): SessionKind[] {
+export function clientKinds(concurrency: number, raceShare: number, attackerShare: number, lossyShare = 0): SessionKind[] {
   const atLeastOne = (share: number) => (share > 0 && concurrency >= 3 ? Math.max(1, Math.round(concurrency * share)) : Math.round(concurrency * share));
   const race = atLeastOne(raceShare);
   const attacker = Math.min(concurrency - race, atLeastOne(attackerShare));
+  const lossy = Math.min(concurrency - race - attacker, atLeastOne(lossyShare));
   const want: [SessionKind, number][] = [
     ['race', race],
     ['attacker', attacker],
-    ['honest', concurrency - race - attacker],
+    ['lossy', lossy],
+    ['honest', concurrency - race - attacker - lossy],
   ];
   const given = new Map<SessionKind, number>();
   // Interleaved (each slot goes to the kind furthest behind its share), so every kind is spread over
@@ -79,18 +81,20 @@ export async function runLoadTest(options: LoadTestOptions, log: (line: string) 
     // Never more clients than sessions: two honest clients on one session would be a race, not honesty.
     const concurrency = Math.min(options.concurrency, options.sessions);
     if (concurrency < options.concurrency) log(`only ${options.sessions} sessions: running ${concurrency} clients instead of ${options.concurrency}`);
-    const kinds = clientKinds(concurrency, options.raceShare, options.attackerShare);
+    const kinds = clientKinds(concurrency, options.raceShare, options.attackerShare, options.lossyShare);
     const sessions: Session[] = setup.ids.map((id, index) => ({
       index,
       id,
       kind: kinds[index % concurrency] ?? 'honest',
       token: setup.tokens[index] ?? '',
       rotations: 0,
+      recoveries: 0,
+      justRecovered: false,
       state: 'active',
     }));
     const graceMs = options.graceSeconds * 1000;
-    if (kinds.includes('attacker') && graceMs + 1000 > options.durationSeconds * 1000) {
-      log(`warning: --grace ${options.graceSeconds} s leaves no time for attacks in ${options.durationSeconds} s; start the server with a small REFRESH_GRACE_SECONDS`);
+    if ((kinds.includes('attacker') || kinds.includes('lossy')) && graceMs + 1000 > options.durationSeconds * 1000) {
+      log(`warning: --grace ${options.graceSeconds} s leaves no time for attacks or late retries in ${options.durationSeconds} s; start the server with a small REFRESH_GRACE_SECONDS`);
     }
 
     const stats = new RunStats();
@@ -136,7 +140,7 @@ export async function runLoadTest(options: LoadTestOptions, log: (line: string) 
       startedAt,
       options,
       setup: { users: options.users, sessions: options.sessions, signupSeconds: setup.signupMs / 1000, signinSeconds: setup.signinMs / 1000 },
-      clients: { honest: count('honest'), race: count('race'), attacker: count('attacker') },
+      clients: { honest: count('honest'), race: count('race'), attacker: count('attacker'), lossy: count('lossy') },
       elapsedSeconds,
       requests: { total: stats.requests, ok: stats.ok, rotations: stats.rotations, errors: stats.errors() },
       throughput: { requestsPerSecond: stats.requests / elapsedSeconds, rotationsPerSecond: stats.rotations / elapsedSeconds },

@@ -8,7 +8,7 @@ export const RATE_LIMIT_HINT =
   '  RATE_LIMIT_SIGNUP_PER_IP=9999999/1 RATE_LIMIT_REFRESH_FAILURES_PER_IP=9999999/1 RATE_LIMIT_REFRESH_PER_SESSION=9999999/1';
 
 /** How a session is driven during the run. */
-export type SessionKind = 'honest' | 'race' | 'attacker';
+export type SessionKind = 'honest' | 'race' | 'attacker' | 'lossy';
 
 /** One signed-in device as the load test tracks it. */
 export interface Session {
@@ -19,6 +19,13 @@ export interface Session {
   token: string;
   /** Rotations this client observed (200 responses carrying a token it had not seen). */
   rotations: number;
+  /** Lost responses this client got back by retrying after the grace window (status `recovered`). */
+  recoveries: number;
+  /**
+   * Its last refresh was a recovery. A lossy client then does not drop the next answer: a second lost
+   * response in a row retried after the window is the one case the server treats as theft (docs/security.md).
+   */
+  justRecovered: boolean;
   /**
    * active; `attacked` once a thief's replay revoked it (expected); `late` when a race or retry
    * arrived after the grace window (excused, the server was slower than the window); `uncertain`
