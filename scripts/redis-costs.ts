@@ -6,6 +6,7 @@
  */
 import { Redis as Node } from 'ioredis';
 import { familyKey, userSessionsKey } from '../lib/redis/keys';
+import { FAMILY_FIELDS } from '../lib/tokens/family';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../test/support/environment';
 
 const PASSWORD = 'correct horse battery';
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     let token = fresh.refreshToken as string;
     for (let i = 0; i < 2; i++) token = (await json(await env.post('/api/v1/auth/refresh-token', { refresh_token: token }), 200)).refresh_token;
     const familyBytes = Number(await node.call('MEMORY', 'USAGE', familyKey(fresh.sessionId), 'SAMPLES', '0'));
-    const userId = (await node.hget(familyKey(fresh.sessionId), 'uid')) as string;
+    const userId = (await node.hget(familyKey(fresh.sessionId), FAMILY_FIELDS.userId)) as string;
     const index = userSessionsKey(userId);
     const before = Number(await node.call('MEMORY', 'USAGE', index, 'SAMPLES', '0'));
     const members = await node.zcard(index);

@@ -3,6 +3,9 @@
  * ({fam:<id>}), so it runs on Redis Cluster and Upstash multi-region as well as on one server.
  * Time comes from Redis (TIME), so every app instance agrees on the grace window.
  */
+import { FAMILY_FIELDS as F, FAMILY_STATE } from './family';
+
+const REVOKED = FAMILY_STATE.revoked;
 
 /**
  * Rotate. KEYS[1] family hash. ARGV: presented hash, successor hash, grace ms, idle ms, refresh limit,
@@ -11,17 +14,16 @@
  * {'rate_limited', retryAfterMs}. The per-session rate limit lives here so the hot path stays at one
  * round trip.
  *
- * Fields besides the token hashes: 'rot' counts rotations, so the current token is number rot of the
- * chain; 'rec' is the rot at the last recovery and 'recN' counts recoveries; 'seen' marks a current
- * token that was presented but refused (rate limited) and so is still current.
+ * The hash's fields are named in family.ts (FAMILY_FIELDS), where each says what it holds.
  *
  * Recovery (the client lost a response and retries after the grace window): the predecessor of an
  * unused current token gets that same current token back. "Unused" needs no extra bookkeeping in
  * the common case: an accepted presentation of the current token rotates it, so the predecessor is
- * still 'prev' only while its successor has never been accepted. The one presentation that leaves
- * the current token in place is a rate-limited one, and that is what 'seen' records. Two
- * recoveries at consecutive positions (rec == rot - 1) are a thief and the victim taking turns
- * with a shared token, so the second is reuse; retrying the same recovery (rec == rot) is not.
+ * still `previous` only while its successor has never been accepted. The one presentation that leaves
+ * the current token in place is a rate-limited one, and that is what `presentedButRefused` records.
+ * Two recoveries at consecutive positions (lastRecovery == rotations - 1) are a thief and the victim
+ * taking turns with a shared token, so the second is reuse; retrying the same recovery
+ * (lastRecovery == rotations) is not.
  */
 export const ROTATE_SCRIPT = `
 local key = KEYS[1]
@@ -29,10 +31,11 @@ local presented, successor = ARGV[1], ARGV[2]
 local grace, idle = tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local f = redis.call('HMGET', key, 'st', 'cur', 'prev', 'prevAt', 'absExp', 'lastUsed', 'uid', 'prv', 'rot', 'winAt', 'winN', 'rec', 'seen')
+local f = redis.call('HMGET', key, '${F.state}', '${F.current}', '${F.previous}', '${F.previousAt}', '${F.absoluteExpiresAt}', '${F.lastUsed}',
+  '${F.userId}', '${F.provider}', '${F.rotations}', '${F.windowStart}', '${F.windowCount}', '${F.lastRecovery}', '${F.presentedButRefused}')
 local st = f[1]
 if not st then return {'unknown'} end
-if st == 'revoked' then return {'revoked', f[7]} end
+if st == '${REVOKED}' then return {'revoked', f[7]} end
 local absExp = tonumber(f[5])
 if now >= absExp or now - tonumber(f[6]) > idle then
   redis.call('DEL', key)
@@ -51,36 +54,37 @@ if isCurrent or isGraceReplay or isRecovery then
   local window = tonumber(ARGV[6])
   if now - winAt >= window then winAt, winN = now, 0 end
   if winN >= tonumber(ARGV[5]) then
-    if isCurrent and not f[13] then redis.call('HSET', key, 'seen', 1) end
+    if isCurrent and not f[13] then redis.call('HSET', key, '${F.presentedButRefused}', 1) end
     return {'rate_limited', winAt + window - now}
   end
   winN = winN + 1
 end
 if isCurrent then
   local expires = math.min(absExp, now + idle)
-  redis.call('HSET', key, 'cur', successor, 'prev', presented, 'prevAt', now, 'lastUsed', now, 'winAt', winAt, 'winN', winN)
-  if f[13] then redis.call('HDEL', key, 'seen') end
-  rot = redis.call('HINCRBY', key, 'rot', 1)
+  redis.call('HSET', key, '${F.current}', successor, '${F.previous}', presented, '${F.previousAt}', now, '${F.lastUsed}', now,
+    '${F.windowStart}', winAt, '${F.windowCount}', winN)
+  if f[13] then redis.call('HDEL', key, '${F.presentedButRefused}') end
+  rot = redis.call('HINCRBY', key, '${F.rotations}', 1)
   redis.call('PEXPIREAT', key, expires)
   return {'rotated', f[7], f[8], expires, rot}
 end
 if isGraceReplay then
-  redis.call('HSET', key, 'winAt', winAt, 'winN', winN)
+  redis.call('HSET', key, '${F.windowStart}', winAt, '${F.windowCount}', winN)
   return {'replayed', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot}
 end
 if isRecovery then
   -- Not a use of the session: lastUsed, and with it the idle expiry and the key's TTL, stay as the
   -- rotation set them, so retrying a lost response cannot keep a family alive.
-  redis.call('HSET', key, 'rec', rot, 'winAt', winAt, 'winN', winN)
-  local recoveries = redis.call('HINCRBY', key, 'recN', 1)
+  redis.call('HSET', key, '${F.lastRecovery}', rot, '${F.windowStart}', winAt, '${F.windowCount}', winN)
+  local recoveries = redis.call('HINCRBY', key, '${F.recoveries}', 1)
   return {'recovered', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot, recoveries}
 end
 -- An older token, the predecessor of a current token that was already presented, or a second
 -- recovery in a row: someone holds a copy. Revoke the family but keep a tombstone until it would
 -- have gone idle, so later presentations say "revoked".
 -- The tombstone keeps no token hash and no device details (user agent, IP).
-redis.call('HSET', key, 'st', 'revoked', 'revokedAt', now, 'reason', 'reuse')
-redis.call('HDEL', key, 'cur', 'prev', 'ua', 'ip')
+redis.call('HSET', key, '${F.state}', '${REVOKED}', '${F.revokedAt}', now, '${F.reason}', 'reuse')
+redis.call('HDEL', key, '${F.current}', '${F.previous}', '${F.userAgent}', '${F.ip}')
 redis.call('PEXPIREAT', key, math.min(absExp, now + idle))
 return {'reused', f[7]}
 `;
@@ -92,13 +96,13 @@ return {'reused', f[7]}
  */
 export const REVOKE_SCRIPT = `
 local key = KEYS[1]
-local f = redis.call('HMGET', key, 'st', 'uid', 'absExp')
+local f = redis.call('HMGET', key, '${F.state}', '${F.userId}', '${F.absoluteExpiresAt}')
 if not f[1] then return {} end
-if f[1] ~= 'revoked' then
+if f[1] ~= '${REVOKED}' then
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  redis.call('HSET', key, 'st', 'revoked', 'revokedAt', now, 'reason', ARGV[1])
-  redis.call('HDEL', key, 'cur', 'prev', 'ua', 'ip')
+  redis.call('HSET', key, '${F.state}', '${REVOKED}', '${F.revokedAt}', now, '${F.reason}', ARGV[1])
+  redis.call('HDEL', key, '${F.current}', '${F.previous}', '${F.userAgent}', '${F.ip}')
   redis.call('PEXPIREAT', key, math.min(tonumber(f[3]), now + tonumber(ARGV[2])))
 end
 return {f[2]}

@@ -10,6 +10,7 @@ import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
 import { ScriptBatcher } from '../redis/script-batcher';
 import { AuthError } from '../auth/errors';
 import { RefreshTokenCodec, type RefreshToken } from './refresh-token';
+import { decodeRotateReply, FAMILY_FIELDS as F, FAMILY_STATE } from './family';
 import { REVOKE_SCRIPT, ROTATE_SCRIPT } from './rotation.lua';
 
 /** Lifetimes of a family, in seconds. */
@@ -86,16 +87,16 @@ export class RotationEngine {
     await this.redis
       .pipeline()
       .hset(key, {
-        st: 'active',
-        uid: owner.userId,
-        prv: owner.provider,
-        cur: this.codec.hash(token),
-        created: now,
-        lastUsed: now,
-        absExp,
-        rot: 0,
-        ua: (owner.userAgent ?? '').slice(0, MAX_FIELD),
-        ip: (owner.ip ?? '').slice(0, MAX_FIELD),
+        [F.state]: FAMILY_STATE.active,
+        [F.userId]: owner.userId,
+        [F.provider]: owner.provider,
+        [F.current]: this.codec.hash(token),
+        [F.created]: now,
+        [F.lastUsed]: now,
+        [F.absoluteExpiresAt]: absExp,
+        [F.rotations]: 0,
+        [F.userAgent]: (owner.userAgent ?? '').slice(0, MAX_FIELD),
+        [F.ip]: (owner.ip ?? '').slice(0, MAX_FIELD),
       })
       .pexpireat(key, expires)
       .zadd(index, { score: absExp, member: familyId })
@@ -132,10 +133,10 @@ export class RotationEngine {
         String(this.refreshLimit.windowSeconds * 1000),
       ],
     );
-    const [status, userId, provider, expiresAt, , recoveries] = reply as [string, string?, string?, number?, number?, number?];
-    switch (status) {
+    const outcome = decodeRotateReply(reply);
+    switch (outcome.status) {
       case 'rate_limited': {
-        const retryAfterSeconds = Math.max(1, Math.ceil(Number(userId) / 1000));
+        const retryAfterSeconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
         throw new AuthError('rate_limited', `Too many refreshes for this session; retry in ${retryAfterSeconds} s.`, {
           retryAfterSeconds,
           limit: this.refreshLimit.tokens,
@@ -146,19 +147,20 @@ export class RotationEngine {
       case 'recovered':
         return {
           familyId: token.familyId,
-          userId: String(userId),
-          provider: String(provider),
+          userId: outcome.userId,
+          provider: outcome.provider,
           refreshToken: successor.raw,
-          refreshExpiresAt: Number(expiresAt),
-          outcome: status,
-          ...(status === 'recovered' ? { recoveries: Number(recoveries) } : {}),
+          refreshExpiresAt: outcome.expiresAt,
+          outcome: outcome.status,
+          ...(outcome.recoveries !== undefined ? { recoveries: outcome.recoveries } : {}),
         };
       case 'reused':
-        await this.afterReuse(token, String(userId), context);
+        await this.afterReuse(token, outcome.userId, context);
         throw new AuthError('token_reused', 'Refresh token was already used; this session has been signed out.');
       case 'revoked':
         throw new AuthError('token_revoked', 'This session has been signed out.');
-      default:
+      case 'expired':
+      case 'unknown':
         throw new AuthError('token_expired', 'Refresh token has expired.');
     }
   }

@@ -4,6 +4,7 @@
  */
 import type { Redis } from '../redis/client';
 import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
+import { FAMILY_FIELDS as F, FAMILY_STATE } from './family';
 import type { RotationEngine } from './rotation';
 
 /** One signed-in device as the user sees it. */
@@ -17,7 +18,7 @@ export interface SessionInfo {
   ip: string | null;
 }
 
-const FIELDS = ['st', 'uid', 'prv', 'created', 'lastUsed', 'absExp', 'ua', 'ip'] as const;
+const FIELDS = [F.state, F.userId, F.provider, F.created, F.lastUsed, F.absoluteExpiresAt, F.userAgent, F.ip] as const;
 
 /** Session listing and revocation over the engine's Redis layout. */
 export class SessionDirectory {
@@ -42,18 +43,18 @@ export class SessionDirectory {
     const gone: string[] = [];
     ids.forEach((id, i) => {
       const row = rows[i];
-      if (row?.st !== 'active' || row.uid !== userId) {
+      if (row?.[F.state] !== FAMILY_STATE.active || row[F.userId] !== userId) {
         gone.push(id);
         return;
       }
       sessions.push({
         id,
-        provider: row.prv ?? '',
-        createdAt: Number(row.created),
-        lastUsedAt: Number(row.lastUsed),
-        expiresAt: Math.min(Number(row.absExp), Number(row.lastUsed) + this.idleSeconds * 1000),
-        userAgent: row.ua || null,
-        ip: row.ip || null,
+        provider: row[F.provider] ?? '',
+        createdAt: Number(row[F.created]),
+        lastUsedAt: Number(row[F.lastUsed]),
+        expiresAt: Math.min(Number(row[F.absoluteExpiresAt]), Number(row[F.lastUsed]) + this.idleSeconds * 1000),
+        userAgent: row[F.userAgent] || null,
+        ip: row[F.ip] || null,
       });
     });
     if (gone.length > 0) await this.redis.zrem(index, ...gone);
@@ -62,12 +63,12 @@ export class SessionDirectory {
 
   /** True while a family exists and is not revoked (the access-token revocation check: one HGET). */
   async isActive(familyId: string): Promise<boolean> {
-    return (await this.redis.hget<string>(familyKey(familyId), 'st')) === 'active';
+    return (await this.redis.hget<string>(familyKey(familyId), F.state)) === FAMILY_STATE.active;
   }
 
   /** Revokes one of the user's sessions; false when it is not theirs or already gone. */
   async revoke(userId: string, familyId: string): Promise<boolean> {
-    if ((await this.redis.hget<string>(familyKey(familyId), 'uid')) !== userId) return false;
+    if ((await this.redis.hget<string>(familyKey(familyId), F.userId)) !== userId) return false;
     await this.rotation.revokeFamily(familyId, 'revoked_by_user');
     return true;
   }

@@ -9,6 +9,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis as IORedis } from 'ioredis';
 import { familyKey } from '../../lib/redis/keys';
+import { FAMILY_FIELDS } from '../../lib/tokens/family';
 import { ROTATE_SCRIPT } from '../../lib/tokens/rotation.lua';
 import { migrate } from '../../lib/db/migrator';
 import { freshSecrets } from '../../lib/config/secrets';
@@ -124,7 +125,7 @@ async function repairSessions(client: JsonClient, sessions: BenchSession[]): Pro
 
 async function rotationSum(redis: IORedis, sessions: BenchSession[]): Promise<number> {
   const p = redis.pipeline();
-  for (const s of sessions) p.hget(familyKey(s.id), 'rot');
+  for (const s of sessions) p.hget(familyKey(s.id), FAMILY_FIELDS.rotations);
   return ((await p.exec()) ?? []).reduce((n, [, v]) => n + Number(v ?? 0), 0);
 }
 

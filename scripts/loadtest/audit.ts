@@ -5,6 +5,7 @@
 import { Redis as UpstashRedis } from '@upstash/redis';
 import { Redis as IORedis } from 'ioredis';
 import { familyKey } from '../../lib/redis/keys';
+import { FAMILY_FIELDS, FAMILY_STATE } from '../../lib/tokens/family';
 import type { Findings } from './clients';
 import type { Session } from './setup';
 
@@ -34,7 +35,7 @@ export async function readFamilies(target: RedisTarget, ids: string[]): Promise<
       await redis.connect();
       for (let i = 0; i < ids.length; i += BATCH) {
         const p = redis.pipeline();
-        for (const id of ids.slice(i, i + BATCH)) p.hmget(familyKey(id), 'st', 'rot', 'recN');
+        for (const id of ids.slice(i, i + BATCH)) p.hmget(familyKey(id), FAMILY_FIELDS.state, FAMILY_FIELDS.rotations, FAMILY_FIELDS.recoveries);
         for (const [error, value] of (await p.exec()) ?? []) {
           if (error) throw error;
           const [st, rot, recN] = value as [string | null, string | null, string | null];
@@ -49,9 +50,9 @@ export async function readFamilies(target: RedisTarget, ids: string[]): Promise<
   const redis = new UpstashRedis({ url: target.url, token: target.token, automaticDeserialization: false, enableAutoPipelining: false });
   for (let i = 0; i < ids.length; i += BATCH) {
     const p = redis.pipeline();
-    for (const id of ids.slice(i, i + BATCH)) p.hmget(familyKey(id), 'st', 'rot', 'recN');
+    for (const id of ids.slice(i, i + BATCH)) p.hmget(familyKey(id), FAMILY_FIELDS.state, FAMILY_FIELDS.rotations, FAMILY_FIELDS.recoveries);
     // @upstash/redis answers HMGET with a field→value record, or null when the key does not exist.
-    for (const value of await p.exec<(Record<string, unknown> | null)[]>()) out.push(toRecord(value?.st, value?.rot, value?.recN));
+    for (const value of await p.exec<(Record<string, unknown> | null)[]>()) out.push(toRecord(value?.[FAMILY_FIELDS.state], value?.[FAMILY_FIELDS.rotations], value?.[FAMILY_FIELDS.recoveries]));
   }
   return out;
 }
@@ -113,12 +114,12 @@ export function buildAudit(sessions: Session[], findings: Findings, families: Fa
     redisRecoveries += f.recN ?? 0;
     if (s.state !== 'uncertain') redisCertain += f.rot ?? 0;
     // A session whose client never saw a refusal must still be active in Redis.
-    if (s.state === 'active' && f.st !== 'active') {
+    if (s.state === 'active' && f.st !== FAMILY_STATE.active) {
       revokedBehindTheirBack += 1;
       if (examples.length < 20) examples.push(`session #${s.index} (${s.kind}) is "${f.st ?? 'missing'}" in Redis but its client was never refused`);
     }
     if (s.state === 'attacked') {
-      if (f.st === 'revoked') attackedRevoked += 1;
+      if (f.st === FAMILY_STATE.revoked) attackedRevoked += 1;
       else attackedNotRevoked += 1;
     }
     if (s.state !== 'uncertain' && (f.rot ?? 0) !== s.rotations) {
