@@ -61,6 +61,8 @@ export interface BenchResult {
   cpuPerRequest: { noop: RequestCpu; refresh: RequestCpu };
   /** no-op ÷ refresh machine CPU per request: the ratio the cores allow when both phases are CPU-bound. */
   cpuBoundRatio: number;
+  /** The API server's CPU per refresh ÷ its CPU per no-op request, same run (target ≤ 4). */
+  serverCpuRatio: number;
   redis: {
     rotations: number;
     commands: Record<string, number>;
@@ -291,6 +293,7 @@ async function main(): Promise<void> {
     refreshToNoop: round(refresh.okPerSecond / noop.okPerSecond, 3),
     cpuPerRequest,
     cpuBoundRatio: round(cpuPerRequest.noop.total / Math.max(1, cpuPerRequest.refresh.total), 3),
+    serverCpuRatio: round(cpuPerRequest.refresh.api / Math.max(0.1, cpuPerRequest.noop.api), 2),
     redis: {
       rotations,
       commands,
@@ -326,6 +329,7 @@ export function formatBench(r: BenchResult): string {
     ['refresh ÷ no-op', `${r.refreshToNoop}`, 'target ≥ 0.5'],
     ['CPU per no-op request (whole machine)', `${r.cpuPerRequest.noop.total} µs`, cpuParts(r.cpuPerRequest.noop)],
     ['CPU per refresh (whole machine)', `${r.cpuPerRequest.refresh.total} µs`, cpuParts(r.cpuPerRequest.refresh)],
+    ['server CPU per refresh ÷ per no-op', `${r.serverCpuRatio}`, `target ≤ 4; the API process: ${r.cpuPerRequest.refresh.api} ÷ ${r.cpuPerRequest.noop.api} µs`],
     ['no-op ÷ refresh CPU per request', `${r.cpuBoundRatio}`, `the most refresh ÷ no-op can be while ${r.machine.nproc} cores are the limit of both phases`],
     ['EVALSHA per rotation', `${r.redis.evalshaPerRotation}`, `target 1; ${n(r.redis.rotations)} rotations counted in Redis`],
     ['Redis round trips per rotation', `${r.redis.roundTripsPerRotation}`, `top-level: ${Object.entries(r.redis.topLevelCommands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}; all incl. in-script: ${Object.entries(r.redis.commands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}`],
