@@ -107,7 +107,7 @@ async function machine() {
 }
 
 /** Presents tokens whose answer was lost when a run ended; inside the grace window this returns the successor. */
-async function repairSessions(client: JsonClient, sessions: BenchSession[]): Promise<BenchSession[]> {
+export async function repairSessions(client: JsonClient, sessions: BenchSession[]): Promise<BenchSession[]> {
   await Promise.all(
     sessions
       .filter((s) => s.inflight)
