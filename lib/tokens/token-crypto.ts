@@ -12,7 +12,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { toBase64Url } from '../encoding/base64url';
-import { isEdgeRuntime } from '../runtime/next-turn';
+import { nodeBuiltin } from '../runtime/node-builtin';
 
 /** HMAC-SHA-256 under one server secret, and plain SHA-256; results as unpadded base64url. */
 export interface KeyedHashing {
@@ -60,22 +60,11 @@ export const webTokenCrypto: TokenCrypto = {
 type NodeCrypto = typeof import('node:crypto');
 type NodeBuffer = typeof import('node:buffer').Buffer;
 
-/** `node:crypto` and `Buffer` when running on Node with `process.getBuiltinModule`; otherwise undefined. */
-function nodeBuiltins(): { crypto: NodeCrypto; Buffer: NodeBuffer } | undefined {
-  if (isEdgeRuntime) return undefined;
-  // Through globalThis, like lib/runtime/next-turn.ts: bundlers must not see a Node API here.
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (typeof proc?.getBuiltinModule !== 'function') return undefined;
-  const crypto = proc.getBuiltinModule('node:crypto') as NodeCrypto | undefined;
-  const buffer = proc.getBuiltinModule('node:buffer') as { Buffer: NodeBuffer } | undefined;
-  return crypto && buffer ? { crypto, Buffer: buffer.Buffer } : undefined;
-}
-
 /** `node:crypto`, synchronous and native; the JWS compact form is assembled here (RFC 7515 §7.1). */
 export function nodeTokenCrypto(): TokenCrypto | undefined {
-  const node = nodeBuiltins();
-  if (!node) return undefined;
-  const { crypto, Buffer } = node;
+  const crypto = nodeBuiltin<NodeCrypto>('node:crypto');
+  const Buffer = nodeBuiltin<{ Buffer: NodeBuffer }>('node:buffer')?.Buffer;
+  if (!crypto || !Buffer) return undefined;
   const b64 = (text: string) => Buffer.from(text).toString('base64url');
   // crypto.hash (one shot, Node ≥ 20.12) skips creating a Hash object.
   const oneShot = (crypto as { hash?: (alg: string, data: string, encoding: 'base64url') => string }).hash;
