@@ -242,7 +242,7 @@ async function main(): Promise<void> {
   const roundTrips = topLevel.reduce((n, [, c]) => n + c, 0);
   const dbDeltaValue = dbDelta(db0, db1);
 
-  log('micro-benchmarks (jose, refresh-token codec)...');
+  log('micro-benchmarks (signing, refresh-token codec; Node and edge implementations)...');
   const micro = await runMicro(secrets.ACCESS_TOKEN_SIGNING_KEYS ?? '', secrets.REFRESH_TOKEN_SECRET ?? '', 2);
 
   log(`redis-benchmark -n ${redisRequests} -c 50 EVALSHA (rotate-shaped script)...`);
@@ -335,8 +335,16 @@ export function formatBench(r: BenchResult): string {
     ['Redis round trips per rotation', `${r.redis.roundTripsPerRotation}`, `top-level: ${Object.entries(r.redis.topLevelCommands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}; all incl. in-script: ${Object.entries(r.redis.commands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}`],
     ['DB transactions per refresh', `${r.db.queriesPerRefresh}`, `target 0; Δ xact_commit ${r.db.delta.xact_commit}, tup_returned ${r.db.delta.tup_returned}, tup_fetched ${r.db.delta.tup_fetched}`],
     [`access-token verify (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenVerifyPerSecond)} /s`, 'one serial loop, in process'],
-    [`access-token sign (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenSignPerSecond)} /s`, `one per refresh; ${r.micro.accessTokenSignCpuMicros.toFixed(1)} µs CPU each (all threads, 50 in flight)`],
-    ['refresh-token codec (parse+successor+2×SHA-256)', `${n(r.micro.refreshCodecPerSecond)} /s`, `one per refresh; ${r.micro.refreshCodecCpuMicros.toFixed(1)} µs CPU each`],
+    [
+      `access-token sign (${r.micro.implementation} ${r.micro.algorithm})`,
+      `${n(r.micro.accessTokenSignPerSecond)} /s`,
+      `one per refresh; ${r.micro.accessTokenSignCpuMicros.toFixed(1)} µs CPU each (all threads, 50 in flight); edge path (jose) ${r.micro.edge.accessTokenSignCpuMicros.toFixed(1)} µs`,
+    ],
+    [
+      `refresh-token codec (parse+successor+2×SHA-256, ${r.micro.implementation})`,
+      `${n(r.micro.refreshCodecPerSecond)} /s`,
+      `one per refresh; ${r.micro.refreshCodecCpuMicros.toFixed(1)} µs CPU each; edge path (@noble) ${r.micro.edge.refreshCodecCpuMicros.toFixed(1)} µs`,
+    ],
     [`sign-in (PBKDF2 ${n(r.settings.iterations)})`, `${r.signIn.perSecond} /s`, `${r.signIn.sessions} sign-ins, ${r.signIn.concurrency} at a time`],
     [
       'wrong password: unknown ÷ known email (p50)',
