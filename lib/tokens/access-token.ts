@@ -1,5 +1,8 @@
-/** @module Access tokens: short-lived JWTs signed with jose, verified by `kid` against the key set. */
-import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+/**
+ * @module Access tokens: short-lived JWTs signed by the key set's signer (token-crypto.ts: `node:crypto`
+ * on Node, jose on the edge), verified with jose by `kid` against the key set.
+ */
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { AuthError } from '../auth/errors';
 import type { KeySet } from './keys';
 
@@ -32,15 +35,19 @@ export async function signAccessToken(
 ): Promise<SignedAccessToken> {
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + settings.ttlSeconds;
-  const token = await new SignJWT({ sid: claims.sid, provider: claims.provider })
-    .setProtectedHeader({ alg: keys.signer.alg, kid: keys.signer.kid, typ: 'at+jwt' })
-    .setSubject(claims.sub)
-    .setIssuer(settings.issuer)
-    .setAudience(settings.audience)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(crypto.randomUUID())
-    .sign(keys.signer.key);
+  const token = await keys.signer.sign(
+    {
+      sid: claims.sid,
+      provider: claims.provider,
+      sub: claims.sub,
+      iss: settings.issuer,
+      aud: settings.audience,
+      iat,
+      exp,
+      jti: crypto.randomUUID(),
+    },
+    'at+jwt',
+  );
   return { token, expiresAt: exp * 1000 };
 }
 

@@ -4,13 +4,15 @@
  * without logging anyone out.
  */
 import { importJWK, type CryptoKey, type JWK } from 'jose';
+import { tokenCrypto, type JwtSign, type TokenCrypto } from './token-crypto';
 
 /** A configured private JWK (validated by lib/config). */
 export type SigningJwk = JWK & { kid: string; alg: 'ES256' | 'EdDSA'; d: string };
 
 /** The imported key set. */
 export interface KeySet {
-  signer: { kid: string; alg: string; key: CryptoKey };
+  /** The first key: signs every new token (through token-crypto.ts, native on Node). */
+  signer: { kid: string; alg: string; sign: JwtSign };
   verifiers: Map<string, { alg: string; key: CryptoKey }>;
   jwks: { keys: JWK[] };
 }
@@ -25,8 +27,8 @@ export function publicJwk(jwk: JWK): JWK {
   return { ...(pub as JWK), use: 'sig' };
 }
 
-/** Imports the configured keys once; throws if two keys share a kid. */
-export async function loadKeySet(jwks: SigningJwk[]): Promise<KeySet> {
+/** Imports the configured keys once; throws if two keys share a kid. `crypto` picks how the signer signs. */
+export async function loadKeySet(jwks: SigningJwk[], crypto: TokenCrypto = tokenCrypto): Promise<KeySet> {
   const verifiers = new Map<string, { alg: string; key: CryptoKey }>();
   const published: JWK[] = [];
   let signer: KeySet['signer'] | undefined;
@@ -36,7 +38,7 @@ export async function loadKeySet(jwks: SigningJwk[]): Promise<KeySet> {
     const verifyKey = (await importJWK(pub, jwk.alg)) as CryptoKey;
     verifiers.set(jwk.kid, { alg: jwk.alg, key: verifyKey });
     published.push(pub);
-    signer ??= { kid: jwk.kid, alg: jwk.alg, key: (await importJWK(jwk, jwk.alg)) as CryptoKey };
+    signer ??= { kid: jwk.kid, alg: jwk.alg, sign: await crypto.jwtSigner(jwk) };
   }
   if (!signer) throw new Error('ACCESS_TOKEN_SIGNING_KEYS: needs at least one key');
   return { signer, verifiers, jwks: { keys: published } };

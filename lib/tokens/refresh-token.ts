@@ -6,16 +6,14 @@
  * yields the very same successor without the server ever storing a plaintext token. Only SHA-256
  * hashes reach Redis.
  *
- * Hashing uses @noble/hashes (audited, pure JS, synchronous): on this hot path four small HMAC/SHA-256
- * computations cost less than dispatching them to Web Crypto's thread pool, and it runs on every runtime.
+ * Hashing is synchronous (token-crypto.ts): native `node:crypto` on Node, @noble/hashes on the edge;
+ * on this hot path four small HMAC/SHA-256 computations cost less than a trip to Web Crypto's thread pool.
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes, timingSafeEqualText, toBase64Url } from '../encoding/base64url';
+import { tokenCrypto, type KeyedHashing, type TokenCrypto } from './token-crypto';
 
 const VERSION = 'rt1';
 const FORMAT = /^rt1\.([A-Za-z0-9_-]{22})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
-const encoder = new TextEncoder();
 
 /** A parsed, authenticated refresh token. */
 export interface RefreshToken {
@@ -27,16 +25,11 @@ export interface RefreshToken {
 
 /** Mints, parses and derives refresh tokens under one server secret. */
 export class RefreshTokenCodec {
-  /** HMAC state with the key already absorbed; cloned per use instead of re-keying. */
-  private readonly keyed;
+  private constructor(private readonly hashing: KeyedHashing) {}
 
-  private constructor(secret: string) {
-    this.keyed = hmac.create(sha256, encoder.encode(secret));
-  }
-
-  /** Prepares a codec for the server secret (any string of ≥ 32 characters). */
-  static create(secret: string): RefreshTokenCodec {
-    return new RefreshTokenCodec(secret);
+  /** Prepares a codec for the server secret (any string of ≥ 32 characters); `crypto` picks the implementation. */
+  static create(secret: string, crypto: TokenCrypto = tokenCrypto): RefreshTokenCodec {
+    return new RefreshTokenCodec(crypto.keyedHashing(secret));
   }
 
   /** A new random family id (128 bits). */
@@ -51,7 +44,7 @@ export class RefreshTokenCodec {
 
   /** The deterministic successor of a token: same family and expiry, secret = HMAC(key, token). */
   successor(token: RefreshToken): RefreshToken {
-    return this.assemble(token.familyId, token.absoluteExpiresAt, toBase64Url(this.mac(`next:${token.raw}`)));
+    return this.assemble(token.familyId, token.absoluteExpiresAt, this.hashing.mac(`next:${token.raw}`));
   }
 
   /** Parses and authenticates a token; null when malformed or forged. */
@@ -63,23 +56,19 @@ export class RefreshTokenCodec {
     // Compared as text, not decoded: the last of 22 base64url characters carries 4 unused bits, so 16
     // spellings decode to the same tag. Decoding would accept those aliases as valid tokens whose hash
     // matches nothing in Redis, i.e. as reuse that revokes the owner's session.
-    const expected = toBase64Url(this.mac(`${VERSION}.${familyId}.${expText}.${secret}`).subarray(0, 16));
+    const expected = this.hashing.mac(`${VERSION}.${familyId}.${expText}.${secret}`, 16);
     if (!timingSafeEqualText(tagText, expected)) return null;
     return { raw, familyId, absoluteExpiresAt: parseInt(expText, 36) * 1000 };
   }
 
   /** SHA-256 of a token, the only form stored server-side. */
   hash(token: RefreshToken): string {
-    return toBase64Url(sha256(encoder.encode(token.raw)));
+    return this.hashing.hash(token.raw);
   }
 
   private assemble(familyId: string, absoluteExpiresAt: number, secret: string): RefreshToken {
     const body = `${VERSION}.${familyId}.${Math.floor(absoluteExpiresAt / 1000).toString(36)}.${secret}`;
-    const tag = toBase64Url(this.mac(body).subarray(0, 16));
+    const tag = this.hashing.mac(body, 16);
     return { raw: `${body}.${tag}`, familyId, absoluteExpiresAt: Math.floor(absoluteExpiresAt / 1000) * 1000 };
-  }
-
-  private mac(data: string): Uint8Array {
-    return this.keyed.clone().update(encoder.encode(data)).digest();
   }
 }

@@ -63,6 +63,8 @@ export interface BenchResult {
   cpuPerRequest: { noop: RequestCpu; refresh: RequestCpu };
   /** no-op ÷ refresh machine CPU per request: the ratio the cores allow when both phases are CPU-bound. */
   cpuBoundRatio: number;
+  /** The API server's CPU per refresh ÷ its CPU per no-op request, same run (target ≤ 4). */
+  serverCpuRatio: number;
   redis: {
     rotations: number;
     commands: Record<string, number>;
@@ -107,7 +109,7 @@ async function machine() {
 }
 
 /** Presents tokens whose answer was lost when a run ended; inside the grace window this returns the successor. */
-async function repairSessions(client: JsonClient, sessions: BenchSession[]): Promise<BenchSession[]> {
+export async function repairSessions(client: JsonClient, sessions: BenchSession[]): Promise<BenchSession[]> {
   await Promise.all(
     sessions
       .filter((s) => s.inflight)
@@ -242,7 +244,7 @@ async function main(): Promise<void> {
   const roundTrips = topLevel.reduce((n, [, c]) => n + c, 0);
   const dbDeltaValue = dbDelta(db0, db1);
 
-  log('micro-benchmarks (jose, refresh-token codec)...');
+  log('micro-benchmarks (signing, refresh-token codec; Node and edge implementations)...');
   const micro = await runMicro(secrets.ACCESS_TOKEN_SIGNING_KEYS ?? '', secrets.REFRESH_TOKEN_SECRET ?? '', 2);
 
   log(`redis-benchmark -n ${redisRequests} -c 50 EVALSHA (rotate-shaped script)...`);
@@ -293,6 +295,7 @@ async function main(): Promise<void> {
     refreshToNoop: round(refresh.okPerSecond / noop.okPerSecond, 3),
     cpuPerRequest,
     cpuBoundRatio: round(cpuPerRequest.noop.total / Math.max(1, cpuPerRequest.refresh.total), 3),
+    serverCpuRatio: round(cpuPerRequest.refresh.api / Math.max(0.1, cpuPerRequest.noop.api), 2),
     redis: {
       rotations,
       commands,
@@ -328,13 +331,22 @@ export function formatBench(r: BenchResult): string {
     ['refresh ÷ no-op', `${r.refreshToNoop}`, 'target ≥ 0.5'],
     ['CPU per no-op request (whole machine)', `${r.cpuPerRequest.noop.total} µs`, cpuParts(r.cpuPerRequest.noop)],
     ['CPU per refresh (whole machine)', `${r.cpuPerRequest.refresh.total} µs`, cpuParts(r.cpuPerRequest.refresh)],
+    ['server CPU per refresh ÷ per no-op', `${r.serverCpuRatio}`, `target ≤ 4; the API process: ${r.cpuPerRequest.refresh.api} ÷ ${r.cpuPerRequest.noop.api} µs`],
     ['no-op ÷ refresh CPU per request', `${r.cpuBoundRatio}`, `the most refresh ÷ no-op can be while ${r.machine.nproc} cores are the limit of both phases`],
     ['EVALSHA per rotation', `${r.redis.evalshaPerRotation}`, `target 1; ${n(r.redis.rotations)} rotations counted in Redis`],
     ['Redis round trips per rotation', `${r.redis.roundTripsPerRotation}`, `top-level: ${Object.entries(r.redis.topLevelCommands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}; all incl. in-script: ${Object.entries(r.redis.commands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}`],
     ['DB transactions per refresh', `${r.db.queriesPerRefresh}`, `target 0; Δ xact_commit ${r.db.delta.xact_commit}, tup_returned ${r.db.delta.tup_returned}, tup_fetched ${r.db.delta.tup_fetched}`],
     [`access-token verify (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenVerifyPerSecond)} /s`, 'one serial loop, in process'],
-    [`access-token sign (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenSignPerSecond)} /s`, `one per refresh; ${r.micro.accessTokenSignCpuMicros.toFixed(1)} µs CPU each (all threads, 50 in flight)`],
-    ['refresh-token codec (parse+successor+2×SHA-256)', `${n(r.micro.refreshCodecPerSecond)} /s`, `one per refresh; ${r.micro.refreshCodecCpuMicros.toFixed(1)} µs CPU each`],
+    [
+      `access-token sign (${r.micro.implementation} ${r.micro.algorithm})`,
+      `${n(r.micro.accessTokenSignPerSecond)} /s`,
+      `one per refresh; ${r.micro.accessTokenSignCpuMicros.toFixed(1)} µs CPU each (all threads, 50 in flight); edge path (jose) ${r.micro.edge.accessTokenSignCpuMicros.toFixed(1)} µs`,
+    ],
+    [
+      `refresh-token codec (parse+successor+2×SHA-256, ${r.micro.implementation})`,
+      `${n(r.micro.refreshCodecPerSecond)} /s`,
+      `one per refresh; ${r.micro.refreshCodecCpuMicros.toFixed(1)} µs CPU each; edge path (@noble) ${r.micro.edge.refreshCodecCpuMicros.toFixed(1)} µs`,
+    ],
     [`sign-in (PBKDF2 ${n(r.settings.iterations)})`, `${r.signIn.perSecond} /s`, `${r.signIn.sessions} sign-ins, ${r.signIn.concurrency} at a time`],
     [
       'wrong password: unknown ÷ known email (p50)',
