@@ -9,15 +9,16 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis as IORedis } from 'ioredis';
-import { migrate } from '../db/migrator';
-import { freshSecrets } from '../generate-keys';
+import { freshSecrets } from '../../lib/config/secrets';
+import { migrate } from '../../lib/db/migrator';
+import { freePort } from '../../test/support/processes';
 import { JsonClient } from '../loadtest/http';
 import { num, parseUsage, UsageError } from '../loadtest/options';
 import { createSessions } from '../loadtest/setup';
 import { runLoad, type BenchSession } from './load';
 import { startCpuAccounting } from './measure';
 import { GENEROUS_LIMITS, repairSessions } from './run';
-import { freePort, startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
+import { startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
 
 const HELP = `A/B of API CPU per request between two git refs (one run, alternating phases).
 
