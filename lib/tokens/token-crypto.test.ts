@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { newSigningJwk } from '../../scripts/generate-keys';
+import { newSigningJwk } from '../config/secrets';
 import { signAccessToken, verifyAccessToken } from './access-token';
 import { loadKeySet, type SigningJwk } from './keys';
 import { RefreshTokenCodec } from './refresh-token';
