@@ -10,7 +10,7 @@ import { buildOAuthProviders } from './lib/auth/oauth-providers';
 import { classifyOAuthFailure, type OAuthFailure } from './lib/auth/oauth-errors';
 import { getConfig } from './lib/config/env';
 import { logEvent } from './lib/observability/log';
-import { getAppServices } from './lib/services/auth-service';
+import { getAppServices } from './lib/services/app-services';
 import { authConfig } from './auth.config';
 
 /** A sign-in refused by a rate limit; its code reaches the sign-in form, so it can say "try again later". */

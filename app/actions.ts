@@ -13,7 +13,7 @@ import {
   signInInput,
   signUpInput,
 } from '@/lib/auth/input';
-import { getAppServices } from '@/lib/services/auth-service';
+import { getAppServices } from '@/lib/services/app-services';
 import { revalidatePath } from 'next/cache';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';

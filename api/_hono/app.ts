@@ -3,7 +3,7 @@
  * Next.js route files (edge) and served standalone on Node by api/_hono/server.ts.
  */
 import { Hono } from 'hono';
-import { getAppServices, type AppServices } from '../../lib/services/auth-service';
+import { getAppServices, type AppServices } from '../../lib/services/app-services';
 import { errorResponse, toErrorResponse } from './errors';
 import { authRoutes } from './routes/auth';
 import { sessionRoutes } from './routes/sessions';

@@ -2,7 +2,7 @@
 import { createMiddleware } from 'hono/factory';
 import { AuthError } from '../../lib/auth/errors';
 import { verifyAccessToken, type AccessClaims } from '../../lib/tokens/access-token';
-import type { AppServices } from '../../lib/services/auth-service';
+import type { AppServices } from '../../lib/services/app-services';
 
 /** What the guard sets on the context for the routes behind it. */
 export type BearerVariables = { claims: AccessClaims };

@@ -10,7 +10,7 @@ import nextEnv from '@next/env';
 import { z } from 'zod';
 import { ConfigError, getConfig, parseEnv } from '../../lib/config/env';
 import { warmUp } from '../../lib/health';
-import { getAppServices } from '../../lib/services/auth-service';
+import { getAppServices } from '../../lib/services/app-services';
 import { createApp } from './app';
 
 /** A whole-number variable within [min, max], with one message for every way it can be wrong. */

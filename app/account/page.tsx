@@ -2,7 +2,7 @@ import { redirect } from 'next/navigation';
 import { auth } from '@/auth';
 import { signOutAction } from '../actions';
 import { Countdown } from '../_components/countdown';
-import { getAppServices } from '@/lib/services/auth-service';
+import { getAppServices } from '@/lib/services/app-services';
 import { DeleteAccountForm } from './delete-account-form';
 import { PasswordForm } from './password-form';
 import { ResendVerificationForm } from '../_components/resend-verification-form';

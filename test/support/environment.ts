@@ -9,7 +9,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../../api/_hono/app';
 import { warmUp } from '../../lib/health';
 import { parseConfig, type Config } from '../../lib/config/env';
-import { buildAppServices, type AppServices } from '../../lib/services/auth-service';
+import { buildAppServices, type AppServices } from '../../lib/services/app-services';
 import { buildTokenServices } from '../../lib/services/token-services';
 import { PrismaUserRepository } from '../../lib/users/prisma-repository';
 import { createPrismaClient } from '../../lib/db/client';

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { changePasswordInput, deleteAccountInput } from '../../../lib/auth/input';
-import type { AppServices } from '../../../lib/services/auth-service';
+import type { AppServices } from '../../../lib/services/app-services';
 import { requireAccessToken, type BearerEnv } from '../bearer';
 import { requestContext } from '../context';
 import { readJson } from '../validation';

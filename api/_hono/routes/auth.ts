@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { verifyCallerProof, CALLER_PROOF_HEADER } from '../../../lib/auth/caller-proof';
 import type { SessionTokens } from '../../../lib/auth/service';
-import type { AppServices } from '../../../lib/services/auth-service';
+import type { AppServices } from '../../../lib/services/app-services';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from '../cookies';
 import { requestContext } from '../context';
 import { signInInput, signUpInput } from '../../../lib/auth/input';

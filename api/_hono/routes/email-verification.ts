@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { emailVerificationConfirmInput, emailVerificationRequestInput } from '../../../lib/auth/input';
 import type { EmailVerifications } from '../../../lib/auth/email-verification';
-import type { AppServices } from '../../../lib/services/auth-service';
+import type { AppServices } from '../../../lib/services/app-services';
 import { requestContext } from '../context';
 import { ApiError } from '../errors';
 import { readJson } from '../validation';

@@ -1,7 +1,7 @@
 /** @module GET /health and GET /.well-known/jwks.json: the public, read-only routes. */
 import { Hono } from 'hono';
 import { checkHealth } from '../../../lib/health';
-import type { AppServices } from '../../../lib/services/auth-service';
+import type { AppServices } from '../../../lib/services/app-services';
 
 /** GET /health: 200 when Redis and the database answer, 503 otherwise. No secrets in the body. */
 export function healthRoutes(services: () => Promise<AppServices>) {

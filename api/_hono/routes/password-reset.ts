@@ -1,7 +1,7 @@
 /** @module POST /auth/password-reset (mail a link) and POST /auth/password-reset/confirm (use it). */
 import { Hono } from 'hono';
 import { passwordResetConfirmInput, passwordResetRequestInput } from '../../../lib/auth/input';
-import type { AppServices } from '../../../lib/services/auth-service';
+import type { AppServices } from '../../../lib/services/app-services';
 import { requestContext } from '../context';
 import { readJson } from '../validation';
 

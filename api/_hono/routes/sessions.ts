@@ -1,7 +1,7 @@
 /** @module GET/DELETE /auth/sessions and GET /auth/security-events: a user's devices, for the bearer of an access token. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppServices } from '../../../lib/services/auth-service';
+import type { AppServices } from '../../../lib/services/app-services';
 import { requireAccessToken, type BearerEnv } from '../bearer';
 import { ApiError, errorResponse } from '../errors';
 
