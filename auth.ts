@@ -5,9 +5,9 @@ import Credentials from 'next-auth/providers/credentials';
 import { contextFromHeaders } from './lib/auth/request-context';
 import { AuthError } from './lib/auth/errors';
 import { signInInput } from './lib/auth/input';
-import { exchangeOAuthSignIn, oauthExchangeBody } from './lib/auth/oauth-exchange';
-import { buildOAuthProviders } from './lib/auth/oauth-providers';
-import { classifyOAuthFailure, type OAuthFailure } from './lib/auth/oauth-errors';
+import { exchangeOAuthSignIn, oauthExchangeBody } from './nextauth/oauth-exchange';
+import { buildOAuthProviders } from './nextauth/oauth-providers';
+import { classifyOAuthFailure, type OAuthFailure } from './nextauth/oauth-errors';
 import { getConfig } from './lib/config/env';
 import { logEvent } from './lib/observability/log';
 import { getAppServices } from './lib/services/app-services';
@@ -142,7 +142,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
 
 /**
  * Runs Auth.js work (a route handler, a server action's signIn) and names the failure behind its catch-all
- * `error=Configuration` redirect, if it was an OAuth one (lib/auth/oauth-errors.ts).
+ * `error=Configuration` redirect, if it was an OAuth one (nextauth/oauth-errors.ts).
  */
 export async function explainingAuthFailures<T>(work: () => Promise<T>): Promise<{ value: T; failure: OAuthFailure | null }> {
   const slot: { error?: Error } = {};

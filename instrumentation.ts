@@ -5,7 +5,7 @@ export async function register() {
     getConfig();
     if (process.env.NEXT_RUNTIME === 'nodejs') {
       // OAuth providers are configured all-or-nothing; a half-configured one stops the start, too.
-      const { getOAuthSettings } = await import('./lib/auth/oauth-providers');
+      const { getOAuthSettings } = await import('./nextauth/oauth-providers');
       getOAuthSettings();
     }
   } catch (error) {

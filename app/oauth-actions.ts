@@ -2,7 +2,7 @@
 /** @module The server action behind the "Sign in with …" buttons: starts NextAuth's OAuth redirect for a configured provider. */
 import { AuthError as NextAuthError } from 'next-auth';
 import { redirect } from 'next/navigation';
-import { listOAuthProviders } from '@/lib/auth/oauth-providers';
+import { listOAuthProviders } from '@/nextauth/oauth-providers';
 import { explainingAuthFailures, isConfigurationError, signIn } from '@/auth';
 import { safeCallbackUrl } from './_components/safe-redirect';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { SERVER_VARIABLES } from '../api/_hono/server';
-import { OAUTH_VARIABLES } from '../lib/auth/oauth-providers';
+import { OAUTH_VARIABLES } from '../nextauth/oauth-providers';
 import { CONFIG_VARIABLES } from '../lib/config/env';
 import { BRIDGE_VARIABLES } from '../tools/upstash-bridge/server';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CALLER_PROOF_HEADER, signCallerProof } from '../../lib/auth/caller-proof';
 import { base64urlAlias } from '../../test/support/base64url';
-import { exchangeOAuthSignIn, type OAuthExchangeBody } from '../../lib/auth/oauth-exchange';
+import { exchangeOAuthSignIn, type OAuthExchangeBody } from '../../nextauth/oauth-exchange';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
 import { mailedToken } from '../../test/support/outbox';
 

@@ -1,5 +1,5 @@
 /** @module One "Sign in with …" button per configured OAuth provider (a plain form: works without JavaScript). */
-import type { OAuthProviderInfo } from '@/lib/auth/oauth-providers';
+import type { OAuthProviderInfo } from '@/nextauth/oauth-providers';
 import { oauthSignInAction } from '../oauth-actions';
 
 /** The configured providers as sign-in buttons; renders nothing when none is configured. */

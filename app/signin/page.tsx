@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { listOAuthProviders } from '@/lib/auth/oauth-providers';
+import { listOAuthProviders } from '@/nextauth/oauth-providers';
 import { getConfig } from '@/lib/config/env';
 import { signInAction } from '../actions';
 import { CredentialsForm } from '../_components/credentials-form';

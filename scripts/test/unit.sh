@@ -8,5 +8,5 @@ DATABASE_DIRECT_URL="$TEST_DATABASE_URL" npx tsx scripts/db/migrate.ts
 # The edge bundle of the database client must never reach pg, the Node client or node:* modules.
 npx tsx scripts/db/check-edge-bundle.ts
 # Sorted for a stable order; e2e/ runs separately against a built app.
-mapfile -t files < <(find lib api tools scripts -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find lib api nextauth tools scripts -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 npx tsx --test --test-concurrency=1 "${files[@]}"

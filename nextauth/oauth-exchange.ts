@@ -1,10 +1,10 @@
 /** @module The server-to-server half of an OAuth sign-in: NextAuth's account/profile → a signed POST /api/v1/auth/oauth → the backend's session tokens. */
 import type { Account, Profile, User } from 'next-auth';
-import { logEvent } from '../observability/log';
-import { CALLER_PROOF_HEADER, signCallerProof } from './caller-proof';
+import { logEvent } from '../lib/observability/log';
+import { CALLER_PROOF_HEADER, signCallerProof } from '../lib/auth/caller-proof';
 import { providerVouchesForEmail } from './oauth-providers';
-import type { OAuthAccountInput } from '../users/repository';
-import type { SessionTokens } from './session-tokens';
+import type { OAuthAccountInput } from '../lib/users/repository';
+import type { SessionTokens } from '../lib/auth/session-tokens';
 
 /** Domain for stand-in addresses of provider accounts without an email (RFC 2606: `.invalid` is never deliverable). */
 export const PLACEHOLDER_EMAIL_DOMAIN = 'users.oauth.invalid';

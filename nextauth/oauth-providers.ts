@@ -5,7 +5,7 @@ import GitHub from 'next-auth/providers/github';
 import Google from 'next-auth/providers/google';
 import Twitter from 'next-auth/providers/twitter';
 import { z } from 'zod';
-import { ConfigError } from '../config/env';
+import { ConfigError } from '../lib/config/env';
 
 /** Ids of the providers this module knows; also the `provider` stored on accounts and sessions. */
 export type OAuthProviderId = 'google' | 'github' | 'twitter' | 'apple' | 'oidc';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Account } from 'next-auth';
-import { ConfigError } from '../config/env';
+import { ConfigError } from '../lib/config/env';
 import { oauthExchangeBody, PLACEHOLDER_EMAIL_DOMAIN } from './oauth-exchange';
 import { buildOAuthProviders, fetchGitHubProfile, listOAuthProviders, parseOAuthSettings, providerVouchesForEmail } from './oauth-providers';
 
