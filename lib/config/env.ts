@@ -1,6 +1,7 @@
 /** @module Environment configuration: every variable the app reads, validated once with zod. */
 import { z } from 'zod';
 import { parseRule } from '../rate-limit/rule';
+import { LIMIT_NAMES, RATE_LIMITS, type LimitVariable } from '../rate-limit/table';
 
 const seconds = (fallback: number, min = 1) =>
   z.coerce.number().int().min(min).default(fallback);
@@ -41,6 +42,11 @@ const rule = (fallback: string) =>
       return parsed;
     });
 
+/** One validated rule per rate limit, keyed by its env variable. */
+const rateLimitSchema = Object.fromEntries(
+  LIMIT_NAMES.map((name) => [RATE_LIMITS[name].env, rule(RATE_LIMITS[name].fallback)]),
+) as Record<LimitVariable, ReturnType<typeof rule>>;
+
 const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])
@@ -73,17 +79,8 @@ const schema = z.object({
   OAUTH_CALLER_SECRET: z.string().min(32, 'must be at least 32 characters of random data'),
   // Trust X-Forwarded-For for client IPs (true on Vercel, whose edge sets it; behind no proxy, false).
   TRUST_PROXY: flag(process.env.VERCEL === '1'),
-  RATE_LIMIT_SIGNIN_PER_IP: rule('30/60'),
-  RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP: rule('10/900'),
-  RATE_LIMIT_SIGNIN_PER_ACCOUNT: rule('100/3600'),
-  RATE_LIMIT_SIGNUP_PER_IP: rule('10/3600'),
-  RATE_LIMIT_REFRESH_FAILURES_PER_IP: rule('60/60'),
-  RATE_LIMIT_REFRESH_PER_SESSION: rule('120/60'),
-  RATE_LIMIT_OAUTH_PER_CALLER: rule('300/60'),
-  RATE_LIMIT_PASSWORD_RESET_PER_IP: rule('10/3600'),
-  RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT: rule('3/3600'),
-  RATE_LIMIT_EMAIL_VERIFICATION_PER_IP: rule('10/3600'),
-  RATE_LIMIT_EMAIL_VERIFICATION_PER_ACCOUNT: rule('3/3600'),
+  // Every rate limit, from its one declaration in lib/rate-limit/table.ts.
+  ...rateLimitSchema,
   // How password-reset emails leave: "outbox" keeps them in Redis for local use and tests (never in
   // production), "webhook" POSTs them to MAIL_WEBHOOK_URL, "none" turns password reset off.
   MAIL_TRANSPORT: z.enum(['none', 'outbox', 'webhook']).optional(),

@@ -6,23 +6,11 @@
 import { Ratelimit } from '@upstash/ratelimit';
 import type { Redis } from '../redis/client';
 import { AuthError } from '../auth/errors';
-import type { LimitRule } from './rule';
+import { LIMIT_NAMES, type LimitName, type LimitRules } from './table';
 
-/** The configured rules. */
-export interface LimitRules {
-  signInPerIp: LimitRule;
-  signInPerAccountIp: LimitRule;
-  signInPerAccount: LimitRule;
-  signUpPerIp: LimitRule;
-  refreshFailuresPerIp: LimitRule;
-  oauthPerCaller: LimitRule;
-  passwordResetPerIp: LimitRule;
-  passwordResetPerAccount: LimitRule;
-  emailVerificationPerIp: LimitRule;
-  emailVerificationPerAccount: LimitRule;
-}
+/** The limits @upstash/ratelimit enforces (the per-session refresh limit lives in the rotation script). */
+type Name = Exclude<LimitName, 'refreshPerSession'>;
 
-type Name = keyof LimitRules;
 
 const prefixOf = (name: Name) => `auth:rl:${name}`;
 /**
@@ -56,18 +44,13 @@ export class RateLimits {
         // is then refused like an unreachable one: 503, never an uncounted attempt.
         timeout: 0,
       });
-    this.limiters = {
-      signInPerIp: make('signInPerIp'),
-      signInPerAccountIp: make('signInPerAccountIp'),
-      signInPerAccount: make('signInPerAccount'),
-      signUpPerIp: make('signUpPerIp'),
-      refreshFailuresPerIp: make('refreshFailuresPerIp', this.refreshBlocked),
-      oauthPerCaller: make('oauthPerCaller'),
-      passwordResetPerIp: make('passwordResetPerIp'),
-      passwordResetPerAccount: make('passwordResetPerAccount'),
-      emailVerificationPerIp: make('emailVerificationPerIp'),
-      emailVerificationPerAccount: make('emailVerificationPerAccount'),
-    };
+    this.limiters = Object.fromEntries(
+      LIMIT_NAMES.filter((name): name is Name => name !== 'refreshPerSession').map((name) => [
+        name,
+        // Refused IPs are remembered in memory, so the next refresh from them is refused without Redis.
+        make(name, name === 'refreshFailuresPerIp' ? this.refreshBlocked : new Map()),
+      ]),
+    ) as Record<Name, Ratelimit>;
   }
 
   /**

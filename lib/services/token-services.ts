@@ -12,6 +12,7 @@ import { RefreshTokenCodec } from '../tokens/refresh-token';
 import { RotationEngine } from '../tokens/rotation';
 import { SessionDirectory } from '../tokens/sessions';
 import { RateLimits } from '../rate-limit/limits';
+import { limitRules } from '../rate-limit/table';
 
 /** The token-side services of one process or isolate. */
 export interface TokenServices {
@@ -48,21 +49,7 @@ export async function buildTokenServices(config: Config): Promise<TokenServices>
   const sessions = new SessionDirectory(redis, rotation, config.SESSION_IDLE_TTL_SECONDS);
   // Middleware asks this instead of pinging per request; a down Redis is noticed within one interval.
   const redisProbe = new ConnectivityProbe(redis, config.REDIS_HEALTH_INTERVAL_MS, Math.min(500, config.REDIS_TIMEOUT_MS));
-  const limits = new RateLimits(
-    redis,
-    {
-      signInPerIp: config.RATE_LIMIT_SIGNIN_PER_IP,
-      signInPerAccountIp: config.RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP,
-      signInPerAccount: config.RATE_LIMIT_SIGNIN_PER_ACCOUNT,
-      signUpPerIp: config.RATE_LIMIT_SIGNUP_PER_IP,
-      refreshFailuresPerIp: config.RATE_LIMIT_REFRESH_FAILURES_PER_IP,
-      oauthPerCaller: config.RATE_LIMIT_OAUTH_PER_CALLER,
-      passwordResetPerIp: config.RATE_LIMIT_PASSWORD_RESET_PER_IP,
-      passwordResetPerAccount: config.RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT,
-      emailVerificationPerIp: config.RATE_LIMIT_EMAIL_VERIFICATION_PER_IP,
-      emailVerificationPerAccount: config.RATE_LIMIT_EMAIL_VERIFICATION_PER_ACCOUNT,
-    },
-  );
+  const limits = new RateLimits(redis, limitRules(config));
   return { config, redis, keys, accessTokens, rotation, sessions, redisProbe, limits };
 }
 

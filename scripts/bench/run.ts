@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis as IORedis } from 'ioredis';
 import { familyKey } from '../../lib/redis/keys';
 import { FAMILY_FIELDS } from '../../lib/tokens/family';
+import { limitOverrides } from '../../lib/rate-limit/table';
 import { ROTATE_SCRIPT } from '../../lib/tokens/rotation.lua';
 import { migrate } from '../../lib/db/migrator';
 import { freshSecrets } from '../../lib/config/secrets';
@@ -38,11 +39,7 @@ Usage: npm run bench -- [options]
   --database-url URL   PostgreSQL database for the users   [postgresql://postgres@127.0.0.1:5432/authbench]`;
 
 /** Rate limits high enough that one IP can sign in many sessions and rotate them fast (the checks still run). */
-export const GENEROUS_LIMITS = Object.fromEntries(
-  ['SIGNIN_PER_IP', 'SIGNIN_PER_ACCOUNT_IP', 'SIGNIN_PER_ACCOUNT', 'SIGNUP_PER_IP', 'REFRESH_FAILURES_PER_IP', 'REFRESH_PER_SESSION', 'OAUTH_PER_CALLER'].map(
-    (name) => [`RATE_LIMIT_${name}`, '9999999/1'],
-  ),
-);
+export const GENEROUS_LIMITS = limitOverrides('9999999/1');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;

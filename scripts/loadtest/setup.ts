@@ -3,9 +3,8 @@ import { errorCode, type JsonClient } from './http';
 
 /** Why a load test from one IP needs the server's rate limits raised, and how. */
 export const RATE_LIMIT_HINT =
-  'All load-test clients share one IP, so the server under test needs generous limits, e.g.\n' +
-  '  RATE_LIMIT_SIGNIN_PER_IP=9999999/1 RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP=9999999/1 RATE_LIMIT_SIGNIN_PER_ACCOUNT=9999999/1\n' +
-  '  RATE_LIMIT_SIGNUP_PER_IP=9999999/1 RATE_LIMIT_REFRESH_FAILURES_PER_IP=9999999/1 RATE_LIMIT_REFRESH_PER_SESSION=9999999/1';
+  'All load-test clients share one IP, so the server under test needs generous limits, e.g. start it with\n' +
+  '  eval "$(npx tsx scripts/rate-limits.ts 9999999/1)"   (sets every RATE_LIMIT_* variable)';
 
 /** How a session is driven during the run. */
 export type SessionKind = 'honest' | 'race' | 'attacker' | 'lossy';

@@ -36,17 +36,12 @@ NODE_ENV=production
 PASSWORD_PBKDF2_ITERATIONS=600000
 DATABASE_DIRECT_URL="$DATABASE_DIRECT_URL"
 LOG_LEVEL=warn
-# Every browser test signs up from 127.0.0.1, and Redis (with its rate-limit windows) outlives a run.
-RATE_LIMIT_SIGNUP_PER_IP=100000/60
-RATE_LIMIT_SIGNIN_PER_IP=100000/60
-RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP=100000/60
-RATE_LIMIT_PASSWORD_RESET_PER_IP=100000/60
-RATE_LIMIT_EMAIL_VERIFICATION_PER_IP=100000/60
+# Every browser test signs up from 127.0.0.1, and Redis (with its rate-limit windows) outlives a run; the
+# load test at the end sends racing copies of one token, each counted against its session.
+eval "$(npx tsx scripts/rate-limits.ts 100000/60 --one-client)"
 # Sign-up mails a verification link (read from the relay below) and answers "check your email"; "optional"
 # lets the browser tests and the load test sign in before using it. The "required" mode is covered by the API tests.
 EMAIL_VERIFICATION=optional
-# The load test at the end sends racing copies of one token, each counted against its session.
-RATE_LIMIT_REFRESH_PER_SESSION=100000/60
 # Short-lived access tokens, so the browser tests cross several rotations in seconds.
 ACCESS_TOKEN_TTL_SECONDS="${E2E_ACCESS_TOKEN_TTL_SECONDS:-6}"
 # The generic OIDC provider points at the local test IdP (e2e/support/oidc-provider.ts), started below.

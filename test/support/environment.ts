@@ -15,6 +15,7 @@ import { PrismaUserRepository } from '../../lib/users/prisma-repository';
 import { createPrismaClient } from '../../lib/db/client';
 import { startBridge, type Bridge, type Cmd, type RecordedRequest } from '../../tools/upstash-bridge/server';
 import { freshSecrets } from '../../lib/config/secrets';
+import { limitOverrides, ONE_CLIENT_SCOPES } from '../../lib/rate-limit/table';
 import { assertSingleSlot } from './slots';
 
 /** The test database (migrated by `npm test` before the tests run). */
@@ -71,14 +72,9 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
     DATABASE_URL: TEST_DATABASE_URL,
     PASSWORD_PBKDF2_ITERATIONS: '1000',
     REFRESH_GRACE_SECONDS: '2',
-    // Generous limits by default: every test request comes from 127.0.0.1. Rate-limit tests set their own.
-    RATE_LIMIT_SIGNIN_PER_IP: '100000/60',
-    RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP: '100000/60',
-    RATE_LIMIT_SIGNUP_PER_IP: '100000/60',
-    RATE_LIMIT_REFRESH_FAILURES_PER_IP: '100000/60',
-    RATE_LIMIT_OAUTH_PER_CALLER: '100000/60',
-    RATE_LIMIT_PASSWORD_RESET_PER_IP: '100000/60',
-    RATE_LIMIT_EMAIL_VERIFICATION_PER_IP: '100000/60',
+    // Generous limits by default for what every test request shares: it all comes from 127.0.0.1. Limits
+    // per account or per session keep their defaults; rate-limit tests set their own.
+    ...limitOverrides('100000/60', ONE_CLIENT_SCOPES),
     // Sign-up answers 201 with the user, so tests can sign in at once; verification tests turn it on.
     EMAIL_VERIFICATION: 'off',
     ...(await freshSecrets()),

@@ -1,0 +1,61 @@
+/**
+ * @module Every rate limit of the app, declared once: its env variable, its default rule and what it
+ * counts per. The config schema, the rule types, the limiters and every test or load-test override
+ * derive from this table, so a new limit is one line here (plus its comment in `.env.example`).
+ */
+import type { LimitRule } from './rule';
+
+/** What one limit counts against: each distinct value gets its own window. */
+export type LimitScope = 'ip' | 'account-ip' | 'account' | 'caller' | 'session';
+
+/** One row: the env variable that sets it, its default as "<requests>/<seconds>", and its scope. */
+interface LimitDeclaration {
+  env: `RATE_LIMIT_${string}`;
+  fallback: `${number}/${number}`;
+  per: LimitScope;
+}
+
+/** The table. `refreshPerSession` is enforced inside the rotation script; all others by @upstash/ratelimit. */
+export const RATE_LIMITS = {
+  signInPerIp: { env: 'RATE_LIMIT_SIGNIN_PER_IP', fallback: '30/60', per: 'ip' },
+  signInPerAccountIp: { env: 'RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP', fallback: '10/900', per: 'account-ip' },
+  signInPerAccount: { env: 'RATE_LIMIT_SIGNIN_PER_ACCOUNT', fallback: '100/3600', per: 'account' },
+  signUpPerIp: { env: 'RATE_LIMIT_SIGNUP_PER_IP', fallback: '10/3600', per: 'ip' },
+  refreshFailuresPerIp: { env: 'RATE_LIMIT_REFRESH_FAILURES_PER_IP', fallback: '60/60', per: 'ip' },
+  refreshPerSession: { env: 'RATE_LIMIT_REFRESH_PER_SESSION', fallback: '120/60', per: 'session' },
+  oauthPerCaller: { env: 'RATE_LIMIT_OAUTH_PER_CALLER', fallback: '300/60', per: 'caller' },
+  passwordResetPerIp: { env: 'RATE_LIMIT_PASSWORD_RESET_PER_IP', fallback: '10/3600', per: 'ip' },
+  passwordResetPerAccount: { env: 'RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT', fallback: '3/3600', per: 'account' },
+  emailVerificationPerIp: { env: 'RATE_LIMIT_EMAIL_VERIFICATION_PER_IP', fallback: '10/3600', per: 'ip' },
+  emailVerificationPerAccount: { env: 'RATE_LIMIT_EMAIL_VERIFICATION_PER_ACCOUNT', fallback: '3/3600', per: 'account' },
+} as const satisfies Record<string, LimitDeclaration>;
+
+/** The name of a limit. */
+export type LimitName = keyof typeof RATE_LIMITS;
+
+/** The env variable of a limit. */
+export type LimitVariable = (typeof RATE_LIMITS)[LimitName]['env'];
+
+/** Every limit's rule, by name. */
+export type LimitRules = Record<LimitName, LimitRule>;
+
+/** Every limit's name. */
+export const LIMIT_NAMES = Object.keys(RATE_LIMITS) as LimitName[];
+
+/** The rules by name, from values keyed by env variable (the parsed config). */
+export function limitRules(byVariable: Record<LimitVariable, LimitRule>): LimitRules {
+  return Object.fromEntries(LIMIT_NAMES.map((name) => [name, byVariable[RATE_LIMITS[name].env]])) as LimitRules;
+}
+
+/**
+ * Env overrides that set limits to `rule`: all of them, or those of the given scopes. Tests and load
+ * tests send everything from one IP, so they raise the limits that one client shares.
+ */
+export function limitOverrides(rule: string, scopes: readonly LimitScope[] = ['ip', 'account-ip', 'account', 'caller', 'session']) {
+  return Object.fromEntries(
+    LIMIT_NAMES.filter((name) => scopes.includes(RATE_LIMITS[name].per)).map((name) => [RATE_LIMITS[name].env, rule]),
+  ) as Partial<Record<LimitVariable, string>>;
+}
+
+/** The scopes every request from one test client shares (one IP, one calling server). */
+export const ONE_CLIENT_SCOPES: readonly LimitScope[] = ['ip', 'account-ip', 'caller'];
