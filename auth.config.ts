@@ -5,7 +5,7 @@
  */
 import type { NextAuthConfig } from 'next-auth';
 import type { JWT } from 'next-auth/jwt';
-import { AuthError } from './lib/auth/errors';
+import { endsSession } from './lib/auth/errors';
 import { RefreshCoalescer } from './lib/auth/refresh-coalescer';
 import { refreshSession, type SessionTokens } from './lib/auth/session-tokens';
 import { getConfig } from './lib/config/env';
@@ -19,7 +19,6 @@ export const REFRESH_MARGIN_MS = 30_000;
 const refreshMarginMs = () => Math.min(REFRESH_MARGIN_MS, (getConfig().ACCESS_TOKEN_TTL_SECONDS * 1000) / 3);
 
 /** Refusals that mean the session is really over (as opposed to Redis being briefly unreachable). */
-const SESSION_OVER = new Set(['invalid_token', 'token_expired', 'token_reused', 'token_revoked']);
 
 const coalescer = new RefreshCoalescer<JWT>();
 
@@ -41,7 +40,7 @@ async function rotate(token: JWT): Promise<JWT> {
   try {
     return withBackendTokens(token, await refreshSession(await getTokenServices(), token.refreshToken));
   } catch (error) {
-    if (error instanceof AuthError && SESSION_OVER.has(error.code)) {
+    if (endsSession(error)) {
       return { ...token, accessToken: undefined, refreshToken: undefined, error: 'RefreshTokenError' };
     }
     // Redis briefly unreachable: keep the session; the next request tries again.

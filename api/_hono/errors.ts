@@ -1,7 +1,7 @@
 /** @module The one place that maps domain error codes to HTTP responses (RFC 6750 vocabulary alongside ours). */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AuthError, type AuthErrorCode } from '../../lib/auth/errors';
+import { AuthError, isDependencyError, isSessionEndedCode, type AuthErrorCode } from '../../lib/auth/errors';
 import { logEvent } from '../../lib/observability/log';
 
 /** Codes the HTTP layer adds to the domain's. */
@@ -34,8 +34,6 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   service_unavailable: 503,
 };
 
-const TOKEN_CODES = new Set<ApiErrorCode>(['invalid_token', 'token_expired', 'token_reused', 'token_revoked']);
-
 /** An error raised by the HTTP layer itself (bad body, wrong content type...). */
 export class ApiError extends Error {
   constructor(
@@ -54,7 +52,7 @@ export function errorResponse(
   retryAfterSeconds?: number,
   limit?: number,
 ): Response {
-  if (TOKEN_CODES.has(code)) c.header('WWW-Authenticate', `Bearer error="invalid_token", error_description="${code}"`);
+  if (isSessionEndedCode(code)) c.header('WWW-Authenticate', `Bearer error="invalid_token", error_description="${code}"`);
   if (retryAfterSeconds !== undefined) c.header('Retry-After', String(retryAfterSeconds));
   if (limit !== undefined) {
     // IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers): a refused request has none left.
@@ -66,15 +64,6 @@ export function errorResponse(
   return c.json({ error: { code, message } }, STATUS[code]);
 }
 
-/** True for failures of Redis or the database (network, timeout), which deserve a 503, not a 500. */
-function isDependencyFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const text = `${error.name} ${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`;
-  return /TimeoutError|AbortError|fetch failed|ECONNREFUSED|ECONNRESET|UpstashError|PrismaClientInitializationError|Can't reach database|P1001|P1002/i.test(
-    text,
-  );
-}
-
 /** Turns any thrown error into a response; unexpected ones are logged without request data. */
 export function toErrorResponse(error: unknown, c: Context): Response {
   if (error instanceof AuthError) {
@@ -82,8 +71,9 @@ export function toErrorResponse(error: unknown, c: Context): Response {
     return errorResponse(c, error.code, error.message, error.details?.retryAfterSeconds, error.details?.limit);
   }
   if (error instanceof ApiError) return errorResponse(c, error.code, error.message);
-  if (isDependencyFailure(error)) {
-    logEvent('error', 'dependency_failure', { error: (error as Error).name, path: c.req.path });
+  if (isDependencyError(error)) {
+    // The cause's kind only (TimeoutError, UpstashError, ...), never its message: it can carry connection strings.
+    logEvent('error', 'dependency_failure', { dependency: error.dependency, error: (error.cause as Error | undefined)?.name, path: c.req.path });
     return errorResponse(c, 'service_unavailable', 'A backing service is unavailable; try again shortly.', 1);
   }
   logEvent('error', 'unhandled_error', { error: String((error as Error)?.stack ?? error), path: c.req.path });

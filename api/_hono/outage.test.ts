@@ -156,3 +156,27 @@ describe('when Redis answers too late', () => {
     assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: next })).status, 200, 'and the chain continues');
   });
 });
+
+describe('when the database is unreachable', () => {
+  let env: TestEnvironment;
+  before(async () => {
+    // Nothing listens on port 9: every connection the driver opens is refused.
+    env = await startTestEnvironment({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:9/authtest' });
+  });
+  after(() => env.close());
+
+  test('sign-up and sign-in answer 503 service_unavailable, and health names the database', async () => {
+    for (const path of ['/api/v1/auth/signup', '/api/v1/auth/signin']) {
+      const res = await env.post(path, { email: uniqueEmail('nodb'), password: PASSWORD });
+      assert.equal(res.status, 503, path);
+      assert.equal(((await res.json()) as any).error.code, 'service_unavailable');
+    }
+    const health = await fetch(`${env.baseUrl}/api/health`);
+    assert.equal(health.status, 503);
+    const report = (await health.json()) as any;
+    assert.deepEqual(
+      { redis: report.checks.redis.status, database: [report.checks.database.status, report.checks.database.error] },
+      { redis: 'up', database: ['down', 'unreachable'] },
+    );
+  });
+});

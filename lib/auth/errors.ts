@@ -31,3 +31,47 @@ export class AuthError extends Error {
     super(message);
   }
 }
+
+/** Codes that mean the presented token stands for no live session: the client must sign in again. */
+const SESSION_ENDED: ReadonlySet<AuthErrorCode> = new Set(['invalid_token', 'token_expired', 'token_reused', 'token_revoked']);
+
+/** True for the codes that say a token no longer stands for a session (malformed, expired, reused or revoked). */
+export function isSessionEndedCode(code: string): boolean {
+  return SESSION_ENDED.has(code as AuthErrorCode);
+}
+
+/** True when the error says the token no longer stands for a session; see {@link isSessionEndedCode}. */
+export function endsSession(error: unknown): error is AuthError {
+  return error instanceof AuthError && isSessionEndedCode(error.code);
+}
+
+/**
+ * True when a genuine refresh token was refused by the rotation engine (expired, reused or revoked), as
+ * opposed to a forged or malformed one, which is refused from its tag without asking Redis.
+ */
+export function isRefusedToken(error: unknown): error is AuthError {
+  return endsSession(error) && error.code !== 'invalid_token';
+}
+
+/** The backing services a request depends on. */
+export type Dependency = 'redis' | 'database';
+
+/**
+ * A backing service failed or did not answer in time: the request may succeed if retried later (the API
+ * answers 503). Thrown by the Redis client and the database client of lib/, with the original as `cause`;
+ * its message keeps the original's, so code that reads replies (e.g. NOSCRIPT) still recognises them.
+ */
+export class DependencyError extends Error {
+  override name = 'DependencyError';
+  constructor(
+    readonly dependency: Dependency,
+    cause: unknown,
+  ) {
+    super(`${dependency}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** True for a {@link DependencyError}. */
+export function isDependencyError(error: unknown): error is DependencyError {
+  return error instanceof DependencyError;
+}

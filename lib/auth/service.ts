@@ -13,7 +13,7 @@ import { normalizeEmail } from '../users/email';
 import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
 import { logEvent } from '../observability/log';
 import type { RateLimits } from '../rate-limit/limits';
-import { AuthError } from './errors';
+import { AuthError, isRefusedToken } from './errors';
 import { refreshSession, withAccessToken, type SessionTokens, type TokenIssuer } from './session-tokens';
 
 export type { SessionTokens } from './session-tokens';
@@ -52,7 +52,6 @@ export type SignUpResult = { status: 'created'; user: PublicUser } | { status: '
  * and had to be looked up in Redis. Forged ones die on their HMAC tag for free and are not counted, so
  * a noisy neighbour behind the same NAT cannot get everyone there blocked by sending garbage.
  */
-const REFRESH_FAILURES = new Set(['token_expired', 'token_reused', 'token_revoked']);
 
 /** An account without a password can be deleted only from a session signed in this recently. */
 export const REAUTHENTICATION_WINDOW_MS = 10 * 60_000;
@@ -183,7 +182,7 @@ export class AuthService {
       logEvent('info', 'auth.refresh', { userId: session.userId, sessionId: session.sessionId });
       return session;
     } catch (error) {
-      if (error instanceof AuthError && REFRESH_FAILURES.has(error.code)) {
+      if (isRefusedToken(error)) {
         // Best effort: the request is refused either way, so an unreachable Redis must not turn it into a 503.
         await this.deps.limits.refreshFailed(context.ip).catch(() => undefined);
       }

@@ -1,4 +1,6 @@
 /** @module lib/db/client — PrismaClient factory: Accelerate over HTTP (edge-safe) for prisma:// URLs, node-postgres over TCP (Node only) otherwise. */
+import { DependencyError } from '../auth/errors';
+import { isDatabaseUnavailable } from './errors';
 import { withAccelerate } from '@prisma/extension-accelerate';
 import type * as NodeClientModule from './generated/node/client';
 
@@ -27,16 +29,33 @@ async function loadClientModule(): Promise<typeof NodeClientModule> {
   }
 }
 
+/** The client, with every query that could not reach the database failing as a DependencyError. */
+function asDependency(client: object): AppPrismaClient {
+  // Typed loosely: the Node and the Accelerate clients' $extends differ in their generics, not in this use.
+  const extendable = client as { $extends(extension: object): unknown };
+  return extendable.$extends({
+    query: {
+      async $allOperations({ args, query }: { args: unknown; query: (args: unknown) => Promise<unknown> }) {
+        try {
+          return await query(args);
+        } catch (error) {
+          throw isDatabaseUnavailable(error) ? new DependencyError('database', error) : error;
+        }
+      },
+    },
+  }) as unknown as AppPrismaClient;
+}
+
 /** Creates a new client for `url` (Accelerate for prisma:// and prisma+postgres://, else the pg driver adapter). */
 export async function createPrismaClient(url: string): Promise<AppPrismaClient> {
   const { PrismaClient } = await loadClientModule();
   if (isAccelerateUrl(url)) {
-    return new PrismaClient({ accelerateUrl: url }).$extends(withAccelerate()) as unknown as AppPrismaClient;
+    return asDependency(new PrismaClient({ accelerateUrl: url }).$extends(withAccelerate()));
   }
   if (process.env.NEXT_RUNTIME !== 'edge') {
     // Imported lazily so edge bundles and Accelerate-only deployments never load pg.
     const { PrismaPg } = await import('@prisma/adapter-pg');
-    return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+    return asDependency(new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }));
   }
   throw new Error(
     'The edge runtime cannot open TCP connections: DATABASE_URL must be a prisma:// or prisma+postgres:// URL there.',

@@ -1,5 +1,6 @@
 /** @module The one Redis client of the app: @upstash/redis over REST, with bounded timeouts. */
 import { Redis, type Requester } from '@upstash/redis';
+import { DependencyError } from '../auth/errors';
 import { nodeRequester } from './node-requester';
 
 export type { Redis } from '@upstash/redis';
@@ -21,6 +22,32 @@ function timeoutSignal(ms: number): AbortSignal {
   return controller.signal;
 }
 
+/**
+ * Makes every failed request to Redis (refused, reset, timed out, or answered with an error) a
+ * DependencyError, whatever the transport, so callers classify by type, not by message. Replies that
+ * carry a command's own error inside a pipeline are not requests that failed, and stay as they are.
+ */
+function guard(requester: Requester): Requester {
+  const request = requester.request.bind(requester);
+  // The requester also carries state the client reads and writes (read-your-writes token), so it is
+  // changed in place rather than wrapped in a new object.
+  requester.request = (async (req: Parameters<Requester['request']>[0]) => {
+    try {
+      return await request(req);
+    } catch (error) {
+      throw error instanceof DependencyError ? error : new DependencyError('redis', error);
+    }
+  }) as Requester['request'];
+  return requester;
+}
+
+/** Reads the requester of a fetch-based client (a protected member), so that it can be guarded too. */
+class RequesterOf extends Redis {
+  static of(redis: Redis): Requester {
+    return (redis as RequesterOf).client;
+  }
+}
+
 /** @upstash/redis over a transport of our own, with the options createRedis gives the fetch-based client. */
 class RequesterRedis extends Redis {
   constructor(requester: Requester) {
@@ -40,8 +67,8 @@ export function createRedis({ url, token, timeoutMs }: RedisOptions): Redis {
   // One quick retry covers a dropped keep-alive connection; more would stretch a Redis outage
   // into multi-second hangs for every caller.
   const requester = nodeRequester({ url, token, timeoutMs, retries: 1, backoffMs: 20 });
-  if (requester) return new RequesterRedis(requester);
-  return new Redis({
+  if (requester) return new RequesterRedis(guard(requester));
+  const redis = new Redis({
     url,
     token,
     automaticDeserialization: false,
@@ -49,4 +76,6 @@ export function createRedis({ url, token, timeoutMs }: RedisOptions): Redis {
     retry: { retries: 1, backoff: () => 20 },
     signal: () => timeoutSignal(timeoutMs),
   });
+  guard(RequesterOf.of(redis));
+  return redis;
 }

@@ -104,7 +104,7 @@ test('calls made while a pipeline is out wait and leave together in the next one
   const first = gate();
   const { client, pipelines } = gatedPipelines((n) => (n === 0 ? first.opened : Promise.resolve()));
   // Never overdue within this test: only the order of events decides.
-  const batcher = new ScriptBatcher<number>(client, INCR_BY, { overdueMs: 600_000 });
+  const batcher = new ScriptBatcher<number>(client, INCR_BY, { overdueMs: 60_000 });
   await cachedFor(Array.from({ length: 21 }, (_, i) => `${prefix}:w${i}`));
   const firstReply = batcher.exec([`${prefix}:w0`], ['1']);
   await nextMacrotask();

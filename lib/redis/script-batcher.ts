@@ -8,6 +8,7 @@
  * after two microtasks, which under load batches almost nothing, since each incoming request is handled
  * in its own macrotask.
  */
+import { DependencyError } from '../auth/errors';
 import { nextTurn } from '../runtime/next-turn';
 import type { Redis } from './client';
 
@@ -20,11 +21,6 @@ interface Pending {
   args: string[];
   resolve(value: unknown): void;
   reject(error: unknown): void;
-}
-
-/** An error from Redis for one script call, named so the API maps it to 503 like the client's own errors. */
-class ScriptError extends Error {
-  override name = 'UpstashError';
 }
 
 /** Batches EVALSHA calls of one script. */
@@ -71,6 +67,8 @@ export class ScriptBatcher<T = unknown> {
     };
     this.busy = true;
     const overdue = setTimeout(release, this.options.overdueMs ?? 20);
+    // Only the request keeps a Node process alive, not the timer that would stop it holding others back.
+    (overdue as { unref?: () => void }).unref?.();
     this.run(batch)
       .catch((error: unknown) => {
         for (const call of batch) call.reject(error);
@@ -105,7 +103,9 @@ export class ScriptBatcher<T = unknown> {
       const call = batch[i]!;
       if (!reply.error) call.resolve(reply.result);
       else if (keepNoScript && /NOSCRIPT/i.test(reply.error)) missing.push(call);
-      else call.reject(new ScriptError(`Command failed: ${reply.error}`));
+      // Redis refused this call (out of memory, a cluster in flux, a script error): a dependency failure,
+      // answered with a 503 like a failed request.
+      else call.reject(new DependencyError('redis', new Error(`Command failed: ${reply.error}`)));
     });
     return missing;
   }
