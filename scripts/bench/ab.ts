@@ -17,8 +17,8 @@ import { num, parseUsage, UsageError } from '../loadtest/options';
 import { createSessions } from '../loadtest/setup';
 import { runLoad, type BenchSession } from './load';
 import { startCpuAccounting } from './measure';
-import { GENEROUS_LIMITS, repairSessions } from './run';
-import { startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
+import { repairSessions } from './run';
+import { benchEnv, startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
 
 const HELP = `A/B of API CPU per request between two git refs (one run, alternating phases).
 
@@ -77,21 +77,8 @@ async function main(): Promise<void> {
   await migrate({ url: databaseUrl, log: () => {} });
   const secrets = await freshSecrets();
   const token = crypto.randomUUID();
-  const env = (port: number): NodeJS.ProcessEnv => ({
-    ...process.env,
-    ...secrets,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    APP_URL: `http://127.0.0.1:${port}`,
-    UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${bridgePort}`,
-    UPSTASH_REDIS_REST_TOKEN: token,
-    UPSTASH_BRIDGE_PORT: String(bridgePort),
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    DATABASE_URL: databaseUrl,
-    PASSWORD_PBKDF2_ITERATIONS: '600000',
-    REFRESH_GRACE_SECONDS: '20',
-    ...GENEROUS_LIMITS,
-  });
+  const backends = { redisPort, bridgePort, token, databaseUrl, secrets };
+  const env = (port: number) => benchEnv(backends, port);
   const bridge = startTs('bridge', 'tools/upstash-bridge/server.ts', env(portA), logDir);
   await waitForUrl(`http://127.0.0.1:${bridgePort}/health`, 60, bridge);
   const apis: Proc[] = [];

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { Redis as IORedis } from 'ioredis';
 import { familyKey } from '../../lib/redis/keys';
 import { FAMILY_FIELDS } from '../../lib/tokens/family';
-import { limitOverrides } from '../../lib/rate-limit/table';
 import { ROTATE_SCRIPT } from '../../lib/tokens/rotation.lua';
 import { migrate } from '../../lib/db/migrator';
 import { freshSecrets } from '../../lib/config/secrets';
@@ -22,7 +21,7 @@ import { dbCounters, dbDelta, startCpuAccounting, type CpuReport, type DbCounter
 import { runMicro, type MicroResults } from './micro';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile';
 import { bridgeScriptThroughput, commandDelta, commandStats, prepareScriptBench, redisBenchmark } from './redis-side';
-import { startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
+import { benchEnv, startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
 import { freePort } from '../../test/support/processes';
 
 const HELP = `Benchmark of the refresh path (starts its own redis-server, bridge and API).
@@ -38,8 +37,6 @@ Usage: npm run bench -- [options]
   --out FILE           JSON result                                            [bench-results/bench.json]
   --database-url URL   PostgreSQL database for the users   [postgresql://postgres@127.0.0.1:5432/authbench]`;
 
-/** Rate limits high enough that one IP can sign in many sessions and rotate them fast (the checks still run). */
-export const GENEROUS_LIMITS = limitOverrides('9999999/1');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -168,23 +165,9 @@ async function main(): Promise<void> {
 
   const secrets = await freshSecrets();
   const token = crypto.randomUUID();
-  const env = (port: number): NodeJS.ProcessEnv => ({
-    ...process.env,
-    ...secrets,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    APP_URL: `http://127.0.0.1:${port}`,
-    UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${bridgePort}`,
-    UPSTASH_REDIS_REST_TOKEN: token,
-    UPSTASH_BRIDGE_PORT: String(bridgePort),
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    DATABASE_URL: databaseUrl,
-    PASSWORD_PBKDF2_ITERATIONS: String(iterations),
-    REFRESH_GRACE_SECONDS: '20',
-    API_WORKERS: String(workers),
-    // Every client comes from 127.0.0.1: keep the limiters in the path but out of the way.
-    ...GENEROUS_LIMITS,
-  });
+  const backends = { redisPort, bridgePort, token, databaseUrl, secrets };
+  const env = (port: number) =>
+    benchEnv(backends, port, { PASSWORD_PBKDF2_ITERATIONS: String(iterations), API_WORKERS: String(workers) });
   const startServers = async (flags: (name: string) => string[]): Promise<[Proc, Proc]> => {
     const bridge = startTs('bridge', 'tools/upstash-bridge/server.ts', env(apiPort), logDir, flags('bridge'));
     await waitForUrl(`http://127.0.0.1:${bridgePort}/health`, 60, bridge);

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { limitOverrides } from '../../lib/rate-limit/table';
 import { childPids } from '../../test/support/processes';
 
 /** A started child process. */
@@ -101,4 +102,39 @@ export async function cpuSeconds(pid: number): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/** Where the bench's own Redis, bridge and database are. */
+export interface BenchBackends {
+  redisPort: number;
+  bridgePort: number;
+  /** The bridge's bearer token. */
+  token: string;
+  databaseUrl: string;
+  /** Fresh app secrets (lib/config/secrets.ts). */
+  secrets: Record<string, string>;
+}
+
+/**
+ * The environment of the bridge and of an API on `port`: production settings over the bench's private
+ * backends, a 20 s grace window, and every rate limit raised (every client comes from 127.0.0.1: the
+ * limiters stay in the path but out of the way). `extra` adds or overrides variables.
+ */
+export function benchEnv(backends: BenchBackends, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...backends.secrets,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    APP_URL: `http://127.0.0.1:${port}`,
+    UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${backends.bridgePort}`,
+    UPSTASH_REDIS_REST_TOKEN: backends.token,
+    UPSTASH_BRIDGE_PORT: String(backends.bridgePort),
+    REDIS_URL: `redis://127.0.0.1:${backends.redisPort}`,
+    DATABASE_URL: backends.databaseUrl,
+    PASSWORD_PBKDF2_ITERATIONS: '600000',
+    REFRESH_GRACE_SECONDS: '20',
+    ...limitOverrides('9999999/1'),
+    ...extra,
+  };
 }
