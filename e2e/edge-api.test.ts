@@ -23,8 +23,8 @@ test('sign-up, sign-in, refresh and sign-out through the edge route, with health
   const signin = await post('/api/v1/auth/signin', { email, password });
   assert.equal(signin.status, 200);
   assert.match(signin.headers.get('set-cookie') ?? '', /refresh_token=rt1\..*Path=\/api\/v1\/auth.*HttpOnly/i);
-  const session = (await signin.json()) as { refreshToken: string };
-  const rotated = await post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken });
+  const session = (await signin.json()) as { refresh_token: string };
+  const rotated = await post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token });
   assert.equal(rotated.status, 200);
   const next = ((await rotated.json()) as { refresh_token: string }).refresh_token;
   assert.equal((await post('/api/v1/auth/signout', { refresh_token: next })).status, 204);

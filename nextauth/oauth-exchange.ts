@@ -97,19 +97,20 @@ export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAut
     return { ok: false, reason: 'unavailable' };
   }
   const json = (await res.json().catch(() => null)) as Record<string, any> | null;
-  const userId = typeof json?.userId === 'string' ? json.userId : json?.user?.id;
-  if (res.ok && json && typeof userId === 'string' && typeof json.refreshToken === 'string' && typeof json.accessToken === 'string') {
+  // The token response of api/_hono/token-response.ts.
+  const userId = typeof json?.user_id === 'string' ? json.user_id : json?.user?.id;
+  if (res.ok && json && typeof userId === 'string' && typeof json.refresh_token === 'string' && typeof json.access_token === 'string') {
     return {
       ok: true,
       session: {
         user: json.user ?? null,
         userId,
-        sessionId: json.sessionId,
+        sessionId: json.session_id,
         provider: typeof json.provider === 'string' ? json.provider : body.provider,
-        accessToken: json.accessToken,
-        accessTokenExpires: json.accessTokenExpires,
-        refreshToken: json.refreshToken,
-        refreshTokenExpires: json.refreshTokenExpires,
+        accessToken: json.access_token,
+        accessTokenExpires: json.access_token_expires_at,
+        refreshToken: json.refresh_token,
+        refreshTokenExpires: json.refresh_token_expires_at,
       },
     };
   }

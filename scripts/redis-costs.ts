@@ -50,15 +50,15 @@ async function main(): Promise<void> {
     const signIn = () => env.post('/api/v1/auth/signin', { email, password: PASSWORD }).then((r) => json(r, 200));
     // One round of everything first: the scripts get cached (EVALSHA hits from then on), as in a warm deployment.
     let session = await signIn();
-    let refreshToken = (await json(await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }), 200)).refresh_token;
-    const list = () => fetch(`${env.baseUrl}/api/v1/auth/sessions`, { headers: { authorization: `Bearer ${session.accessToken}` } }).then((r) => json(r, 200));
+    let refreshToken = (await json(await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }), 200)).refresh_token;
+    const list = () => fetch(`${env.baseUrl}/api/v1/auth/sessions`, { headers: { authorization: `Bearer ${session.access_token}` } }).then((r) => json(r, 200));
     await list();
     const other = await signIn();
-    await json(await env.post('/api/v1/auth/signout', { refresh_token: other.refreshToken }), 204);
+    await json(await env.post('/api/v1/auth/signout', { refresh_token: other.refresh_token }), 204);
 
     const costs: Array<[string, Cost]> = [];
     costs.push(['sign-in (password)', await measure(env, async () => (session = await signIn()))]);
-    refreshToken = session.refreshToken;
+    refreshToken = session.refresh_token;
     costs.push([
       'refresh',
       await measure(env, async () => {
@@ -80,10 +80,10 @@ async function main(): Promise<void> {
     // Memory of one session: its family hash (after two refreshes, so every field is there), plus what one
     // more member adds to the user's session index.
     const fresh = await signIn();
-    let token = fresh.refreshToken as string;
+    let token = fresh.refresh_token as string;
     for (let i = 0; i < 2; i++) token = (await json(await env.post('/api/v1/auth/refresh-token', { refresh_token: token }), 200)).refresh_token;
-    const familyBytes = Number(await node.call('MEMORY', 'USAGE', familyKey(fresh.sessionId), 'SAMPLES', '0'));
-    const userId = (await node.hget(familyKey(fresh.sessionId), FAMILY_FIELDS.userId)) as string;
+    const familyBytes = Number(await node.call('MEMORY', 'USAGE', familyKey(fresh.session_id), 'SAMPLES', '0'));
+    const userId = (await node.hget(familyKey(fresh.session_id), FAMILY_FIELDS.userId)) as string;
     const index = userSessionsKey(userId);
     const before = Number(await node.call('MEMORY', 'USAGE', index, 'SAMPLES', '0'));
     const members = await node.zcard(index);

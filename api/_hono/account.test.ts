@@ -19,7 +19,7 @@ const NEW = 'staple rocket tuesday';
 
 const signIn = async (email: string, password: string, device: string) => {
   const res = await env.post('/api/v1/auth/signin', { email, password }, { 'user-agent': device });
-  return { status: res.status, body: (await res.json()) as { accessToken: string; refreshToken: string; sessionId: string } };
+  return { status: res.status, body: (await res.json()) as { access_token: string; refresh_token: string; session_id: string } };
 };
 
 async function userOnTwoDevices() {
@@ -61,15 +61,15 @@ const deleteAccount = async (accessToken: string | undefined, body: unknown) => 
 describe('password change', () => {
   test('signs out every other device, keeps this one, and only the new password works afterwards', async () => {
     const { email, laptop, phone } = await userOnTwoDevices();
-    const changed = await changePassword(laptop.accessToken, { current_password: OLD, new_password: NEW });
+    const changed = await changePassword(laptop.access_token, { current_password: OLD, new_password: NEW });
     assert.equal(changed.status, 200);
     assert.deepEqual(changed.body, { signed_out_sessions: 1 });
 
-    assert.equal((await env.refresh(phone.refreshToken)).body.error.code, 'token_revoked');
-    assert.equal((await get('/api/v1/auth/sessions', phone.accessToken)).status, 401, 'the other device access token is refused at once');
-    assert.equal((await env.refresh(laptop.refreshToken)).status, 200, 'this device stays signed in');
-    const sessions = (await get('/api/v1/auth/sessions', laptop.accessToken)).body.sessions as Array<{ id: string }>;
-    assert.deepEqual(sessions.map((s) => s.id), [laptop.sessionId]);
+    assert.equal((await env.refresh(phone.refresh_token)).body.error.code, 'token_revoked');
+    assert.equal((await get('/api/v1/auth/sessions', phone.access_token)).status, 401, 'the other device access token is refused at once');
+    assert.equal((await env.refresh(laptop.refresh_token)).status, 200, 'this device stays signed in');
+    const sessions = (await get('/api/v1/auth/sessions', laptop.access_token)).body.sessions as Array<{ id: string }>;
+    assert.deepEqual(sessions.map((s) => s.id), [laptop.session_id]);
 
     assert.equal((await signIn(email, OLD, 'Thief')).status, 401);
     assert.equal((await signIn(email, NEW, 'Laptop')).status, 200);
@@ -77,8 +77,8 @@ describe('password change', () => {
 
   test('leaves a password_changed security event with where it came from and what it signed out', async () => {
     const { laptop } = await userOnTwoDevices();
-    await changePassword(laptop.accessToken, { current_password: OLD, new_password: NEW });
-    const { events } = (await get('/api/v1/auth/security-events', laptop.accessToken)).body as { events: Array<Record<string, unknown>> };
+    await changePassword(laptop.access_token, { current_password: OLD, new_password: NEW });
+    const { events } = (await get('/api/v1/auth/security-events', laptop.access_token)).body as { events: Array<Record<string, unknown>> };
     assert.equal(events[0]?.type, 'password_changed');
     assert.equal(events[0]?.signedOutSessions, 1);
     assert.equal(events[0]?.ip, '127.0.0.1');
@@ -86,27 +86,27 @@ describe('password change', () => {
 
   test('a wrong current password → 403 wrong_password, and nothing changes', async () => {
     const { email, laptop, phone } = await userOnTwoDevices();
-    const res = await changePassword(laptop.accessToken, { current_password: 'not my password', new_password: NEW });
+    const res = await changePassword(laptop.access_token, { current_password: 'not my password', new_password: NEW });
     assert.equal(res.status, 403);
     assert.equal(res.body.error.code, 'wrong_password');
-    assert.equal((await env.refresh(phone.refreshToken)).status, 200, 'no session was signed out');
+    assert.equal((await env.refresh(phone.refresh_token)).status, 200, 'no session was signed out');
     assert.equal((await signIn(email, OLD, 'Laptop')).status, 200, 'the old password still works');
   });
 
   test('guessing the current password is limited like signing in', async () => {
     const { laptop } = await userOnTwoDevices(); // two sign-ins of the five per account and IP
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await changePassword(laptop.accessToken, { current_password: `guess ${i}`, new_password: NEW })).status);
+    for (let i = 0; i < 4; i++) statuses.push((await changePassword(laptop.access_token, { current_password: `guess ${i}`, new_password: NEW })).status);
     assert.deepEqual(statuses, [403, 403, 403, 429]);
   });
 
   test('bad input gets a clear 4xx', async () => {
     const { laptop } = await userOnTwoDevices();
-    const short = await changePassword(laptop.accessToken, { current_password: OLD, new_password: 'short' });
+    const short = await changePassword(laptop.access_token, { current_password: OLD, new_password: 'short' });
     assert.equal(short.status, 400);
     assert.match(short.body.error.message, /new_password: password must be at least 8/);
-    assert.equal((await changePassword(laptop.accessToken, { current_password: OLD })).status, 400);
-    assert.equal((await changePassword(laptop.accessToken, { current_password: OLD, new_password: NEW, admin: true })).status, 400);
+    assert.equal((await changePassword(laptop.access_token, { current_password: OLD })).status, 400);
+    assert.equal((await changePassword(laptop.access_token, { current_password: OLD, new_password: NEW, admin: true })).status, 400);
     const anonymous = await changePassword(undefined, { current_password: OLD, new_password: NEW });
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.body.error.code, 'invalid_token');
@@ -124,31 +124,31 @@ describe('account deletion', () => {
   test('with the password: every session, event, account link and the user are gone; the email is free again', async () => {
     const { email, laptop, phone } = await userOnTwoDevices();
     const user = await env.services.users.findByEmail(email);
-    await changePassword(laptop.accessToken, { current_password: OLD, new_password: NEW }); // leaves an event
-    assert.equal((await deleteAccount(laptop.accessToken, { password: NEW })).status, 204);
+    await changePassword(laptop.access_token, { current_password: OLD, new_password: NEW }); // leaves an event
+    assert.equal((await deleteAccount(laptop.access_token, { password: NEW })).status, 204);
 
     assert.equal(await env.services.users.findById(user!.id), null);
     const redis = env.services.redis;
-    for (const key of [familyKey(laptop.sessionId), userSessionsKey(user!.id), userEventsKey(user!.id)]) {
+    for (const key of [familyKey(laptop.session_id), userSessionsKey(user!.id), userEventsKey(user!.id)]) {
       assert.equal(await redis.exists(key), 0, `${key} is gone`);
     }
     // The phone was signed out by the password change: only a tombstone is left until it would have gone
     // idle, so its token still says "revoked", with no device details.
-    assert.deepEqual(await redis.hmget(familyKey(phone.sessionId), 'st', 'ua', 'ip', 'cur'), ['revoked', null, null, null]);
-    assert.equal((await env.refresh(laptop.refreshToken)).status, 401);
-    assert.equal((await get('/api/v1/auth/sessions', laptop.accessToken)).status, 401, 'its access token is refused at once');
+    assert.deepEqual(await redis.hmget(familyKey(phone.session_id), 'st', 'ua', 'ip', 'cur'), ['revoked', null, null, null]);
+    assert.equal((await env.refresh(laptop.refresh_token)).status, 401);
+    assert.equal((await get('/api/v1/auth/sessions', laptop.access_token)).status, 401, 'its access token is refused at once');
     assert.equal((await signIn(email, NEW, 'Laptop')).status, 401);
     assert.equal((await env.post('/api/v1/auth/signup', { email, password: OLD })).status, 201);
   });
 
   test('a wrong or missing password → 403 wrong_password, and nothing is deleted', async () => {
     const { email, phone } = await userOnTwoDevices();
-    assert.equal((await deleteAccount(phone.accessToken, { password: 'not my password' })).body?.error.code, 'wrong_password');
-    assert.equal((await deleteAccount(phone.accessToken, {})).body?.error.code, 'wrong_password');
+    assert.equal((await deleteAccount(phone.access_token, { password: 'not my password' })).body?.error.code, 'wrong_password');
+    assert.equal((await deleteAccount(phone.access_token, {})).body?.error.code, 'wrong_password');
     assert.equal((await deleteAccount(undefined, { password: OLD })).status, 401);
-    assert.equal((await deleteAccount(phone.accessToken, { password: OLD, confirm: true })).status, 400);
+    assert.equal((await deleteAccount(phone.access_token, { password: OLD, confirm: true })).status, 400);
     assert.notEqual(await env.services.users.findByEmail(email), null);
-    assert.equal((await env.refresh(phone.refreshToken)).status, 200);
+    assert.equal((await env.refresh(phone.refresh_token)).status, 200);
   });
 
   test('an account without a password: only from a session signed in within the last 10 minutes', async () => {

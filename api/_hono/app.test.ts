@@ -139,9 +139,9 @@ describe('sign-in', () => {
 
   test('returns tokens and a path-scoped HttpOnly SameSite=Lax refresh cookie', async () => {
     const { res, body } = await signUpAndIn();
-    assert.equal(typeof body.accessToken, 'string');
-    assert.match(body.refreshToken, /^rt1\./);
-    assert.ok(body.accessTokenExpires > Date.now() && body.refreshTokenExpires > body.accessTokenExpires);
+    assert.equal(typeof body.access_token, 'string');
+    assert.match(body.refresh_token, /^rt1\./);
+    assert.ok(body.access_token_expires_at > Date.now() && body.refresh_token_expires_at > body.access_token_expires_at);
     const cookie = res.headers.get('set-cookie') ?? '';
     assert.match(cookie, /^refresh_token=rt1\./);
     assert.match(cookie, /HttpOnly/);
@@ -153,24 +153,42 @@ describe('sign-in', () => {
     const { body } = await signUpAndIn();
     const jwks = (await (await fetch(`${env.baseUrl}/api/v1/.well-known/jwks.json`)).json()) as any;
     assert.ok(jwks.keys.every((k: any) => k.d === undefined), 'JWKS must not contain private members');
-    const { payload, protectedHeader } = await jwtVerify(body.accessToken, createLocalJWKSet(jwks), {
+    const { payload, protectedHeader } = await jwtVerify(body.access_token, createLocalJWKSet(jwks), {
       issuer: env.config.jwtIssuer,
       audience: env.config.JWT_AUDIENCE,
     });
     assert.equal(protectedHeader.kid, jwks.keys[0].kid);
     assert.equal(payload.sub, body.user.id);
-    assert.equal(payload.sid, body.sessionId);
+    assert.equal(payload.sid, body.session_id);
     assert.equal(payload.provider, 'credentials');
-    assert.equal(decodeProtectedHeader(body.accessToken).alg, 'ES256');
+    assert.equal(decodeProtectedHeader(body.access_token).alg, 'ES256');
+  });
+
+  test('sign-in and refresh answer with one shape: the OAuth 2.0 token response plus the session, in snake_case', async () => {
+    const { body } = await signUpAndIn();
+    const rotated = (await refresh(body.refresh_token)).body;
+    const tokenFields = [
+      'access_token', 'token_type', 'expires_in', 'access_token_expires_at', 'refresh_token', 'refresh_token_expires_at',
+      'session_id', 'user_id', 'provider',
+    ];
+    assert.deepEqual(Object.keys(body).sort(), [...tokenFields, 'user'].sort(), 'sign-in adds the user');
+    assert.deepEqual(Object.keys(rotated).sort(), [...tokenFields].sort(), 'a refresh does not read the user');
+    for (const r of [body, rotated]) {
+      assert.equal(r.token_type, 'Bearer');
+      assert.ok(Number.isInteger(r.expires_in) && r.expires_in > 0 && r.expires_in <= env.config.ACCESS_TOKEN_TTL_SECONDS);
+      assert.equal(r.user_id, body.user.id);
+      assert.equal(r.session_id, body.session_id);
+      assert.equal(r.provider, 'credentials');
+    }
   });
 });
 
 describe('refresh-token rotation', () => {
   test('rotates: a new pair each time, and the successor works', async () => {
     const { body } = await signUpAndIn();
-    const first = await refresh(body.refreshToken);
+    const first = await refresh(body.refresh_token);
     assert.equal(first.status, 200);
-    assert.notEqual(first.body.refresh_token, body.refreshToken);
+    assert.notEqual(first.body.refresh_token, body.refresh_token);
     assert.equal(first.body.token_type, 'Bearer');
     const second = await refresh(first.body.refresh_token);
     assert.equal(second.status, 200);
@@ -179,8 +197,8 @@ describe('refresh-token rotation', () => {
 
   test('the just-rotated token inside the grace window gets the same successor (two tabs)', async () => {
     const { body } = await signUpAndIn();
-    const a = await refresh(body.refreshToken);
-    const b = await refresh(body.refreshToken);
+    const a = await refresh(body.refresh_token);
+    const b = await refresh(body.refresh_token);
     assert.equal(a.status, 200);
     assert.equal(b.status, 200);
     assert.equal(b.body.refresh_token, a.body.refresh_token);
@@ -188,10 +206,10 @@ describe('refresh-token rotation', () => {
 
   test('a token older than the predecessor is reuse: 401 token_reused and the successor dies too', async () => {
     const { body } = await signUpAndIn();
-    const rotated = await refresh(body.refreshToken);
+    const rotated = await refresh(body.refresh_token);
     const newest = await refresh(rotated.body.refresh_token);
     assert.equal(newest.status, 200);
-    const replay = await refresh(body.refreshToken);
+    const replay = await refresh(body.refresh_token);
     assert.equal(replay.status, 401);
     assert.equal(replay.body.error.code, 'token_reused');
     const successor = await refresh(newest.body.refresh_token);
@@ -209,7 +227,7 @@ describe('refresh-token rotation', () => {
 
   test('forged, truncated and tampered tokens get 401 invalid_token', async () => {
     const { body } = await signUpAndIn();
-    const token: string = body.refreshToken;
+    const token: string = body.refresh_token;
     const tampered = token.slice(0, 40) + (token[40] === 'A' ? 'B' : 'A') + token.slice(41);
     for (const bad of ['rt1.garbage', token.slice(0, -3), tampered, 'x'.repeat(300)]) {
       const res = await refresh(bad);
@@ -227,20 +245,20 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
   /** The user's security events, read from a second device (the attacked session is gone by then). */
   async function reuseEvents(email: string) {
     const other = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD })).json()) as any;
-    const res = await fetch(`${env.baseUrl}/api/v1/auth/security-events`, { headers: { authorization: `Bearer ${other.accessToken}` } });
+    const res = await fetch(`${env.baseUrl}/api/v1/auth/security-events`, { headers: { authorization: `Bearer ${other.access_token}` } });
     const { events } = (await res.json()) as { events: Array<{ type: string; familyId?: string }> };
     return events.filter((e) => e.type === 'refresh_token_reuse');
   }
 
   test('a lost response retried after the window gets the same successor, the chain continues, no security event', async () => {
     const { email, body } = await signUpAndIn();
-    const lost = await refresh(body.refreshToken);
+    const lost = await refresh(body.refresh_token);
     assert.equal(lost.status, 200, 'the server rotated; the client never saw this answer');
     await afterTheWindow();
-    const retry = await refresh(body.refreshToken);
+    const retry = await refresh(body.refresh_token);
     assert.equal(retry.status, 200);
     assert.equal(retry.body.refresh_token, lost.body.refresh_token, 'the successor the server recorded');
-    const again = await refresh(body.refreshToken);
+    const again = await refresh(body.refresh_token);
     assert.equal(again.body.refresh_token, lost.body.refresh_token, 'a retry of the recovery (its answer lost too) gets it again');
     const next = await refresh(retry.body.refresh_token);
     assert.equal(next.status, 200);
@@ -250,7 +268,7 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
 
   test('a theft after the chain moved on revokes the family and records an event', async () => {
     const { email, body } = await signUpAndIn();
-    const stolen = body.refreshToken;
+    const stolen = body.refresh_token;
     const t1 = await refresh(stolen);
     const t2 = await refresh(t1.body.refresh_token);
     assert.equal(t2.status, 200);
@@ -259,15 +277,15 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
     assert.equal(theft.status, 401);
     assert.equal(theft.body.error.code, 'token_reused');
     assert.equal((await refresh(t2.body.refresh_token)).body.error.code, 'token_revoked');
-    assert.deepEqual((await reuseEvents(email)).map((e) => e.familyId), [body.sessionId]);
+    assert.deepEqual((await reuseEvents(email)).map((e) => e.familyId), [body.session_id]);
   });
 
   // Which of the two uses the shared token first makes no difference to the server: the same requests.
   test('a thief and the honest client both holding the predecessor: one advances, the other is caught at its next use', async () => {
     const { email, body } = await signUpAndIn();
-    const honest = await refresh(body.refreshToken);
+    const honest = await refresh(body.refresh_token);
     await afterTheWindow();
-    const thief = await refresh(body.refreshToken);
+    const thief = await refresh(body.refresh_token);
     assert.equal(thief.status, 200, 'the predecessor of an unused token looks like a lost response');
     assert.equal(thief.body.refresh_token, honest.body.refresh_token, 'at most the successor the honest client already holds');
     const shared: string = honest.body.refresh_token;
@@ -284,7 +302,7 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
   test('a thief and the honest client taking turns on one shared token are revoked within two rotations', async () => {
     const { email, body } = await signUpAndIn();
     // Each turn: one side rotates its token; the other presents the parent of what that side just got.
-    const held = [body.refreshToken as string, body.refreshToken as string];
+    const held = [body.refresh_token as string, body.refresh_token as string];
     let rotations = 0;
     let refusal: string | undefined;
     for (let turn = 0; turn < 4 && !refusal; turn++) {
@@ -308,7 +326,7 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
 describe('sign-out', () => {
   test('revokes the family: its refresh token is refused afterwards', async () => {
     const { body } = await signUpAndIn();
-    const rotated = await refresh(body.refreshToken);
+    const rotated = await refresh(body.refresh_token);
     const out = await env.post('/api/v1/auth/signout', { refresh_token: rotated.body.refresh_token });
     assert.equal(out.status, 204);
     const after = await refresh(rotated.body.refresh_token);
@@ -319,8 +337,8 @@ describe('sign-out', () => {
   test('signing out one device leaves another device signed in', async () => {
     const { email, body: first } = await signUpAndIn();
     const second = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD })).json()) as any;
-    assert.equal((await env.post('/api/v1/auth/signout', { refresh_token: first.refreshToken })).status, 204);
-    assert.equal((await refresh(second.refreshToken)).status, 200);
+    assert.equal((await env.post('/api/v1/auth/signout', { refresh_token: first.refresh_token })).status, 204);
+    assert.equal((await refresh(second.refresh_token)).status, 200);
   });
 });
 
@@ -338,7 +356,7 @@ describe('oauth endpoint', () => {
     assert.equal(res.status, 401);
     const json = (await res.json()) as any;
     assert.equal(json.error.code, 'unauthorized_client');
-    assert.equal(json.accessToken, undefined);
+    assert.equal(json.access_token, undefined);
   });
 
   test('a call signed by this deployment signs in, once', async () => {
@@ -346,7 +364,7 @@ describe('oauth endpoint', () => {
     const headers = { [CALLER_PROOF_HEADER]: await signCallerProof(env.config.OAUTH_CALLER_SECRET, text) };
     const res = await env.post('/api/v1/auth/oauth', text, headers);
     assert.equal(res.status, 200);
-    assert.match(((await res.json()) as any).refreshToken, /^rt1\./);
+    assert.match(((await res.json()) as any).refresh_token, /^rt1\./);
     assert.equal((await env.post('/api/v1/auth/oauth', text, headers)).status, 401, 'replay refused');
   });
 });

@@ -56,7 +56,7 @@ describe('sign-up with email verification on', () => {
     const refused = await signIn(email);
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'email_not_verified');
-    assert.equal(refused.body.refreshToken, undefined);
+    assert.equal(refused.body.refresh_token, undefined);
     assert.equal((await signIn(email, 'not the password')).body.error.code, 'invalid_credentials', 'a wrong password learns nothing more');
 
     const token = await linkToken(email);

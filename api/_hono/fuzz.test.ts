@@ -85,7 +85,7 @@ test('thousands of hostile requests: no 5xx, no token issued, existing user unto
 
   const seen = new Map<number, number>();
   await fc.assert(
-    fc.asyncProperty(request, bodies(session.refreshToken), async ({ endpoint: [method, path], contentType, authorization }, body) => {
+    fc.asyncProperty(request, bodies(session.refresh_token), async ({ endpoint: [method, path], contentType, authorization }, body) => {
       const headers: Record<string, string> = {};
       if (contentType) headers['content-type'] = contentType;
       if (authorization) headers.authorization = authorization;
@@ -115,7 +115,7 @@ test('thousands of hostile requests: no 5xx, no token issued, existing user unto
 
   const afterwards = await env.services.users.findByEmail(email);
   assert.deepEqual(afterwards, before, "the existing user's data is unchanged");
-  assert.equal(await env.services.sessions.isActive(session.sessionId), true, 'and their session still active');
-  assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken })).status, 200);
+  assert.equal(await env.services.sessions.isActive(session.session_id), true, 'and their session still active');
+  assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token })).status, 200);
   assert.ok((seen.get(400) ?? 0) + (seen.get(401) ?? 0) > 100, `a spread of refusals: ${JSON.stringify([...seen])}`);
 });

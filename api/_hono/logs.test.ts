@@ -28,13 +28,13 @@ test('sign-up, sign-in, refresh, recovery, reuse, sign-out and email verificatio
   await env.post('/api/v1/auth/signup', { email, password });
   await env.post('/api/v1/auth/signin', { email, password: 'wrong password!' });
   const session = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
-  const rotated = (await (await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken })).json()) as any;
+  const rotated = (await (await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token })).json()) as any;
   await sleep(20);
-  await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }); // a lost answer, recovered
+  await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }); // a lost answer, recovered
   const newest = (await (await env.post('/api/v1/auth/refresh-token', { refresh_token: rotated.refresh_token })).json()) as any;
-  await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }); // reuse
+  await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }); // reuse
   const again = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
-  await env.post('/api/v1/auth/signout', { refresh_token: again.refreshToken });
+  await env.post('/api/v1/auth/signout', { refresh_token: again.refresh_token });
   const link = await verificationLogged();
   await new Promise((resolve) => setImmediate(resolve));
 
@@ -47,11 +47,11 @@ test('sign-up, sign-in, refresh, recovery, reuse, sign-out and email verificatio
   assert.equal(events.find((e) => e.event === 'auth.refresh_recovered')?.level, 'info', 'a lost answer is not a security event');
   const secrets = [
     password,
-    session.refreshToken,
-    session.accessToken,
+    session.refresh_token,
+    session.access_token,
     rotated.refresh_token,
     newest.refresh_token,
-    again.refreshToken,
+    again.refresh_token,
     env.config.AUTH_SECRET,
     env.config.REFRESH_TOKEN_SECRET,
     env.config.UPSTASH_REDIS_REST_TOKEN,

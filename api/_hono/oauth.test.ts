@@ -42,8 +42,8 @@ async function assertRefused(res: Response, email: string) {
   assert.equal(res.status, 401);
   const json = (await res.json()) as any;
   assert.equal(json.error.code, 'unauthorized_client');
-  assert.equal(json.accessToken, undefined);
-  assert.equal(json.refreshToken, undefined);
+  assert.equal(json.access_token, undefined);
+  assert.equal(json.refresh_token, undefined);
   assert.equal(await env.services.users.findByEmail(email), null, 'no user was created');
 }
 
@@ -83,7 +83,7 @@ describe('only this deployment may call /oauth', () => {
     assert.equal(replay.status, 401);
     const json = (await replay.json()) as any;
     assert.equal(json.error.code, 'unauthorized_client');
-    assert.equal(json.refreshToken, undefined);
+    assert.equal(json.refresh_token, undefined);
   });
 
   test('a captured proof respelled (same MAC bytes, other text) is refused, not a fresh nonce', async () => {
@@ -119,7 +119,7 @@ describe('linking an OAuth sign-in to an existing user', () => {
     const signIn = await withLinks.post('/api/v1/auth/signin', { email, password: PASSWORD }, { 'user-agent': 'Owner Browser' });
     assert.equal(signIn.status, 200);
     const session = (await signIn.json()) as any;
-    return { email, id: session.userId as string, session };
+    return { email, id: session.user_id as string, session };
   }
   const post = (body: OAuthExchangeBody) => signedPost(body, { target: withLinks });
   const passwordSignIn = (email: string) => withLinks.post('/api/v1/auth/signin', { email, password: PASSWORD });
@@ -141,8 +141,8 @@ describe('linking an OAuth sign-in to an existing user', () => {
     const squatterSignIn = await passwordSignIn(squatter.email);
     assert.equal(squatterSignIn.status, 401, "the squatter's password is gone");
     for (const s of [squatter.session, second]) {
-      assert.equal((await withLinks.refresh(s.refreshToken)).body.error.code, 'token_revoked', "the squatter's sessions are dead");
-      const sessions = await fetch(`${withLinks.baseUrl}/api/v1/auth/sessions`, { headers: { authorization: `Bearer ${s.accessToken}` } });
+      assert.equal((await withLinks.refresh(s.refresh_token)).body.error.code, 'token_revoked', "the squatter's sessions are dead");
+      const sessions = await fetch(`${withLinks.baseUrl}/api/v1/auth/sessions`, { headers: { authorization: `Bearer ${s.access_token}` } });
       assert.equal(sessions.status, 401, "the squatter's access tokens are refused at once");
     }
     const user = await withLinks.services.users.findByEmail(squatter.email);
@@ -152,7 +152,7 @@ describe('linking an OAuth sign-in to an existing user', () => {
     const events = await withLinks.services.rotation.securityEvents(squatter.id);
     assert.equal(events[0]?.type, 'unverified_account_claimed');
     assert.deepEqual(events[0] && 'provider' in events[0] ? [events[0].provider, events[0].signedOutSessions] : null, ['oidc', 2]);
-    assert.equal((await withLinks.refresh(victimSession.refreshToken)).status, 200, 'the victim is in');
+    assert.equal((await withLinks.refresh(victimSession.refresh_token)).status, 200, 'the victim is in');
 
     // The owner may set a password through password reset (the mailbox proves them).
     assert.equal((await withLinks.post('/api/v1/auth/password-reset', { email: squatter.email })).status, 202);
@@ -168,7 +168,7 @@ describe('linking an OAuth sign-in to an existing user', () => {
     const squatter = (await (await post(x)).json()) as any;
     const victim = (await (await post(oauthBody({ email, emailVerified: true }))).json()) as any;
     assert.equal(victim.user.id, squatter.user.id);
-    assert.equal((await withLinks.refresh(squatter.refreshToken)).body.error.code, 'token_revoked');
+    assert.equal((await withLinks.refresh(squatter.refresh_token)).body.error.code, 'token_revoked');
     assert.equal(await withLinks.services.users.findByAccount('twitter', x.providerAccountId), null, 'the unverified identity was dropped');
     const xAgain = oauthBody({ provider: 'twitter', id: x.providerAccountId, email, emailVerified: false });
     assert.equal((await post({ ...xAgain, profile: { ...xAgain.profile, name: 'X again' } })).status, 409, 'and cannot link back in');
@@ -184,11 +184,11 @@ describe('linking an OAuth sign-in to an existing user', () => {
       const json = (await res.json()) as any;
       assert.equal(json.error.code, 'account_not_linkable');
       assert.match(json.error.message, /already exists/);
-      assert.equal(json.refreshToken, undefined);
+      assert.equal(json.refresh_token, undefined);
       assert.deepEqual(await withLinks.services.users.findByEmail(owner.email), before, 'user unchanged');
       assert.equal(await withLinks.services.users.findByAccount('twitter', body.providerAccountId), null, 'no account linked');
       assert.equal((await passwordSignIn(owner.email)).status, 200, 'password still works');
-      assert.equal((await withLinks.refresh(owner.session.refreshToken)).status, 200, 'session still works');
+      assert.equal((await withLinks.refresh(owner.session.refresh_token)).status, 200, 'session still works');
     }
   });
 
@@ -199,7 +199,7 @@ describe('linking an OAuth sign-in to an existing user', () => {
     assert.equal(first.status, 200);
     const firstJson = (await first.json()) as any;
     assert.equal(firstJson.user.id, owner.id);
-    assert.equal((await withLinks.refresh(owner.session.refreshToken)).status, 200, 'the password session lives on');
+    assert.equal((await withLinks.refresh(owner.session.refresh_token)).status, 200, 'the password session lives on');
     assert.equal((await withLinks.services.rotation.securityEvents(owner.id)).length, 0);
 
     // The account is found by (provider, providerAccountId), whatever email the provider reports now.
@@ -207,7 +207,7 @@ describe('linking an OAuth sign-in to an existing user', () => {
     assert.equal(again.status, 200);
     const againJson = (await again.json()) as any;
     assert.equal(againJson.user.id, owner.id);
-    assert.notEqual(againJson.sessionId, firstJson.sessionId, 'each sign-in is its own session');
+    assert.notEqual(againJson.session_id, firstJson.session_id, 'each sign-in is its own session');
     assert.equal((await passwordSignIn(owner.email)).status, 200, 'password still works');
   });
 
@@ -247,32 +247,32 @@ describe('the OAuth session behaves like a password session', () => {
   test('its refresh token rotates, replays within grace, is caught on reuse, and sign-out revokes it', async () => {
     const res = await signedPost(oauthBody());
     const session = (await res.json()) as any;
-    assert.match(session.refreshToken, /^rt1\./);
+    assert.match(session.refresh_token, /^rt1\./);
 
-    const a = await refresh(session.refreshToken);
+    const a = await refresh(session.refresh_token);
     assert.equal(a.status, 200);
-    assert.notEqual(a.body.refresh_token, session.refreshToken);
-    const twin = await refresh(session.refreshToken);
+    assert.notEqual(a.body.refresh_token, session.refresh_token);
+    const twin = await refresh(session.refresh_token);
     assert.equal(twin.body.refresh_token, a.body.refresh_token, 'a second tab gets the same successor');
 
     const b = await refresh(a.body.refresh_token);
     assert.equal(b.status, 200);
-    const reuse = await refresh(session.refreshToken);
+    const reuse = await refresh(session.refresh_token);
     assert.equal(reuse.status, 401);
     assert.equal(reuse.body.error.code, 'token_reused');
     assert.equal((await refresh(b.body.refresh_token)).body.error.code, 'token_revoked', 'the family is gone');
 
     const other = (await (await signedPost(oauthBody())).json()) as any;
-    assert.equal((await env.post('/api/v1/auth/signout', { refresh_token: other.refreshToken })).status, 204);
-    assert.equal((await refresh(other.refreshToken)).body.error.code, 'token_revoked');
+    assert.equal((await env.post('/api/v1/auth/signout', { refresh_token: other.refresh_token })).status, 204);
+    assert.equal((await refresh(other.refresh_token)).body.error.code, 'token_revoked');
   });
 
   test('the access token names the provider and the backend user', async () => {
     const session = (await (await signedPost(oauthBody({ provider: 'github' }))).json()) as any;
-    const payload = JSON.parse(Buffer.from(session.accessToken.split('.')[1], 'base64url').toString());
+    const payload = JSON.parse(Buffer.from(session.access_token.split('.')[1], 'base64url').toString());
     assert.equal(payload.provider, 'github');
     assert.equal(payload.sub, session.user.id);
-    assert.equal(payload.sid, session.sessionId);
+    assert.equal(payload.sid, session.session_id);
   });
 });
 

@@ -137,7 +137,7 @@ describe('when Redis answers too late', () => {
     assert.equal((await env.post('/api/v1/auth/signup', { email, password: PASSWORD })).status, 201);
     const session = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD })).json()) as any;
     // One refresh first, so Redis knows the rotation script and the held request below runs it at once.
-    const first = await env.refresh(session.refreshToken);
+    const first = await env.refresh(session.refresh_token);
     assert.equal(first.status, 200);
     const token: string = first.body.refresh_token;
 
@@ -147,12 +147,12 @@ describe('when Redis answers too late', () => {
     proxy.release();
     // Redis ran the rotation; only its answer was lost on the way back.
     await proxy.redisCaughtUp();
-    assert.equal(await env.services.redis.hget(familyKey(session.sessionId), 'rot'), '2', 'Redis rotated the token');
+    assert.equal(await env.services.redis.hget(familyKey(session.session_id), 'rot'), '2', 'Redis rotated the token');
 
     const retry = await env.post('/api/v1/auth/refresh-token', { refresh_token: token });
     assert.equal(retry.status, 200, 'the client keeps its session');
     const next = ((await retry.json()) as any).refresh_token;
-    assert.equal(await env.services.redis.hget(familyKey(session.sessionId), 'rot'), '2', 'rotated exactly once');
+    assert.equal(await env.services.redis.hget(familyKey(session.session_id), 'rot'), '2', 'rotated exactly once');
     assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: next })).status, 200, 'and the chain continues');
   });
 });

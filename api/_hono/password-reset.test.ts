@@ -48,7 +48,7 @@ describe('password reset', () => {
     const done = await confirm(token);
     assert.equal(done.status, 200);
     assert.deepEqual(done.body, { signed_out_sessions: 2 });
-    for (const s of sessions) assert.equal((await env.refresh(s.refreshToken)).body.error.code, 'token_revoked');
+    for (const s of sessions) assert.equal((await env.refresh(s.refresh_token)).body.error.code, 'token_revoked');
     assert.equal((await post(env, '/api/v1/auth/signin', { email, password: OLD })).status, 401);
     const signedIn = await post(env, '/api/v1/auth/signin', { email, password: NEW });
     assert.equal(signedIn.status, 200);
@@ -56,7 +56,7 @@ describe('password reset', () => {
     const again = await confirm(token, 'yet another passphrase');
     assert.equal(again.status, 400);
     assert.equal(again.body.error.code, 'invalid_reset_token');
-    const events = await env.services.rotation.securityEvents(signedIn.body.userId);
+    const events = await env.services.rotation.securityEvents(signedIn.body.user_id);
     assert.equal(events[0]?.type, 'password_reset');
   });
 

@@ -70,23 +70,23 @@ describe('rate limits', () => {
     const email = await account();
     const session = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD }, from(newIp()))).json()) as any;
     const dead = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD }, from(newIp()))).json()) as any;
-    assert.equal((await env.post('/api/v1/auth/signout', { refresh_token: dead.refreshToken })).status, 204);
+    assert.equal((await env.post('/api/v1/auth/signout', { refresh_token: dead.refresh_token })).status, 204);
     const prober = newIp();
     for (let i = 0; i < 10; i++) {
       assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: `rt1.forged${i}` }, from(prober))).status, 401);
     }
     for (let i = 0; i < 3; i++) {
-      assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: dead.refreshToken }, from(prober))).status, 401);
+      assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: dead.refresh_token }, from(prober))).status, 401);
     }
-    assertLimited(await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }, from(prober)));
-    assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refreshToken }, from(newIp()))).status, 200);
+    assertLimited(await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }, from(prober)));
+    assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }, from(newIp()))).status, 200);
   });
 
   test('one session refreshing in a tight loop is limited inside the rotation script', async () => {
     const email = await account();
     const ip = newIp();
     const session = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD }, from(ip))).json()) as any;
-    let token = session.refreshToken;
+    let token = session.refresh_token;
     for (let i = 0; i < 4; i++) {
       const res = await env.post('/api/v1/auth/refresh-token', { refresh_token: token }, from(ip));
       assert.equal(res.status, 200);
@@ -95,6 +95,6 @@ describe('rate limits', () => {
     const limited = await env.post('/api/v1/auth/refresh-token', { refresh_token: token }, from(ip));
     assertLimited(limited);
     // Being limited is not theft: the session stays active and its latest token remains current.
-    assert.equal(await env.services.sessions.isActive(session.sessionId), true);
+    assert.equal(await env.services.sessions.isActive(session.session_id), true);
   });
 });

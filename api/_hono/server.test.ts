@@ -129,7 +129,7 @@ describe('API_WORKERS=2', () => {
     assert.equal((await postOnNewConnection(url, '/api/v1/auth/signup', { email, password: 'correct horse battery' })).status, 201);
     const signin = await postOnNewConnection(url, '/api/v1/auth/signin', { email, password: 'correct horse battery' });
     assert.equal(signin.status, 200);
-    let token = signin.body.refreshToken as string;
+    let token = signin.body.refresh_token as string;
     for (let i = 0; i < 10; i++) {
       const res = await postOnNewConnection(url, '/api/v1/auth/refresh-token', { refresh_token: token });
       assert.equal(res.status, 200);

@@ -69,10 +69,10 @@ export async function createSessions(
   started = performance.now();
   await forEachLimited(opts.sessions, opts.concurrency, async (i) => {
     const r = await client.post('/api/v1/auth/signin', { email: email(i % opts.users), password: opts.password });
-    const body = r.body as { sessionId?: unknown; refreshToken?: unknown } | null;
-    if (r.status !== 200 || typeof body?.sessionId !== 'string' || typeof body.refreshToken !== 'string') throw fail('sign-in', r);
-    ids[i] = body.sessionId;
-    tokens[i] = body.refreshToken;
+    const body = r.body as { session_id?: unknown; refresh_token?: unknown } | null;
+    if (r.status !== 200 || typeof body?.session_id !== 'string' || typeof body.refresh_token !== 'string') throw fail('sign-in', r);
+    ids[i] = body.session_id;
+    tokens[i] = body.refresh_token;
     opts.onProgress?.(++done);
   });
   return { ids, tokens, signupMs, signinMs: performance.now() - started };

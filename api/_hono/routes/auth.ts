@@ -1,25 +1,13 @@
 /** @module POST /auth/{signup,signin,oauth,refresh-token,signout}. */
 import { Hono } from 'hono';
 import { verifyCallerProof, CALLER_PROOF_HEADER } from '../../../lib/auth/caller-proof';
-import type { SessionTokens } from '../../../lib/auth/service';
 import type { AppServices } from '../../../lib/services/app-services';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from '../cookies';
 import { requestContext } from '../context';
 import { signInInput, signUpInput } from '../../../lib/auth/input';
 import { oauthBody, parseBody, readBodyText, readJson, refreshBody } from '../validation';
 import { ApiError } from '../errors';
-
-/** The session a sign-in returns (the shape of signin and oauth responses). */
-const signInResponse = (s: SessionTokens) => ({
-  user: s.user,
-  userId: s.userId,
-  provider: s.provider,
-  sessionId: s.sessionId,
-  accessToken: s.accessToken,
-  accessTokenExpires: s.accessTokenExpires,
-  refreshToken: s.refreshToken,
-  refreshTokenExpires: s.refreshTokenExpires,
-});
+import { tokenResponse } from '../token-response';
 
 /** What sign-up answers when email verification is on, for any address. */
 export const CHECK_EMAIL = 'Check your email: we have sent a message to this address with what to do next.';
@@ -43,7 +31,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
     const session = await auth.signIn(body, requestContext(c, config.TRUST_PROXY));
     setRefreshCookie(c, config.secureCookies, session.refreshToken, session.refreshTokenExpires);
     c.header('Cache-Control', 'no-store');
-    return c.json(signInResponse(session));
+    return c.json(tokenResponse(session));
   });
 
   app.post('/oauth', async (c) => {
@@ -68,7 +56,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
       requestContext(c, config.TRUST_PROXY).ip,
     );
     c.header('Cache-Control', 'no-store');
-    return c.json(signInResponse(session));
+    return c.json(tokenResponse(session));
   });
 
   app.post('/refresh-token', async (c) => {
@@ -79,15 +67,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
     const s = await auth.refresh(presented, requestContext(c, config.TRUST_PROXY));
     setRefreshCookie(c, config.secureCookies, s.refreshToken, s.refreshTokenExpires);
     c.header('Cache-Control', 'no-store');
-    return c.json({
-      access_token: s.accessToken,
-      token_type: 'Bearer',
-      expires_in: Math.max(0, Math.round((s.accessTokenExpires - Date.now()) / 1000)),
-      access_token_expires_at: s.accessTokenExpires,
-      refresh_token: s.refreshToken,
-      refresh_token_expires_at: s.refreshTokenExpires,
-      session_id: s.sessionId,
-    });
+    return c.json(tokenResponse(s));
   });
 
   app.post('/signout', async (c) => {

@@ -25,7 +25,7 @@ test('a chain presents only its newest token, and stops at a lost or refused ans
   const context = { vars: { runId: 'r1', refreshes: 3 } as Record<string, unknown> };
   call('beginChain', context, events);
   assert.equal(context.vars.auditTag, 'artillery-audit/r1/honest');
-  call('startChain', {}, { statusCode: 200, body: JSON.stringify({ refreshToken: 't0' }) }, context, events);
+  call('startChain', {}, { statusCode: 200, body: JSON.stringify({ refresh_token: 't0' }) }, context, events);
   const presented: unknown[] = [];
   for (const next of ['t1', 't2']) {
     const req: { json?: { refresh_token: string } } = {};
@@ -44,7 +44,7 @@ test('a chain presents only its newest token, and stops at a lost or refused ans
 
   const refused = { vars: { runId: 'r1', refreshes: 5 } as Record<string, unknown> };
   call('beginChain', refused, events);
-  call('startChain', {}, { statusCode: 200, body: JSON.stringify({ refreshToken: 'u0' }) }, refused, events);
+  call('startChain', {}, { statusCode: 200, body: JSON.stringify({ refresh_token: 'u0' }) }, refused, events);
   call('presentNewest', {}, refused, events);
   call('rotateChain', {}, { statusCode: 401, body: JSON.stringify({ error: { code: 'token_reused' } }) }, refused, events);
   assert.equal(call('chainGoesOn', refused), false);
@@ -56,7 +56,7 @@ test('a thief replays the superseded token, not the newest', () => {
   const { events } = counters();
   const context = { vars: { runId: 'r1', refreshes: 1, graceSeconds: 0 } as Record<string, unknown> };
   call('beginTheft', context, events);
-  call('startChain', {}, { statusCode: 200, body: JSON.stringify({ refreshToken: 'old' }) }, context, events);
+  call('startChain', {}, { statusCode: 200, body: JSON.stringify({ refresh_token: 'old' }) }, context, events);
   call('presentNewest', {}, context, events);
   call('rotateChain', {}, { statusCode: 200, body: JSON.stringify({ refresh_token: 'new' }) }, context, events);
   const replay: { json?: { refresh_token: string } } = {};

@@ -46,11 +46,11 @@ function beginTheft(context, events, next) {
 /** After sign-in: the chain starts with its first refresh token. */
 function startChain(req, response, context, events, next) {
   const body = bodyOf(response);
-  if (response.statusCode !== 200 || typeof body?.refreshToken !== 'string') {
+  if (response.statusCode !== 200 || typeof body?.refresh_token !== 'string') {
     count(events, 'signin_failed');
     return next(new Error(`sign-in failed: HTTP ${response.statusCode}`));
   }
-  context.vars.token = body.refreshToken;
+  context.vars.token = body.refresh_token;
   context.vars.left = Number(context.vars.refreshes);
   context.vars.alive = true;
   count(events, `chains_started.${context.vars.kind}`);

@@ -1,0 +1,39 @@
+/**
+ * @module The body of every token response (sign-in, OAuth sign-in, refresh): the OAuth 2.0 token
+ * response (RFC 6749 §5.1) plus the session's fields, all in its snake_case.
+ */
+import type { SessionTokens } from '../../lib/auth/service';
+import type { PublicUser } from '../../lib/users/repository';
+
+/** What `POST /auth/{signin,oauth,refresh-token}` answer with. Times are ms since the epoch. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  /** Seconds until the access token expires (RFC 6749 §5.1). */
+  expires_in: number;
+  access_token_expires_at: number;
+  refresh_token: string;
+  refresh_token_expires_at: number;
+  session_id: string;
+  user_id: string;
+  provider: string;
+  /** On sign-in only: a refresh does not read the database. */
+  user?: PublicUser;
+}
+
+/** Builds the token response for a session; the refresh path's only work is this object. */
+export function tokenResponse(s: SessionTokens, now = Date.now()): TokenResponse {
+  const body: TokenResponse = {
+    access_token: s.accessToken,
+    token_type: 'Bearer',
+    expires_in: Math.max(0, Math.round((s.accessTokenExpires - now) / 1000)),
+    access_token_expires_at: s.accessTokenExpires,
+    refresh_token: s.refreshToken,
+    refresh_token_expires_at: s.refreshTokenExpires,
+    session_id: s.sessionId,
+    user_id: s.userId,
+    provider: s.provider,
+  };
+  if (s.user) body.user = s.user;
+  return body;
+}
