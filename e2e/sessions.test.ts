@@ -15,6 +15,9 @@ const PASSWORD = 'a long enough passphrase';
 /** Opens a tab, submits the sign-up or sign-in form, and waits for the account page. */
 const enter = (context: BrowserContext, form: 'signup' | 'signin', email: string) => enterAccount(context, form, email, PASSWORD);
 
+/** Resolves once the server action posted from the account page has answered. */
+const actionDone = (page: Page) => page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/account');
+
 const expiryOf = async (page: Page) => Number(await page.getAttribute('[data-testid=access-expiry]', 'data-expires-at'));
 
 test('two tabs of one user keep working across several rotations without a sign-out', async () => {
@@ -61,6 +64,37 @@ test('a second device is listed, and "sign out all other devices" signs the firs
   await laptopPage.goto(`${APP_URL}/account`);
   await laptopPage.waitForURL(/\/signin\?.*error=SessionExpired/);
   assert.match((await laptopPage.locator('p.error').textContent()) ?? '', /session has ended/);
+  await laptop.close();
+  await phone.close();
+});
+
+test('"Sign out this device" signs out another device only: the current one has no button, and a forged form is refused', async () => {
+  const email = uniqueEmail('one-device');
+  const laptop = await browser.newContext();
+  const phone = await browser.newContext();
+  const laptopPage = await enter(laptop, 'signup', email);
+  const phonePage = await enter(phone, 'signin', email);
+  const rows = phonePage.locator('[data-testid=sessions] li');
+  assert.equal(await rows.count(), 2);
+  const here = rows.filter({ hasText: '(this device)' });
+  const there = rows.filter({ hasNotText: '(this device)' });
+  assert.equal(await here.locator('button', { hasText: 'Sign out this device' }).count(), 0, 'no button for the current device');
+  const hereId = await here.getAttribute('data-session-id');
+  const thereId = await there.getAttribute('data-session-id');
+  assert.ok(hereId && thereId && hereId !== thereId);
+
+  // A forged form naming this device's own session: the one rule refuses it, nothing is signed out.
+  await there.locator('input[name=sessionId]').evaluate((input, id) => ((input as HTMLInputElement).value = id), hereId);
+  await Promise.all([actionDone(phonePage), there.locator('button', { hasText: 'Sign out this device' }).click()]);
+  await phonePage.reload();
+  assert.equal(phonePage.url(), `${APP_URL}/account`, 'still signed in here');
+  assert.deepEqual((await rows.evaluateAll((li) => li.map((l) => l.getAttribute('data-session-id')))).sort(), [hereId, thereId].sort());
+
+  await Promise.all([actionDone(phonePage), phonePage.locator(`[data-session-id="${thereId}"] button`, { hasText: 'Sign out this device' }).click()]);
+  await phonePage.reload();
+  assert.deepEqual(await rows.evaluateAll((li) => li.map((l) => l.getAttribute('data-session-id'))), [hereId]);
+  await laptopPage.goto(`${APP_URL}/account`);
+  await laptopPage.waitForURL(/\/signin\?.*error=SessionExpired/);
   await laptop.close();
   await phone.close();
 });

@@ -25,6 +25,8 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   password_not_set: 409,
   email_taken: 409,
   account_not_linkable: 409,
+  // DELETE /sessions/:id names the caller's own session: that is a sign-out (POST /auth/signout).
+  current_session: 409,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,

@@ -51,6 +51,17 @@ describe('sessions per device', () => {
     assert.equal((await call('GET', '/api/v1/auth/sessions', phone!.access_token)).status, 200);
   });
 
+  test('a device cannot revoke its own session by id: 409 current_session, and it stays signed in', async () => {
+    const [laptop, phone] = await user(['Laptop', 'Phone']);
+    const res = await call('DELETE', `/api/v1/auth/sessions/${phone!.sessionId}`, phone!.accessToken);
+    assert.equal(res.status, 409);
+    assert.equal(((await res.json()) as any).error.code, 'current_session');
+    assert.equal((await call('GET', '/api/v1/auth/sessions', phone!.accessToken)).status, 200, 'the access token still works');
+    for (const s of [phone!, laptop!]) {
+      assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: s.refreshToken })).status, 200);
+    }
+  });
+
   test("another user's session cannot be revoked", async () => {
     const [mine] = await user(['Mine']);
     const [theirs] = await user(['Theirs']);

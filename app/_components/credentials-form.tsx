@@ -1,6 +1,6 @@
 'use client';
 import { useActionState } from 'react';
-import type { FormState } from '../actions';
+import type { FormState } from '../_lib/forms';
 import { FormMessages } from './form-parts';
 import { ResendVerificationForm } from './resend-verification-form';
 

@@ -1,6 +1,6 @@
 /** @module One "Sign in with …" button per configured OAuth provider (a plain form: works without JavaScript). */
 import type { OAuthProviderInfo } from '@/nextauth/oauth-providers';
-import { oauthSignInAction } from '../oauth-actions';
+import { oauthSignInAction } from '../signin/oauth-actions';
 
 /** The configured providers as sign-in buttons; renders nothing when none is configured. */
 export function OAuthButtons({ providers, callbackUrl }: { providers: OAuthProviderInfo[]; callbackUrl: string }) {

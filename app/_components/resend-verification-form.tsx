@@ -1,6 +1,7 @@
 'use client';
 import { useActionState } from 'react';
-import { resendOwnVerificationAction, resendVerificationAction, type FormState } from '../actions';
+import type { FormState } from '../_lib/forms';
+import { resendOwnVerificationAction, resendVerificationAction } from '../verify-email/actions';
 import { FormMessages } from './form-parts';
 
 /** "Send the link again": for `email` (the sign-in form), or for the signed-in account (`email` left out). */

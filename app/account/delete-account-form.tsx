@@ -1,6 +1,7 @@
 'use client';
 import { useActionState } from 'react';
-import { deleteAccountAction, type FormState } from '../actions';
+import type { FormState } from '../_lib/forms';
+import { deleteAccountAction } from './actions';
 import { FormMessages } from '../_components/form-parts';
 
 /** Deletes the account: the password (if the account has one) and the word "delete" to confirm. */

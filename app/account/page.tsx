@@ -1,6 +1,6 @@
 import { redirect } from 'next/navigation';
 import { auth } from '@/auth';
-import { signOutAction } from '../actions';
+import { signOutAction } from './actions';
 import { Countdown } from '../_components/countdown';
 import { getAppServices } from '@/lib/services/app-services';
 import { DeleteAccountForm } from './delete-account-form';

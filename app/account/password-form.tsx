@@ -1,6 +1,7 @@
 'use client';
 import { useActionState } from 'react';
-import { changePasswordAction, type FormState } from '../actions';
+import type { FormState } from '../_lib/forms';
+import { changePasswordAction } from './actions';
 import { FormMessages, NewPasswordFields } from '../_components/form-parts';
 
 /** Change-password form: current password, new password twice. */

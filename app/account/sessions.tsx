@@ -2,7 +2,7 @@ import { deviceLabel } from '@/lib/tokens/device-label';
 import { devicesWere } from '../_components/devices';
 import type { SessionInfo } from '@/lib/tokens/sessions';
 import type { SecurityEvent } from '@/lib/tokens/rotation';
-import { revokeAllSessionsAction, revokeOtherSessionsAction, revokeSessionAction } from '../actions';
+import { revokeAllSessionsAction, revokeOtherSessionsAction, revokeSessionAction } from './actions';
 
 const when = (ms: number | string) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 

@@ -1,6 +1,7 @@
 'use client';
 import { useActionState } from 'react';
-import { requestPasswordResetAction, type FormState } from '../actions';
+import type { FormState } from '../_lib/forms';
+import { requestPasswordResetAction } from './actions';
 import { FormMessages } from '../_components/form-parts';
 
 /** Asks for a reset link. */

@@ -1,7 +1,8 @@
 'use client';
 import Link from 'next/link';
 import { useActionState } from 'react';
-import { confirmPasswordResetAction, type FormState } from '../actions';
+import type { FormState } from '../_lib/forms';
+import { confirmPasswordResetAction } from './actions';
 import { NewPasswordFields } from '../_components/form-parts';
 
 /** The new password, twice; the token from the link rides along hidden. */

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { listOAuthProviders } from '@/nextauth/oauth-providers';
 import { getConfig } from '@/lib/config/env';
-import { signInAction } from '../actions';
+import { signInAction } from './actions';
 import { CredentialsForm } from '../_components/credentials-form';
 import { OAuthButtons } from '../_components/oauth-buttons';
 import { safeCallbackUrl } from '../_components/safe-redirect';

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { signUpAction } from '../actions';
+import { signUpAction } from './actions';
 import { CredentialsForm } from '../_components/credentials-form';
 
 export default function SignUpPage() {

@@ -1,6 +1,7 @@
 'use client';
 import { useActionState } from 'react';
-import { confirmEmailAction, type FormState } from '../actions';
+import type { FormState } from '../_lib/forms';
+import { confirmEmailAction } from './actions';
 import { FormMessages } from '../_components/form-parts';
 
 /**

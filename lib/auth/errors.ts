@@ -12,6 +12,7 @@ export type AuthErrorCode =
   | 'email_not_verified'
   | 'email_taken'
   | 'account_not_linkable'
+  | 'current_session'
   | 'invalid_token'
   | 'token_expired'
   | 'token_reused'

@@ -2,6 +2,7 @@
  * @module A user's sessions (one token family per signed-in device): list them, check one is still
  * active, revoke one, all others, or all. Reads the per-user index kept by the rotation engine.
  */
+import { AuthError } from '../auth/errors';
 import type { Redis } from '../redis/client';
 import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
 import { FAMILY_FIELDS as F, FAMILY_STATE } from './family';
@@ -66,9 +67,13 @@ export class SessionDirectory {
     return (await this.redis.hget<string>(familyKey(familyId), F.state)) === FAMILY_STATE.active;
   }
 
-  /** Revokes one of the user's sessions; false when it is not theirs or already gone. */
-  async revoke(userId: string, familyId: string): Promise<boolean> {
-    if ((await this.redis.hget<string>(familyKey(familyId), F.userId)) !== userId) return false;
+  /**
+   * Revokes another of the caller's sessions; false when it is not theirs or already gone. The caller's own
+   * session is refused (`current_session`): signing out is its own operation, which also ends the client's state.
+   */
+  async revoke(caller: { userId: string; sessionId: string }, familyId: string): Promise<boolean> {
+    if (familyId === caller.sessionId) throw new AuthError('current_session', 'This is the session you are using: sign out instead.');
+    if ((await this.redis.hget<string>(familyKey(familyId), F.userId)) !== caller.userId) return false;
     await this.rotation.revokeFamily(familyId, 'revoked_by_user');
     return true;
   }

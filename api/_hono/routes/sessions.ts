@@ -35,7 +35,7 @@ export function sessionRoutes(services: () => Promise<AppServices>) {
   app.delete('/sessions/:id', async (c) => {
     const claims = c.get('claims');
     const { sessions } = await services();
-    if (!(await sessions.revoke(claims.sub, c.req.param('id')))) {
+    if (!(await sessions.revoke({ userId: claims.sub, sessionId: claims.sid }, c.req.param('id')))) {
       return errorResponse(c, 'not_found', 'No such session.');
     }
     return c.body(null, 204);

@@ -4,7 +4,7 @@ import { AuthError as NextAuthError } from 'next-auth';
 import { redirect } from 'next/navigation';
 import { listOAuthProviders } from '@/nextauth/oauth-providers';
 import { explainingAuthFailures, isConfigurationError, signIn } from '@/auth';
-import { safeCallbackUrl } from './_components/safe-redirect';
+import { safeCallbackUrl } from '../_components/safe-redirect';
 
 /** Sends the browser to the chosen provider's authorization page (state, PKCE and nonce set by NextAuth). */
 export async function oauthSignInAction(form: FormData): Promise<void> {
