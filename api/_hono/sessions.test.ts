@@ -53,12 +53,12 @@ describe('sessions per device', () => {
 
   test('a device cannot revoke its own session by id: 409 current_session, and it stays signed in', async () => {
     const [laptop, phone] = await user(['Laptop', 'Phone']);
-    const res = await call('DELETE', `/api/v1/auth/sessions/${phone!.sessionId}`, phone!.accessToken);
+    const res = await call('DELETE', `/api/v1/auth/sessions/${phone!.session_id}`, phone!.access_token);
     assert.equal(res.status, 409);
     assert.equal(((await res.json()) as any).error.code, 'current_session');
-    assert.equal((await call('GET', '/api/v1/auth/sessions', phone!.accessToken)).status, 200, 'the access token still works');
+    assert.equal((await call('GET', '/api/v1/auth/sessions', phone!.access_token)).status, 200, 'the access token still works');
     for (const s of [phone!, laptop!]) {
-      assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: s.refreshToken })).status, 200);
+      assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: s.refresh_token })).status, 200);
     }
   });
 

@@ -107,7 +107,8 @@ test('calls made while a pipeline is out wait and leave together in the next one
   const batcher = new ScriptBatcher<number>(client, INCR_BY, { overdueMs: 60_000 });
   await cachedFor(Array.from({ length: 21 }, (_, i) => `${prefix}:w${i}`));
   const firstReply = batcher.exec([`${prefix}:w0`], ['1']);
-  await nextMacrotask();
+  // The first pipeline leaves once the script's SHA is known (a round trip): wait for it, not for a guess.
+  while (pipelines() < 1) await nextMacrotask();
   // Twenty calls, each in its own macrotask, as concurrent HTTP requests arrive, all while the first is out.
   const later: Promise<number>[] = [];
   for (let i = 0; i < 20; i++) {
