@@ -76,7 +76,13 @@ const credentials = Credentials({
       const { auth } = await getAppServices();
       const session = await auth.signIn(input.data, contextFromHeaders(request.headers));
       // The submitted password goes no further; the user carries only the backend's tokens.
-      return { id: session.user!.id, email: session.user!.email, name: session.user!.name, image: session.user!.image, backend: session };
+      return {
+        id: session.user!.id,
+        email: session.user!.email,
+        name: session.user!.name,
+        image: session.user!.image,
+        backend: session,
+      };
     } catch (error) {
       if (error instanceof AuthError && error.code === 'invalid_credentials') throw new CredentialsSignin();
       if (error instanceof AuthError && error.code === 'rate_limited') throw new RateLimitedSignin();
@@ -121,7 +127,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
         const origin = appOrigin();
         if (url.startsWith('/') && !url.startsWith('//')) return `${origin}${url}`;
         const target = URL.parse(url);
-        if (target && (target.origin === origin || target.origin === baseUrl)) return `${origin}${target.pathname}${target.search}`;
+        if (target && (target.origin === origin || target.origin === baseUrl))
+          return `${origin}${target.pathname}${target.search}`;
         return origin;
       },
       ...base.callbacks,

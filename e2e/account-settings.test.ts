@@ -25,7 +25,11 @@ async function submitForm(scope: Page | Locator, fields: Record<string, string>)
 }
 
 const submitPasswordForm = (page: Page, current: string, next: string, confirm = next) =>
-  submitForm(page.locator('[data-testid=password-form]'), { current_password: current, new_password: next, confirm_password: confirm });
+  submitForm(page.locator('[data-testid=password-form]'), {
+    current_password: current,
+    new_password: next,
+    confirm_password: confirm,
+  });
 
 test('changing the password signs out the other device and only the new password works', async () => {
   const email = uniqueEmail('pw');
@@ -45,7 +49,10 @@ test('changing the password signs out the other device and only the new password
   await laptop.reload();
   assert.equal(await laptop.textContent('[data-testid=account-email]'), email, 'this device stays signed in');
   assert.equal(await laptop.locator('[data-testid=sessions] li').count(), 1);
-  assert.match((await laptop.locator('[data-event=password_changed]').textContent()) ?? '', /password was changed.*1 other device was signed out/);
+  assert.match(
+    (await laptop.locator('[data-event=password_changed]').textContent()) ?? '',
+    /password was changed.*1 other device was signed out/,
+  );
 
   // The phone's session was revoked: the middleware sends it to sign-in on its very next page.
   await phone.goto(`${APP_URL}/account`);

@@ -15,7 +15,14 @@ function* files(dir: string): Generator<string> {
 /** The secret values the server was built and started with (exported by scripts/test/e2e.sh). */
 function secrets(): Array<[string, string]> {
   const env = process.env;
-  const named = ['AUTH_SECRET', 'REFRESH_TOKEN_SECRET', 'OAUTH_CALLER_SECRET', 'UPSTASH_REDIS_REST_TOKEN', 'AUTH_OIDC_SECRET', 'MAIL_WEBHOOK_TOKEN']
+  const named = [
+    'AUTH_SECRET',
+    'REFRESH_TOKEN_SECRET',
+    'OAUTH_CALLER_SECRET',
+    'UPSTASH_REDIS_REST_TOKEN',
+    'AUTH_OIDC_SECRET',
+    'MAIL_WEBHOOK_TOKEN',
+  ]
     .filter((name) => env[name])
     .map((name) => [name, env[name]!] as [string, string]);
   const keys = JSON.parse(env.ACCESS_TOKEN_SIGNING_KEYS ?? '[]') as Array<{ kid: string; d: string }>;

@@ -29,7 +29,12 @@ test('the account page hydrates without a mismatch, even when its scripts arrive
   });
   await page.goto(`${APP_URL}/account`);
   // The countdown starts ticking only once hydrated.
-  await page.waitForFunction(() => /\d+m \d+s|expired/.test(document.querySelector('[data-testid=access-expiry]')?.textContent ?? ''));
-  assert.deepEqual(errors.filter((e) => HYDRATION_ERROR.test(e)), []);
+  await page.waitForFunction(() =>
+    /\d+m \d+s|expired/.test(document.querySelector('[data-testid=access-expiry]')?.textContent ?? ''),
+  );
+  assert.deepEqual(
+    errors.filter((e) => HYDRATION_ERROR.test(e)),
+    [],
+  );
   await context.close();
 });

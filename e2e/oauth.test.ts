@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { APP_URL, confirmEmail, enterAccount, launchBrowser, sessionUserId, signUp, submitCredentials, uniqueEmail } from './support/browser';
+import {
+  APP_URL,
+  confirmEmail,
+  enterAccount,
+  launchBrowser,
+  sessionUserId,
+  signUp,
+  submitCredentials,
+  uniqueEmail,
+} from './support/browser';
 import { UNREACHABLE_PATH } from './support/oidc-provider';
 
 /** Set by scripts/test/e2e.sh for the app and for this process. */
@@ -19,7 +28,10 @@ after(() => browser.close());
 /** A browser context that can reach nothing but loopback (the IdP's pages link a web font). */
 async function localContext(): Promise<BrowserContext> {
   const context = await browser.newContext();
-  await context.route((url) => !['127.0.0.1', 'localhost'].includes(url.hostname), (route) => route.abort());
+  await context.route(
+    (url) => !['127.0.0.1', 'localhost'].includes(url.hostname),
+    (route) => route.abort(),
+  );
   return context;
 }
 
@@ -131,8 +143,11 @@ test("pre-hijacking fails: the IdP-verified owner claims the squatter's unverifi
   const victim = await victimContext.newPage();
   await signInAtIdp(victim, email);
   await victim.waitForURL(`${APP_URL}/account`);
-  assert.equal(await sessionUserId(victim), squattedId, 'the one account of the address, now the owner\'s');
-  assert.match((await victim.locator('[data-event=unverified_account_claimed]').textContent()) ?? '', /password was removed and 1 device was signed out/);
+  assert.equal(await sessionUserId(victim), squattedId, "the one account of the address, now the owner's");
+  assert.match(
+    (await victim.locator('[data-event=unverified_account_claimed]').textContent()) ?? '',
+    /password was removed and 1 device was signed out/,
+  );
   assert.equal(await victim.locator('[data-testid=password-form]').count(), 0, 'no password the victim never set');
   assert.equal(await victim.locator('[data-testid=sessions] li').count(), 1, "the squatter's device is gone");
   assert.equal(await victim.getAttribute('[data-testid=email-status]', 'data-verified'), 'true');

@@ -68,7 +68,8 @@ async function sessionCookie(context: BrowserContext): Promise<string> {
 }
 
 /** Waits until the access token is due for a refresh: from then on, the next request rotates. */
-const untilRefreshDue = (accessTokenExpires: number) => sleep(Math.max(0, accessTokenExpires - REFRESH_MARGIN_MS - Date.now()) + 250);
+const untilRefreshDue = (accessTokenExpires: number) =>
+  sleep(Math.max(0, accessTokenExpires - REFRESH_MARGIN_MS - Date.now()) + 250);
 
 const rotations = async (sessionId: string) => Number(await redis.hget(familyKey(sessionId), 'rot'));
 

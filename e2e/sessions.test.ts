@@ -16,7 +16,8 @@ const PASSWORD = 'a long enough passphrase';
 const enter = (context: BrowserContext, form: 'signup' | 'signin', email: string) => enterAccount(context, form, email, PASSWORD);
 
 /** Resolves once the server action posted from the account page has answered. */
-const actionDone = (page: Page) => page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/account');
+const actionDone = (page: Page) =>
+  page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/account');
 
 const expiryOf = async (page: Page) => Number(await page.getAttribute('[data-testid=access-expiry]', 'data-expires-at'));
 
@@ -45,7 +46,9 @@ test('two tabs of one user keep working across several rotations without a sign-
 
 test('a second device is listed, and "sign out all other devices" signs the first one out', async () => {
   const email = uniqueEmail('devices');
-  const laptop = await browser.newContext({ userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0' });
+  const laptop = await browser.newContext({
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0',
+  });
   const phone = await browser.newContext({
     userAgent:
       'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
@@ -54,7 +57,10 @@ test('a second device is listed, and "sign out all other devices" signs the firs
   const phonePage = await enter(phone, 'signin', email);
   assert.equal(await phonePage.locator('[data-testid=sessions] li').count(), 2);
   // Devices are listed by a name a person recognises, newest use first.
-  assert.deepEqual(await phonePage.locator('[data-testid=device-name]').allTextContents(), ['Safari 17 on iOS 17.4', 'Firefox 128 on Windows 10']);
+  assert.deepEqual(await phonePage.locator('[data-testid=device-name]').allTextContents(), [
+    'Safari 17 on iOS 17.4',
+    'Firefox 128 on Windows 10',
+  ]);
 
   await phonePage.click('text=Sign out all other devices');
   await phonePage.waitForLoadState('networkidle');
@@ -88,9 +94,15 @@ test('"Sign out this device" signs out another device only: the current one has 
   await Promise.all([actionDone(phonePage), there.locator('button', { hasText: 'Sign out this device' }).click()]);
   await phonePage.reload();
   assert.equal(phonePage.url(), `${APP_URL}/account`, 'still signed in here');
-  assert.deepEqual((await rows.evaluateAll((li) => li.map((l) => l.getAttribute('data-session-id')))).sort(), [hereId, thereId].sort());
+  assert.deepEqual(
+    (await rows.evaluateAll((li) => li.map((l) => l.getAttribute('data-session-id')))).sort(),
+    [hereId, thereId].sort(),
+  );
 
-  await Promise.all([actionDone(phonePage), phonePage.locator(`[data-session-id="${thereId}"] button`, { hasText: 'Sign out this device' }).click()]);
+  await Promise.all([
+    actionDone(phonePage),
+    phonePage.locator(`[data-session-id="${thereId}"] button`, { hasText: 'Sign out this device' }).click(),
+  ]);
   await phonePage.reload();
   assert.deepEqual(await rows.evaluateAll((li) => li.map((l) => l.getAttribute('data-session-id'))), [hereId]);
   await laptopPage.goto(`${APP_URL}/account`);

@@ -9,7 +9,8 @@
 export type OAuthFailure = 'OAuthCallbackInvalid' | 'OAuthProviderUnreachable';
 
 /** Network failures of fetch (undici) and of the sockets under it. */
-const NETWORK = /fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_|TimeoutError|AbortError|other side closed/i;
+const NETWORK =
+  /fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_|TimeoutError|AbortError|other side closed/i;
 
 /** oauth4webapi's codes for a callback whose state or ID-token nonce is not the one this browser's sign-in sent. */
 const MISMATCH = new Set(['OAUTH_INVALID_RESPONSE', 'OAUTH_JWT_CLAIM_COMPARISON_FAILED']);

@@ -78,7 +78,9 @@ export interface OAuthExchangeOptions {
 /** POSTs the signed body to the backend; never throws for HTTP outcomes and never logs tokens. */
 export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAuthExchangeOptions): Promise<OAuthExchangeResult> {
   const { ip, userAgent } = options.context ?? {};
-  const text = JSON.stringify(ip || userAgent ? { ...body, client: { ip: ip || null, userAgent: userAgent?.slice(0, 1024) || null } } : body);
+  const text = JSON.stringify(
+    ip || userAgent ? { ...body, client: { ip: ip || null, userAgent: userAgent?.slice(0, 1024) || null } } : body,
+  );
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     [CALLER_PROOF_HEADER]: await signCallerProof(options.callerSecret, text),
@@ -99,7 +101,13 @@ export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAut
   const json = (await res.json().catch(() => null)) as Record<string, any> | null;
   // The token response of api/_hono/token-response.ts.
   const userId = typeof json?.user_id === 'string' ? json.user_id : json?.user?.id;
-  if (res.ok && json && typeof userId === 'string' && typeof json.refresh_token === 'string' && typeof json.access_token === 'string') {
+  if (
+    res.ok &&
+    json &&
+    typeof userId === 'string' &&
+    typeof json.refresh_token === 'string' &&
+    typeof json.access_token === 'string'
+  ) {
     return {
       ok: true,
       session: {
@@ -116,7 +124,12 @@ export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAut
   }
   const code = typeof json?.error?.code === 'string' ? (json.error.code as string) : undefined;
   logEvent('warn', 'oauth_exchange_refused', { provider: body.provider, status: res.status, code });
-  if (res.status === 409 && code === 'account_not_linkable') return { ok: false, reason: 'not_linkable', status: res.status, code };
-  return { ok: false, reason: res.status >= 500 || res.status === 429 ? 'unavailable' : 'refused', status: res.status, ...(code ? { code } : {}) };
+  if (res.status === 409 && code === 'account_not_linkable')
+    return { ok: false, reason: 'not_linkable', status: res.status, code };
+  return {
+    ok: false,
+    reason: res.status >= 500 || res.status === 429 ? 'unavailable' : 'refused',
+    status: res.status,
+    ...(code ? { code } : {}),
+  };
 }
-

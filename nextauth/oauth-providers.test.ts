@@ -4,7 +4,13 @@ import { describe, test } from 'node:test';
 import type { Account } from 'next-auth';
 import { ConfigError } from '../lib/config/env';
 import { oauthExchangeBody, PLACEHOLDER_EMAIL_DOMAIN } from './oauth-exchange';
-import { buildOAuthProviders, fetchGitHubProfile, listOAuthProviders, parseOAuthSettings, providerVouchesForEmail } from './oauth-providers';
+import {
+  buildOAuthProviders,
+  fetchGitHubProfile,
+  listOAuthProviders,
+  parseOAuthSettings,
+  providerVouchesForEmail,
+} from './oauth-providers';
 
 const OIDC = { AUTH_OIDC_ISSUER: 'https://idp.example.com/', AUTH_OIDC_ID: 'client', AUTH_OIDC_SECRET: 'secret' };
 
@@ -54,15 +60,27 @@ describe('providers offered from env', () => {
   });
 
   test('a half-configured provider stops startup with a message naming the missing variable', () => {
-    assert.throws(() => parseOAuthSettings({ AUTH_GITHUB_ID: 'x' }), (e: Error) => e instanceof ConfigError && /AUTH_GITHUB_SECRET: is missing/.test(e.message));
-    assert.throws(() => parseOAuthSettings({ AUTH_OIDC_NAME: 'Acme' }), /AUTH_OIDC_ISSUER: is missing[\s\S]*AUTH_OIDC_ID: is missing/);
+    assert.throws(
+      () => parseOAuthSettings({ AUTH_GITHUB_ID: 'x' }),
+      (e: Error) => e instanceof ConfigError && /AUTH_GITHUB_SECRET: is missing/.test(e.message),
+    );
+    assert.throws(
+      () => parseOAuthSettings({ AUTH_OIDC_NAME: 'Acme' }),
+      /AUTH_OIDC_ISSUER: is missing[\s\S]*AUTH_OIDC_ID: is missing/,
+    );
     assert.throws(() => parseOAuthSettings({ AUTH_APPLE_SECRET: 'x', AUTH_APPLE_ID: '  ' }), /AUTH_APPLE_ID/);
   });
 
   test('an OIDC issuer must be https, except on loopback for a local IdP', () => {
-    assert.throws(() => parseOAuthSettings({ ...OIDC, AUTH_OIDC_ISSUER: 'http://idp.example.com' }), /AUTH_OIDC_ISSUER: must be an https/);
+    assert.throws(
+      () => parseOAuthSettings({ ...OIDC, AUTH_OIDC_ISSUER: 'http://idp.example.com' }),
+      /AUTH_OIDC_ISSUER: must be an https/,
+    );
     assert.throws(() => parseOAuthSettings({ ...OIDC, AUTH_OIDC_ISSUER: 'not a url' }), /AUTH_OIDC_ISSUER/);
-    assert.equal(parseOAuthSettings({ ...OIDC, AUTH_OIDC_ISSUER: 'http://127.0.0.1:3199' }).oidc?.issuer, 'http://127.0.0.1:3199');
+    assert.equal(
+      parseOAuthSettings({ ...OIDC, AUTH_OIDC_ISSUER: 'http://127.0.0.1:3199' }).oidc?.issuer,
+      'http://127.0.0.1:3199',
+    );
   });
 });
 
@@ -88,10 +106,13 @@ describe('whether a provider vouches for the email (the only case an existing ac
           ? new Response(JSON.stringify(emails), { status: emailsStatus })
           : Response.json({ id: 1, login: 'octo', email: 'public@example.test' })) as typeof fetch;
 
-    const verified = await fetchGitHubProfile('t', fake([
-      { email: 'other@example.test', primary: false, verified: true },
-      { email: 'primary@example.test', primary: true, verified: true },
-    ]));
+    const verified = await fetchGitHubProfile(
+      't',
+      fake([
+        { email: 'other@example.test', primary: false, verified: true },
+        { email: 'primary@example.test', primary: true, verified: true },
+      ]),
+    );
     assert.equal(verified.email, 'primary@example.test');
     assert.equal(providerVouchesForEmail('github', verified), true);
 
@@ -107,10 +128,22 @@ describe('whether a provider vouches for the email (the only case an existing ac
 
 describe('the body NextAuth sends to /oauth', () => {
   const account = (over: Partial<Account> = {}): Account =>
-    ({ provider: 'oidc', type: 'oidc', providerAccountId: 'sub-1', access_token: 'at', id_token: 'it', expires_at: 1_900_000_000.7, ...over }) as Account;
+    ({
+      provider: 'oidc',
+      type: 'oidc',
+      providerAccountId: 'sub-1',
+      access_token: 'at',
+      id_token: 'it',
+      expires_at: 1_900_000_000.7,
+      ...over,
+    }) as Account;
 
   test('carries the identity, the verification verdict and the provider tokens', async () => {
-    const body = await oauthExchangeBody(account(), { email: 'a@example.test', email_verified: true }, { email: 'a@example.test', name: 'Ada' });
+    const body = await oauthExchangeBody(
+      account(),
+      { email: 'a@example.test', email_verified: true },
+      { email: 'a@example.test', name: 'Ada' },
+    );
     assert.deepEqual(body.profile, { email: 'a@example.test', emailVerified: true, name: 'Ada', image: null });
     assert.equal(body.tokens.accessToken, 'at');
     assert.equal(body.tokens.idToken, 'it');
@@ -119,10 +152,18 @@ describe('the body NextAuth sends to /oauth', () => {
   });
 
   test('an X account without an email gets an unverified, undeliverable stand-in address of its own', async () => {
-    const body = await oauthExchangeBody(account({ provider: 'twitter', type: 'oauth', providerAccountId: '12345' }), { data: {} }, { email: null });
+    const body = await oauthExchangeBody(
+      account({ provider: 'twitter', type: 'oauth', providerAccountId: '12345' }),
+      { data: {} },
+      { email: null },
+    );
     assert.equal(body.profile.email, `twitter-12345@${PLACEHOLDER_EMAIL_DOMAIN}`);
     assert.equal(body.profile.emailVerified, false);
-    const odd = await oauthExchangeBody(account({ provider: 'oidc', providerAccountId: 'a b/c'.repeat(20) }), { email_verified: true }, {});
+    const odd = await oauthExchangeBody(
+      account({ provider: 'oidc', providerAccountId: 'a b/c'.repeat(20) }),
+      { email_verified: true },
+      {},
+    );
     assert.match(odd.profile.email, new RegExp(`^oidc-[0-9a-f]{32}@${PLACEHOLDER_EMAIL_DOMAIN.replace(/\./g, '\\.')}$`));
     assert.equal(odd.profile.emailVerified, false, 'a stand-in address is never verified, even if the IdP says email_verified');
   });

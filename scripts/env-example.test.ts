@@ -16,7 +16,10 @@ test('every variable of the config, the standalone server, OAuth and the bridge 
     // Set (`NAME=`) or shown commented out (`# NAME=`), under a comment line that explains it.
     const at = lines.findIndex((line) => new RegExp(`^(# )?${name}=`).test(line));
     assert.notEqual(at, -1, `${name} is not in .env.example`);
-    const above = lines.slice(0, at).reverse().find((line) => !/^(# )?[A-Z][A-Z0-9_]*=/.test(line));
+    const above = lines
+      .slice(0, at)
+      .reverse()
+      .find((line) => !/^(# )?[A-Z][A-Z0-9_]*=/.test(line));
     assert.ok(above?.startsWith('# ') && !above.startsWith('# ---'), `${name} has no comment above it`);
   }
 });

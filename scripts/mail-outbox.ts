@@ -13,7 +13,11 @@ if (config.MAIL_TRANSPORT !== 'outbox') {
   console.error(`MAIL_TRANSPORT is "${config.MAIL_TRANSPORT}": emails do not go to the local outbox.`);
   process.exit(1);
 }
-const redis = createRedis({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN, timeoutMs: config.REDIS_TIMEOUT_MS });
+const redis = createRedis({
+  url: config.UPSTASH_REDIS_REST_URL,
+  token: config.UPSTASH_REDIS_REST_TOKEN,
+  timeoutMs: config.REDIS_TIMEOUT_MS,
+});
 const count = Number(process.argv[2] ?? 5);
 const mails = (await redis.lrange<string>(OUTBOX_KEY, 0, count - 1)).map((line) => JSON.parse(line) as Record<string, string>);
 if (mails.length === 0) console.log('The outbox is empty.');

@@ -50,8 +50,12 @@ async function main(): Promise<void> {
     const signIn = () => env.post('/api/v1/auth/signin', { email, password: PASSWORD }).then((r) => json(r, 200));
     // One round of everything first: the scripts get cached (EVALSHA hits from then on), as in a warm deployment.
     let session = await signIn();
-    let refreshToken = (await json(await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }), 200)).refresh_token;
-    const list = () => fetch(`${env.baseUrl}/api/v1/auth/sessions`, { headers: { authorization: `Bearer ${session.access_token}` } }).then((r) => json(r, 200));
+    let refreshToken = (await json(await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }), 200))
+      .refresh_token;
+    const list = () =>
+      fetch(`${env.baseUrl}/api/v1/auth/sessions`, { headers: { authorization: `Bearer ${session.access_token}` } }).then((r) =>
+        json(r, 200),
+      );
     await list();
     const other = await signIn();
     await json(await env.post('/api/v1/auth/signout', { refresh_token: other.refresh_token }), 204);
@@ -62,11 +66,15 @@ async function main(): Promise<void> {
     costs.push([
       'refresh',
       await measure(env, async () => {
-        refreshToken = (await json(await env.post('/api/v1/auth/refresh-token', { refresh_token: refreshToken }), 200)).refresh_token;
+        refreshToken = (await json(await env.post('/api/v1/auth/refresh-token', { refresh_token: refreshToken }), 200))
+          .refresh_token;
       }),
     ]);
     costs.push(['device list (2 devices)', await measure(env, list)]);
-    costs.push(['sign-out', await measure(env, async () => json(await env.post('/api/v1/auth/signout', { refresh_token: refreshToken }), 204))]);
+    costs.push([
+      'sign-out',
+      await measure(env, async () => json(await env.post('/api/v1/auth/signout', { refresh_token: refreshToken }), 204)),
+    ]);
 
     console.log('operation                 | HTTP requests | commands | bytes sent | bytes received | commands run');
     console.log('--------------------------|---------------|----------|------------|----------------|-------------');
@@ -81,7 +89,8 @@ async function main(): Promise<void> {
     // more member adds to the user's session index.
     const fresh = await signIn();
     let token = fresh.refresh_token as string;
-    for (let i = 0; i < 2; i++) token = (await json(await env.post('/api/v1/auth/refresh-token', { refresh_token: token }), 200)).refresh_token;
+    for (let i = 0; i < 2; i++)
+      token = (await json(await env.post('/api/v1/auth/refresh-token', { refresh_token: token }), 200)).refresh_token;
     const familyBytes = Number(await node.call('MEMORY', 'USAGE', familyKey(fresh.session_id), 'SAMPLES', '0'));
     const userId = (await node.hget(familyKey(fresh.session_id), FAMILY_FIELDS.userId)) as string;
     const index = userSessionsKey(userId);
@@ -91,11 +100,15 @@ async function main(): Promise<void> {
     const after = Number(await node.call('MEMORY', 'USAGE', index, 'SAMPLES', '0'));
     const indexBytes = Math.round((after - before) / ((await node.zcard(index)) - members));
     const perSession = familyBytes + indexBytes;
-    console.log(`\nmemory per session: ${familyBytes} B family hash + ${indexBytes} B in the user's session index = ${perSession} B (MEMORY USAGE)`);
+    console.log(
+      `\nmemory per session: ${familyBytes} B family hash + ${indexBytes} B in the user's session index = ${perSession} B (MEMORY USAGE)`,
+    );
 
     const refreshCost = costs.find(([n]) => n === 'refresh')![1].commands.length;
     const accessTtl = defaults.ACCESS_TOKEN_TTL_SECONDS;
-    console.log(`\nat the defaults (access token ${accessTtl} s, idle ${defaults.SESSION_IDLE_TTL_SECONDS} s, absolute ${defaults.SESSION_ABSOLUTE_TTL_SECONDS} s):`);
+    console.log(
+      `\nat the defaults (access token ${accessTtl} s, idle ${defaults.SESSION_IDLE_TTL_SECONDS} s, absolute ${defaults.SESSION_ABSOLUTE_TTL_SECONDS} s):`,
+    );
     for (const [plan, rate] of Object.entries(COMMANDS_PER_SECOND)) {
       const sessions = Math.floor((rate * accessTtl) / refreshCost);
       console.log(
@@ -104,7 +117,9 @@ async function main(): Promise<void> {
       );
     }
     for (const gb of [1, 10, 50]) {
-      console.log(`  ${gb} GB of data: ${Math.floor((gb * 1e9) / perSession).toLocaleString('en')} sessions stored (active or idle), keys only, no overhead for rate limits`);
+      console.log(
+        `  ${gb} GB of data: ${Math.floor((gb * 1e9) / perSession).toLocaleString('en')} sessions stored (active or idle), keys only, no overhead for rate limits`,
+      );
     }
   } finally {
     node.disconnect();

@@ -22,6 +22,12 @@ if (existsSync(file)) {
     PASSWORD_PBKDF2_ITERATIONS: '100000',
     ...secrets,
   };
-  writeFileSync(file, Object.entries(lines).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(
+    file,
+    Object.entries(lines)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
   console.log(`wrote ${file} with local defaults and fresh secrets`);
 }

@@ -66,10 +66,17 @@ describe('password change', () => {
     assert.deepEqual(changed.body, { signed_out_sessions: 1 });
 
     assert.equal((await env.refresh(phone.refresh_token)).body.error.code, 'token_revoked');
-    assert.equal((await get('/api/v1/auth/sessions', phone.access_token)).status, 401, 'the other device access token is refused at once');
+    assert.equal(
+      (await get('/api/v1/auth/sessions', phone.access_token)).status,
+      401,
+      'the other device access token is refused at once',
+    );
     assert.equal((await env.refresh(laptop.refresh_token)).status, 200, 'this device stays signed in');
     const sessions = (await get('/api/v1/auth/sessions', laptop.access_token)).body.sessions as Array<{ id: string }>;
-    assert.deepEqual(sessions.map((s) => s.id), [laptop.session_id]);
+    assert.deepEqual(
+      sessions.map((s) => s.id),
+      [laptop.session_id],
+    );
 
     assert.equal((await signIn(email, OLD, 'Thief')).status, 401);
     assert.equal((await signIn(email, NEW, 'Laptop')).status, 200);
@@ -78,7 +85,9 @@ describe('password change', () => {
   test('leaves a password_changed security event with where it came from and what it signed out', async () => {
     const { laptop } = await userOnTwoDevices();
     await changePassword(laptop.access_token, { current_password: OLD, new_password: NEW });
-    const { events } = (await get('/api/v1/auth/security-events', laptop.access_token)).body as { events: Array<Record<string, unknown>> };
+    const { events } = (await get('/api/v1/auth/security-events', laptop.access_token)).body as {
+      events: Array<Record<string, unknown>>;
+    };
     assert.equal(events[0]?.type, 'password_changed');
     assert.equal(events[0]?.signedOutSessions, 1);
     assert.equal(events[0]?.ip, '127.0.0.1');
@@ -96,7 +105,8 @@ describe('password change', () => {
   test('guessing the current password is limited like signing in', async () => {
     const { laptop } = await userOnTwoDevices(); // two sign-ins of the five per account and IP
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await changePassword(laptop.access_token, { current_password: `guess ${i}`, new_password: NEW })).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await changePassword(laptop.access_token, { current_password: `guess ${i}`, new_password: NEW })).status);
     assert.deepEqual(statuses, [403, 403, 403, 429]);
   });
 
@@ -106,7 +116,10 @@ describe('password change', () => {
     assert.equal(short.status, 400);
     assert.match(short.body.error.message, /new_password: password must be at least 8/);
     assert.equal((await changePassword(laptop.access_token, { current_password: OLD })).status, 400);
-    assert.equal((await changePassword(laptop.access_token, { current_password: OLD, new_password: NEW, admin: true })).status, 400);
+    assert.equal(
+      (await changePassword(laptop.access_token, { current_password: OLD, new_password: NEW, admin: true })).status,
+      400,
+    );
     const anonymous = await changePassword(undefined, { current_password: OLD, new_password: NEW });
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.body.error.code, 'invalid_token');

@@ -56,7 +56,13 @@ describe('bad input gets a clear 4xx, never a 500', () => {
     ['a JSON array', '[]', {}, 400, 'invalid_request'],
     ['wrong types', JSON.stringify({ email: 42, password: true }), {}, 400, 'invalid_request'],
     ['unknown fields', JSON.stringify({ email: 'a@b.test', password: PASSWORD, admin: true }), {}, 400, 'invalid_request'],
-    ['a non-JSON content type', 'email=a@b.test', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
+    [
+      'a non-JSON content type',
+      'email=a@b.test',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      415,
+      'unsupported_media_type',
+    ],
     ['an oversize body', JSON.stringify({ email: 'a@b.test', password: 'x'.repeat(100_000) }), {}, 413, 'payload_too_large'],
   ];
   for (const [what, body, headers, status, code] of cases) {
@@ -152,7 +158,10 @@ describe('sign-in', () => {
   test('the access token verifies against the published JWKS by kid', async () => {
     const { body } = await signUpAndIn();
     const jwks = (await (await fetch(`${env.baseUrl}/api/v1/.well-known/jwks.json`)).json()) as any;
-    assert.ok(jwks.keys.every((k: any) => k.d === undefined), 'JWKS must not contain private members');
+    assert.ok(
+      jwks.keys.every((k: any) => k.d === undefined),
+      'JWKS must not contain private members',
+    );
     const { payload, protectedHeader } = await jwtVerify(body.access_token, createLocalJWKSet(jwks), {
       issuer: env.config.jwtIssuer,
       audience: env.config.JWT_AUDIENCE,
@@ -168,8 +177,15 @@ describe('sign-in', () => {
     const { body } = await signUpAndIn();
     const rotated = (await refresh(body.refresh_token)).body;
     const tokenFields = [
-      'access_token', 'token_type', 'expires_in', 'access_token_expires_at', 'refresh_token', 'refresh_token_expires_at',
-      'session_id', 'user_id', 'provider',
+      'access_token',
+      'token_type',
+      'expires_in',
+      'access_token_expires_at',
+      'refresh_token',
+      'refresh_token_expires_at',
+      'session_id',
+      'user_id',
+      'provider',
     ];
     assert.deepEqual(Object.keys(body).sort(), [...tokenFields, 'user'].sort(), 'sign-in adds the user');
     assert.deepEqual(Object.keys(rotated).sort(), [...tokenFields].sort(), 'a refresh does not read the user');
@@ -245,7 +261,9 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
   /** The user's security events, read from a second device (the attacked session is gone by then). */
   async function reuseEvents(email: string) {
     const other = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD })).json()) as any;
-    const res = await fetch(`${env.baseUrl}/api/v1/auth/security-events`, { headers: { authorization: `Bearer ${other.access_token}` } });
+    const res = await fetch(`${env.baseUrl}/api/v1/auth/security-events`, {
+      headers: { authorization: `Bearer ${other.access_token}` },
+    });
     const { events } = (await res.json()) as { events: Array<{ type: string; familyId?: string }> };
     return events.filter((e) => e.type === 'refresh_token_reuse');
   }
@@ -259,7 +277,11 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
     assert.equal(retry.status, 200);
     assert.equal(retry.body.refresh_token, lost.body.refresh_token, 'the successor the server recorded');
     const again = await refresh(body.refresh_token);
-    assert.equal(again.body.refresh_token, lost.body.refresh_token, 'a retry of the recovery (its answer lost too) gets it again');
+    assert.equal(
+      again.body.refresh_token,
+      lost.body.refresh_token,
+      'a retry of the recovery (its answer lost too) gets it again',
+    );
     const next = await refresh(retry.body.refresh_token);
     assert.equal(next.status, 200);
     assert.equal((await refresh(next.body.refresh_token)).status, 200, 'the chain goes on');
@@ -277,7 +299,10 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
     assert.equal(theft.status, 401);
     assert.equal(theft.body.error.code, 'token_reused');
     assert.equal((await refresh(t2.body.refresh_token)).body.error.code, 'token_revoked');
-    assert.deepEqual((await reuseEvents(email)).map((e) => e.familyId), [body.session_id]);
+    assert.deepEqual(
+      (await reuseEvents(email)).map((e) => e.familyId),
+      [body.session_id],
+    );
   });
 
   // Which of the two uses the shared token first makes no difference to the server: the same requests.
@@ -316,7 +341,7 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
       if (follower.status === 200) held[1 - mover] = follower.body.refresh_token;
       else refusal = follower.body.error.code;
     }
-    assert.equal(refusal, 'token_reused', 'GoTrue\'s parent-of-active rule would let both sides follow the chain forever');
+    assert.equal(refusal, 'token_reused', "GoTrue's parent-of-active rule would let both sides follow the chain forever");
     assert.ok(rotations <= 2, `revoked after ${rotations} rotations`);
     assert.equal((await refresh(held[0]!)).body.error.code, 'token_revoked');
     assert.equal((await reuseEvents(email)).length, 1);

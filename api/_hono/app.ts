@@ -20,7 +20,9 @@ export function createApp(services: () => Promise<AppServices> = getAppServices)
   const app = new Hono();
   app.use(
     '*',
-    requestSizeLimit(MAX_BODY_BYTES, (c) => errorResponse(c, 'payload_too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes.`)),
+    requestSizeLimit(MAX_BODY_BYTES, (c) =>
+      errorResponse(c, 'payload_too_large', `Request body must be at most ${MAX_BODY_BYTES} bytes.`),
+    ),
   );
   app.route('/api/v1/auth', authRoutes(services));
   app.route('/api/v1/auth', sessionRoutes(services));

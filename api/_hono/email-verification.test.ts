@@ -57,7 +57,11 @@ describe('sign-up with email verification on', () => {
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'email_not_verified');
     assert.equal(refused.body.refresh_token, undefined);
-    assert.equal((await signIn(email, 'not the password')).body.error.code, 'invalid_credentials', 'a wrong password learns nothing more');
+    assert.equal(
+      (await signIn(email, 'not the password')).body.error.code,
+      'invalid_credentials',
+      'a wrong password learns nothing more',
+    );
 
     const token = await linkToken(email);
     const done = await confirm(token);
@@ -77,7 +81,10 @@ describe('sign-up with email verification on', () => {
     const token = await linkToken(email);
     const key = emailVerificationKey(createHash('sha256').update(token).digest('base64url'));
     const ttl = await env.services.redis.ttl(key);
-    assert.ok(ttl > 0 && ttl <= env.config.EMAIL_VERIFICATION_TTL_SECONDS, `TTL ${ttl} s set from EMAIL_VERIFICATION_TTL_SECONDS`);
+    assert.ok(
+      ttl > 0 && ttl <= env.config.EMAIL_VERIFICATION_TTL_SECONDS,
+      `TTL ${ttl} s set from EMAIL_VERIFICATION_TTL_SECONDS`,
+    );
     // Let Redis expire it now rather than wait a day.
     await env.services.redis.pexpire(key, 1);
     while ((await env.services.redis.exists(key)) === 1) await new Promise((resolve) => setImmediate(resolve));
@@ -132,7 +139,10 @@ describe('sign-up with email verification on', () => {
     await signUp(email);
     assert.equal((await post('/api/v1/auth/password-reset', { email })).status, 202);
     const token = await mailedToken(env.services.redis, email, env.config.APP_URL, '/reset-password');
-    assert.equal((await post('/api/v1/auth/password-reset/confirm', { token, new_password: 'a brand new passphrase' })).status, 200);
+    assert.equal(
+      (await post('/api/v1/auth/password-reset/confirm', { token, new_password: 'a brand new passphrase' })).status,
+      200,
+    );
     assert.equal((await signIn(email, 'a brand new passphrase')).status, 200);
   });
 

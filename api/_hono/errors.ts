@@ -5,7 +5,8 @@ import { AuthError, isDependencyError, isSessionEndedCode, type AuthErrorCode } 
 import { logEvent } from '../../lib/observability/log';
 
 /** Codes the HTTP layer adds to the domain's. */
-export type ApiErrorCode = AuthErrorCode | 'not_found' | 'method_not_allowed' | 'payload_too_large' | 'unsupported_media_type' | 'internal_error';
+export type ApiErrorCode =
+  AuthErrorCode | 'not_found' | 'method_not_allowed' | 'payload_too_large' | 'unsupported_media_type' | 'internal_error';
 
 const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
@@ -75,7 +76,11 @@ export function toErrorResponse(error: unknown, c: Context): Response {
   if (error instanceof ApiError) return errorResponse(c, error.code, error.message);
   if (isDependencyError(error)) {
     // The cause's kind only (TimeoutError, UpstashError, ...), never its message: it can carry connection strings.
-    logEvent('error', 'dependency_failure', { dependency: error.dependency, error: (error.cause as Error | undefined)?.name, path: c.req.path });
+    logEvent('error', 'dependency_failure', {
+      dependency: error.dependency,
+      error: (error.cause as Error | undefined)?.name,
+      path: c.req.path,
+    });
     return errorResponse(c, 'service_unavailable', 'A backing service is unavailable; try again shortly.', 1);
   }
   logEvent('error', 'unhandled_error', { error: String((error as Error)?.stack ?? error), path: c.req.path });

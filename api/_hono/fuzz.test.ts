@@ -46,7 +46,12 @@ function bodies(realToken: string): fc.Arbitrary<string | Uint8Array> {
     .map(([i, ch, truncate]) => (truncate ? realToken.slice(0, i) : realToken.slice(0, i) + ch + realToken.slice(i + 1)))
     // Replacing a character by itself gives back the genuine token, which rightly works.
     .filter((t) => t !== realToken);
-  const field = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 5_000, maxLength: 30_000 }), fc.anything(), mutatedToken);
+  const field = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.string({ minLength: 5_000, maxLength: 30_000 }),
+    fc.anything(),
+    mutatedToken,
+  );
   return fc.oneof(
     fc.json(),
     fc.string({ maxLength: 200 }),
@@ -54,7 +59,9 @@ function bodies(realToken: string): fc.Arbitrary<string | Uint8Array> {
     fc.record({ email: field, password: field }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
     fc.record({ refresh_token: fc.oneof(mutatedToken, field) }).map((o) => JSON.stringify(o)),
     fc.record({ token: field }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
-    fc.record({ provider: field, providerAccountId: field, profile: fc.anything(), tokens: fc.anything() }).map((o) => JSON.stringify(o)),
+    fc
+      .record({ provider: field, providerAccountId: field, profile: fc.anything(), tokens: fc.anything() })
+      .map((o) => JSON.stringify(o)),
     fc.constant(new Uint8Array([0x7b, 0x22, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d])), // {"e":"<invalid UTF-8>"}
   );
 }
@@ -62,7 +69,13 @@ function bodies(realToken: string): fc.Arbitrary<string | Uint8Array> {
 const request = fc.record({
   endpoint: fc.constantFrom(...ENDPOINTS),
   contentType: fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-16', ''),
-  authorization: fc.option(fc.oneof(fc.string({ maxLength: 80 }).map((s) => `Bearer ${s}`), fc.constant('Bearer eyJhbGciOiJub25lIn0.e30.')), { nil: undefined }),
+  authorization: fc.option(
+    fc.oneof(
+      fc.string({ maxLength: 80 }).map((s) => `Bearer ${s}`),
+      fc.constant('Bearer eyJhbGciOiJub25lIn0.e30.'),
+    ),
+    { nil: undefined },
+  ),
 });
 
 /** Sends raw bytes, for requests fetch refuses to build (header injection attempts). */
@@ -85,20 +98,24 @@ test('thousands of hostile requests: no 5xx, no token issued, existing user unto
 
   const seen = new Map<number, number>();
   await fc.assert(
-    fc.asyncProperty(request, bodies(session.refresh_token), async ({ endpoint: [method, path], contentType, authorization }, body) => {
-      const headers: Record<string, string> = {};
-      if (contentType) headers['content-type'] = contentType;
-      if (authorization) headers.authorization = authorization;
-      const res = await fetch(env.baseUrl + path, {
-        method,
-        headers,
-        body: method === 'GET' ? undefined : (body as BodyInit),
-      });
-      const text = await res.text();
-      seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
-      assert.ok(res.status < 500, `${method} ${path} → ${res.status}: ${text.slice(0, 200)}`);
-      assert.ok(!/"(refresh_?[tT]oken|access_?[tT]oken)"\s*:\s*"/.test(text), `${method} ${path} issued a token`);
-    }),
+    fc.asyncProperty(
+      request,
+      bodies(session.refresh_token),
+      async ({ endpoint: [method, path], contentType, authorization }, body) => {
+        const headers: Record<string, string> = {};
+        if (contentType) headers['content-type'] = contentType;
+        if (authorization) headers.authorization = authorization;
+        const res = await fetch(env.baseUrl + path, {
+          method,
+          headers,
+          body: method === 'GET' ? undefined : (body as BodyInit),
+        });
+        const text = await res.text();
+        seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
+        assert.ok(res.status < 500, `${method} ${path} → ${res.status}: ${text.slice(0, 200)}`);
+        assert.ok(!/"(refresh_?[tT]oken|access_?[tT]oken)"\s*:\s*"/.test(text), `${method} ${path} issued a token`);
+      },
+    ),
     { numRuns: 2_500 },
   );
 

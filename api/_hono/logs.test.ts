@@ -39,9 +39,20 @@ test('sign-up, sign-in, refresh, recovery, reuse, sign-out and email verificatio
   await new Promise((resolve) => setImmediate(resolve));
 
   const events = lines.map((line) => JSON.parse(line) as { event: string; level: string });
-  const names = ['auth.signup', 'auth.signin_failed', 'auth.signin', 'auth.refresh', 'auth.refresh_recovered', 'auth.token_reuse', 'auth.signout'];
+  const names = [
+    'auth.signup',
+    'auth.signin_failed',
+    'auth.signin',
+    'auth.refresh',
+    'auth.refresh_recovered',
+    'auth.token_reuse',
+    'auth.signout',
+  ];
   for (const name of [...names, 'auth.signup_existing_email', 'auth.email_verification_requested', 'auth.email_verified']) {
-    assert.ok(events.some((e) => e.event === name), `${name} logged`);
+    assert.ok(
+      events.some((e) => e.event === name),
+      `${name} logged`,
+    );
   }
   assert.equal(events.find((e) => e.event === 'auth.token_reuse')?.level, 'warn');
   assert.equal(events.find((e) => e.event === 'auth.refresh_recovered')?.level, 'info', 'a lost answer is not a security event');

@@ -21,17 +21,29 @@ after(async () => {
 
 const PASSWORD = 'correct horse battery';
 
-const oauthBody = (over: { provider?: string; id?: string; email?: string; emailVerified?: boolean } = {}): OAuthExchangeBody => ({
+const oauthBody = (
+  over: { provider?: string; id?: string; email?: string; emailVerified?: boolean } = {},
+): OAuthExchangeBody => ({
   provider: over.provider ?? 'oidc',
   providerAccountId: over.id ?? crypto.randomUUID(),
   profile: { email: over.email ?? uniqueEmail('oauth'), emailVerified: over.emailVerified ?? true, name: 'Octo Cat' },
-  tokens: { type: 'oidc', accessToken: 'provider-access', refreshToken: 'provider-refresh', idToken: 'eyJ.x.y', expiresAt: 2_000_000_000 },
+  tokens: {
+    type: 'oidc',
+    accessToken: 'provider-access',
+    refreshToken: 'provider-refresh',
+    idToken: 'eyJ.x.y',
+    expiresAt: 2_000_000_000,
+  },
 });
 
 /** POSTs a body signed by this deployment (or by `secret`, at `nowMs`). */
 async function signedPost(
   body: OAuthExchangeBody | string,
-  { target = env, secret = target.config.OAUTH_CALLER_SECRET, nowMs = Date.now() }: { target?: TestEnvironment; secret?: string; nowMs?: number } = {},
+  {
+    target = env,
+    secret = target.config.OAUTH_CALLER_SECRET,
+    nowMs = Date.now(),
+  }: { target?: TestEnvironment; secret?: string; nowMs?: number } = {},
 ) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return target.post('/api/v1/auth/oauth', text, { [CALLER_PROOF_HEADER]: await signCallerProof(secret, text, nowMs) });
@@ -135,14 +147,20 @@ describe('linking an OAuth sign-in to an existing user', () => {
     const victim = await post(oauthBody({ email: squatter.email, emailVerified: true }));
     assert.equal(victim.status, 200);
     const victimSession = (await victim.json()) as any;
-    assert.equal(victimSession.user.id, squatter.id, 'the one account of this address, now the verified owner\'s');
+    assert.equal(victimSession.user.id, squatter.id, "the one account of this address, now the verified owner's");
     assert.equal(victimSession.user.name, 'Octo Cat', 'named by the provider, not by the squatter');
 
     const squatterSignIn = await passwordSignIn(squatter.email);
     assert.equal(squatterSignIn.status, 401, "the squatter's password is gone");
     for (const s of [squatter.session, second]) {
-      assert.equal((await withLinks.refresh(s.refresh_token)).body.error.code, 'token_revoked', "the squatter's sessions are dead");
-      const sessions = await fetch(`${withLinks.baseUrl}/api/v1/auth/sessions`, { headers: { authorization: `Bearer ${s.access_token}` } });
+      assert.equal(
+        (await withLinks.refresh(s.refresh_token)).body.error.code,
+        'token_revoked',
+        "the squatter's sessions are dead",
+      );
+      const sessions = await fetch(`${withLinks.baseUrl}/api/v1/auth/sessions`, {
+        headers: { authorization: `Bearer ${s.access_token}` },
+      });
       assert.equal(sessions.status, 401, "the squatter's access tokens are refused at once");
     }
     const user = await withLinks.services.users.findByEmail(squatter.email);
@@ -151,7 +169,10 @@ describe('linking an OAuth sign-in to an existing user', () => {
 
     const events = await withLinks.services.rotation.securityEvents(squatter.id);
     assert.equal(events[0]?.type, 'unverified_account_claimed');
-    assert.deepEqual(events[0] && 'provider' in events[0] ? [events[0].provider, events[0].signedOutSessions] : null, ['oidc', 2]);
+    assert.deepEqual(events[0] && 'provider' in events[0] ? [events[0].provider, events[0].signedOutSessions] : null, [
+      'oidc',
+      2,
+    ]);
     assert.equal((await withLinks.refresh(victimSession.refresh_token)).status, 200, 'the victim is in');
 
     // The owner may set a password through password reset (the mailbox proves them).
@@ -159,7 +180,10 @@ describe('linking an OAuth sign-in to an existing user', () => {
     const token = await mailedToken(withLinks.services.redis, squatter.email, withLinks.config.APP_URL, '/reset-password');
     const reset = await withLinks.post('/api/v1/auth/password-reset/confirm', { token, new_password: 'the owner passphrase' });
     assert.equal(reset.status, 200);
-    assert.equal((await withLinks.post('/api/v1/auth/signin', { email: squatter.email, password: 'the owner passphrase' })).status, 200);
+    assert.equal(
+      (await withLinks.post('/api/v1/auth/signin', { email: squatter.email, password: 'the owner passphrase' })).status,
+      200,
+    );
   });
 
   test('an unverified account made through an unverified provider loses that identity to a verified one', async () => {
@@ -169,9 +193,17 @@ describe('linking an OAuth sign-in to an existing user', () => {
     const victim = (await (await post(oauthBody({ email, emailVerified: true }))).json()) as any;
     assert.equal(victim.user.id, squatter.user.id);
     assert.equal((await withLinks.refresh(squatter.refresh_token)).body.error.code, 'token_revoked');
-    assert.equal(await withLinks.services.users.findByAccount('twitter', x.providerAccountId), null, 'the unverified identity was dropped');
+    assert.equal(
+      await withLinks.services.users.findByAccount('twitter', x.providerAccountId),
+      null,
+      'the unverified identity was dropped',
+    );
     const xAgain = oauthBody({ provider: 'twitter', id: x.providerAccountId, email, emailVerified: false });
-    assert.equal((await post({ ...xAgain, profile: { ...xAgain.profile, name: 'X again' } })).status, 409, 'and cannot link back in');
+    assert.equal(
+      (await post({ ...xAgain, profile: { ...xAgain.profile, name: 'X again' } })).status,
+      409,
+      'and cannot link back in',
+    );
   });
 
   test('an unverified provider email never links, not even to a verified account, which is left as it was', async () => {

@@ -42,7 +42,10 @@ function holdingProxy(target: string) {
     req.pipe(upstream);
   });
   return {
-    listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+    listen: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+      ),
     /** From now on, answers wait in the proxy until release(). */
     hold: () => void (holding = true),
     /** How many of Redis's answers are waiting in the proxy. */
@@ -72,7 +75,10 @@ describe('when Redis is unreachable', () => {
     for (const [path, body] of [
       ['/api/v1/auth/signup', { email, password: PASSWORD }],
       ['/api/v1/auth/signin', { email, password: PASSWORD }],
-      ['/api/v1/auth/refresh-token', { refresh_token: 'rt1.AAAAAAAAAAAAAAAAAAAAAA.zzzzzz.' + 'A'.repeat(43) + '.' + 'A'.repeat(22) }],
+      [
+        '/api/v1/auth/refresh-token',
+        { refresh_token: 'rt1.AAAAAAAAAAAAAAAAAAAAAA.zzzzzz.' + 'A'.repeat(43) + '.' + 'A'.repeat(22) },
+      ],
     ] as const) {
       const res = await env.post(path, body);
       if (path.endsWith('refresh-token')) {

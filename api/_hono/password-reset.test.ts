@@ -24,7 +24,8 @@ const post = async (target: TestEnvironment, path: string, body: unknown) => {
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 };
 const requestReset = (email: string, target = env) => post(target, '/api/v1/auth/password-reset', { email });
-const confirm = (token: string, newPassword = NEW) => post(env, '/api/v1/auth/password-reset/confirm', { token, new_password: newPassword });
+const confirm = (token: string, newPassword = NEW) =>
+  post(env, '/api/v1/auth/password-reset/confirm', { token, new_password: newPassword });
 
 const outbox = (to: string) => outboxOf(env.services.redis, to);
 /** The token of the newest reset link mailed to `to`. */

@@ -43,7 +43,10 @@ describe('rate limits', () => {
     const victim = await account();
     const attacker = newIp();
     for (let i = 0; i < 3; i++) {
-      assert.equal((await env.post('/api/v1/auth/signin', { email: victim, password: `guess-${i}` }, from(attacker))).status, 401);
+      assert.equal(
+        (await env.post('/api/v1/auth/signin', { email: victim, password: `guess-${i}` }, from(attacker))).status,
+        401,
+      );
     }
     const blocked = await env.post('/api/v1/auth/signin', { email: victim, password: PASSWORD }, from(attacker));
     assertLimited(blocked);
@@ -55,7 +58,9 @@ describe('rate limits', () => {
     const sprayer = newIp();
     const statuses = [];
     for (let i = 0; i < 8; i++) {
-      statuses.push((await env.post('/api/v1/auth/signin', { email: uniqueEmail('spray'), password: 'guess-1234' }, from(sprayer))).status);
+      statuses.push(
+        (await env.post('/api/v1/auth/signin', { email: uniqueEmail('spray'), password: 'guess-1234' }, from(sprayer))).status,
+      );
     }
     assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 429, 429]);
   });
@@ -76,10 +81,16 @@ describe('rate limits', () => {
       assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: `rt1.forged${i}` }, from(prober))).status, 401);
     }
     for (let i = 0; i < 3; i++) {
-      assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: dead.refresh_token }, from(prober))).status, 401);
+      assert.equal(
+        (await env.post('/api/v1/auth/refresh-token', { refresh_token: dead.refresh_token }, from(prober))).status,
+        401,
+      );
     }
     assertLimited(await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }, from(prober)));
-    assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }, from(newIp()))).status, 200);
+    assert.equal(
+      (await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }, from(newIp()))).status,
+      200,
+    );
   });
 
   test('one session refreshing in a tight loop is limited inside the rotation script', async () => {

@@ -76,7 +76,11 @@ const alive = (pid: number) => {
  * POSTs JSON on a connection of its own: the cluster primary hands out connections, not requests,
  * round-robin, so consecutive calls land on alternating workers.
  */
-function postOnNewConnection(base: string, path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+function postOnNewConnection(
+  base: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(base + path, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';
@@ -94,12 +98,15 @@ describe('server settings', () => {
   });
 
   test('bad values are refused with their names', () => {
-    assert.throws(() => parseServerSettings({ API_WORKERS: '0', PORT: 'http' }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /API_WORKERS: must be a whole number from 1 to 64/);
-      assert.match(error.message, /PORT: must be a whole number from 0 to 65535/);
-      return true;
-    });
+    assert.throws(
+      () => parseServerSettings({ API_WORKERS: '0', PORT: 'http' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /API_WORKERS: must be a whole number from 1 to 64/);
+        assert.match(error.message, /PORT: must be a whole number from 0 to 65535/);
+        return true;
+      },
+    );
   });
 
   test('the server refuses to start on a bad setting and names it, with the app config problems too', async () => {
@@ -126,7 +133,10 @@ describe('API_WORKERS=2', () => {
   test('runs two worker processes that rotate one session between them', async () => {
     assert.equal(childPids(server.child.pid!).length, 2);
     const email = uniqueEmail();
-    assert.equal((await postOnNewConnection(url, '/api/v1/auth/signup', { email, password: 'correct horse battery' })).status, 201);
+    assert.equal(
+      (await postOnNewConnection(url, '/api/v1/auth/signup', { email, password: 'correct horse battery' })).status,
+      201,
+    );
     const signin = await postOnNewConnection(url, '/api/v1/auth/signin', { email, password: 'correct horse battery' });
     assert.equal(signin.status, 200);
     let token = signin.body.refresh_token as string;

@@ -34,7 +34,9 @@ describe('sessions per device', () => {
     assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: laptop!.refresh_token })).status, 200);
     const res = await call('GET', '/api/v1/auth/sessions', phone!.access_token);
     assert.equal(res.status, 200);
-    const { sessions } = (await res.json()) as { sessions: Array<{ id: string; userAgent: string; current: boolean; lastUsedAt: number }> };
+    const { sessions } = (await res.json()) as {
+      sessions: Array<{ id: string; userAgent: string; current: boolean; lastUsedAt: number }>;
+    };
     assert.deepEqual(sessions.map((s) => s.userAgent).sort(), ['Laptop Firefox', 'Phone Safari']);
     assert.equal(sessions.find((s) => s.current)?.id, phone!.session_id);
     assert.equal(sessions[0]!.userAgent, 'Laptop Firefox', 'most recently used first');

@@ -17,7 +17,11 @@ export function Countdown({ until }: { until: number }) {
   const seconds = now === null ? null : Math.max(0, Math.round((until - now) / 1000));
   return (
     <span data-testid="access-expiry" data-expires-at={until}>
-      {seconds === null ? '…' : seconds > 0 ? `${Math.floor(seconds / 60)}m ${seconds % 60}s` : 'expired (renews on the next request)'}
+      {seconds === null
+        ? '…'
+        : seconds > 0
+          ? `${Math.floor(seconds / 60)}m ${seconds % 60}s`
+          : 'expired (renews on the next request)'}
     </span>
   );
 }

@@ -30,7 +30,10 @@ export const field = (form: FormData, name: string) => {
  * Runs a use case: its value, or, for an AuthError whose code `messages` names, the error the form shows
  * (`true`: the error's own message). Anything else propagates.
  */
-export async function attempt<T>(work: () => Promise<T>, messages: Partial<Record<AuthErrorCode, string | true>>): Promise<{ value: T } | { error: string }> {
+export async function attempt<T>(
+  work: () => Promise<T>,
+  messages: Partial<Record<AuthErrorCode, string | true>>,
+): Promise<{ value: T } | { error: string }> {
   try {
     return { value: await work() };
   } catch (error) {
@@ -48,7 +51,11 @@ export function parseNewPasswordForm<T extends { new_password: string }>(
 ): { data: T } | { error: string } {
   const input = schema.safeParse(values);
   if (!input.success) {
-    return { error: firstIssue(input.error).replace(/^new_password: /, 'New ').replace(/^token: .*/, 'This reset link is incomplete.') };
+    return {
+      error: firstIssue(input.error)
+        .replace(/^new_password: /, 'New ')
+        .replace(/^token: .*/, 'This reset link is incomplete.'),
+    };
   }
   if (field(form, 'confirm_password') !== input.data.new_password) return { error: 'The new passwords do not match.' };
   return { data: input.data };

@@ -17,7 +17,12 @@ export async function signInWithPassword(email: string, password: string, callba
         return { error: 'Confirm your email address first, with the link we sent you.', email, unverified: true };
       }
       const limited = code === 'rate_limited';
-      return { error: limited ? 'Too many sign-in attempts. Please wait a few minutes and try again.' : 'Email or password is incorrect.', email };
+      return {
+        error: limited
+          ? 'Too many sign-in attempts. Please wait a few minutes and try again.'
+          : 'Email or password is incorrect.',
+        email,
+      };
     }
     throw error;
   }

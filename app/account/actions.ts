@@ -50,7 +50,10 @@ export async function deleteAccountAction(_prev: FormState, form: FormData): Pro
   const context = await clientContext();
   const result = await attempt(
     async () =>
-      (await getAppServices()).auth.deleteAccount({ userId: session.user.id, sessionId: session.sessionId, password: input.data.password }, context),
+      (await getAppServices()).auth.deleteAccount(
+        { userId: session.user.id, sessionId: session.sessionId, password: input.data.password },
+        context,
+      ),
     {
       wrong_password: 'The password is incorrect.',
       reauthentication_required: 'For your protection, sign out and sign in again, then delete the account within 10 minutes.',
@@ -65,14 +68,23 @@ export async function deleteAccountAction(_prev: FormState, form: FormData): Pro
 /** Changes the password; every other device is signed out. */
 export async function changePasswordAction(_prev: FormState, form: FormData): Promise<FormState> {
   const session = await currentSession();
-  const input = parseNewPasswordForm(changePasswordInput, { current_password: field(form, 'current_password'), new_password: field(form, 'new_password') }, form);
+  const input = parseNewPasswordForm(
+    changePasswordInput,
+    { current_password: field(form, 'current_password'), new_password: field(form, 'new_password') },
+    form,
+  );
   if ('error' in input) return input;
   const context = await clientContext();
   const { data } = input;
   const changed = await attempt(
     async () =>
       (await getAppServices()).auth.changePassword(
-        { userId: session.user.id, sessionId: session.sessionId, currentPassword: data.current_password, newPassword: data.new_password },
+        {
+          userId: session.user.id,
+          sessionId: session.sessionId,
+          currentPassword: data.current_password,
+          newPassword: data.new_password,
+        },
         context,
       ),
     {

@@ -69,7 +69,11 @@ export function SecurityEvents({ events }: { events: SecurityEvent[] }) {
       <h2>Security events</h2>
       <ul data-testid="security-events">
         {events.map((e, i) => (
-          <li key={`${e.type}-${e.at}-${i}`} className={e.type === 'refresh_token_reuse' ? 'error' : undefined} data-event={e.type}>
+          <li
+            key={`${e.type}-${e.at}-${i}`}
+            className={e.type === 'refresh_token_reuse' ? 'error' : undefined}
+            data-event={e.type}
+          >
             {when(e.at)}: {describe(e)}
           </li>
         ))}

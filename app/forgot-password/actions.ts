@@ -13,5 +13,7 @@ export async function requestPasswordResetAction(_prev: FormState, form: FormDat
     rate_limited: true,
     service_unavailable: true,
   });
-  return 'error' in result ? result : { done: 'If an account with a password uses this address, we have sent it a link to choose a new password.' };
+  return 'error' in result
+    ? result
+    : { done: 'If an account with a password uses this address, we have sent it a link to choose a new password.' };
 }

@@ -7,7 +7,11 @@ import { attempt, clientContext, field, parseNewPasswordForm, type FormState } f
 
 /** Sets the new password from a reset link, then sends the person to sign in with it. */
 export async function confirmPasswordResetAction(_prev: FormState, form: FormData): Promise<FormState> {
-  const input = parseNewPasswordForm(passwordResetConfirmInput, { token: field(form, 'token'), new_password: field(form, 'new_password') }, form);
+  const input = parseNewPasswordForm(
+    passwordResetConfirmInput,
+    { token: field(form, 'token'), new_password: field(form, 'new_password') },
+    form,
+  );
   if ('error' in input) return input;
   const context = await clientContext();
   const result = await attempt(

@@ -14,7 +14,10 @@ export async function resendVerificationAction(_prev: FormState, form: FormData)
   const verifications = (await getAppServices()).emailVerifications;
   if (!verifications) return { error: 'Email verification is off here.' };
   const context = await clientContext();
-  const result = await attempt(() => verifications.resend(input.data.email, context), { rate_limited: true, service_unavailable: true });
+  const result = await attempt(() => verifications.resend(input.data.email, context), {
+    rate_limited: true,
+    service_unavailable: true,
+  });
   return 'error' in result ? result : { done: 'If this address is waiting for confirmation, a new link is on its way.' };
 }
 
@@ -34,7 +37,10 @@ export async function confirmEmailAction(_prev: FormState, form: FormData): Prom
   const verifications = (await getAppServices()).emailVerifications;
   if (!verifications) return { error: 'Email verification is off here.' };
   const context = await clientContext();
-  const result = await attempt(() => verifications.confirm(input.data.token, context), { invalid_verification_token: true, rate_limited: true });
+  const result = await attempt(() => verifications.confirm(input.data.token, context), {
+    invalid_verification_token: true,
+    rate_limited: true,
+  });
   if ('error' in result) return result;
   const session = await auth();
   redirect(session && !session.error ? '/account?verified=1' : '/signin?verified=1');

@@ -48,7 +48,12 @@ export async function signUp(page: Page, email: string, password: string): Promi
 }
 
 /** Signs up or in on a new page of `context` (a browser of its own); resolves on the account page. */
-export async function enterAccount(context: BrowserContext, form: 'signin' | 'signup', email: string, password: string): Promise<Page> {
+export async function enterAccount(
+  context: BrowserContext,
+  form: 'signin' | 'signup',
+  email: string,
+  password: string,
+): Promise<Page> {
   const page = await context.newPage();
   if (form === 'signup') await signUp(page, email, password);
   await submitCredentials(page, 'signin', email, password);

@@ -22,7 +22,9 @@ createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://relay');
   if (req.method === 'GET' && url.pathname === '/messages') {
     const to = url.searchParams.get('to');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(mails.filter((m) => !to || m.to === to).reverse()));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify(mails.filter((m) => !to || m.to === to).reverse()));
     return;
   }
   if (req.method !== 'POST' || url.pathname !== '/send') return void res.writeHead(404).end();

@@ -73,7 +73,8 @@ export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestId
   const provider = new Provider(issuer, configuration);
   // Without a listener oidc-provider prints nothing useful; keep the reason of every refusal in the log.
   provider.on('server_error', (_ctx, error) => console.error('oidc-provider server_error', error));
-  const detail = (error: Error & { error_detail?: string }) => `${error.message}${error.error_detail ? `: ${error.error_detail}` : ''}`;
+  const detail = (error: Error & { error_detail?: string }) =>
+    `${error.message}${error.error_detail ? `: ${error.error_detail}` : ''}`;
   provider.on('authorization.error', (_ctx, error) => console.error('oidc-provider authorization.error', detail(error)));
   provider.on('grant.error', (_ctx, error) => console.error('oidc-provider grant.error', detail(error)));
 

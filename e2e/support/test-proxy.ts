@@ -57,7 +57,13 @@ export class TestProxy {
   private async forward(target: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const index = this.rules.findIndex((r) => req.url === r.path);
     const rule = index >= 0 ? this.rules.splice(index, 1)[0] : undefined;
-    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers });
+    const upstream = http.request({
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+    });
     req.pipe(upstream);
     upstream.on('error', () => res.destroy());
     const answer = await new Promise<IncomingMessage>((resolve) => upstream.on('response', resolve));
@@ -71,7 +77,8 @@ export class TestProxy {
     const headers: string[] = [];
     for (let i = 0; i < answer.rawHeaders.length; i += 2) {
       const name = answer.rawHeaders[i]!;
-      if (!/^(connection|keep-alive|transfer-encoding|content-length)$/i.test(name)) headers.push(name, answer.rawHeaders[i + 1]!);
+      if (!/^(connection|keep-alive|transfer-encoding|content-length)$/i.test(name))
+        headers.push(name, answer.rawHeaders[i + 1]!);
     }
     const body = Buffer.concat(chunks);
     res.writeHead(answer.statusCode ?? 502, [...headers, 'content-length', String(body.length), 'connection', 'close']);

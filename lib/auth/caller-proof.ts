@@ -17,9 +17,7 @@ const encoder = new TextEncoder();
 const FORMAT = /^t=(\d{1,12}),v1=([A-Za-z0-9_-]{43})$/;
 
 async function mac(secret: string, timestamp: number, body: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(`${timestamp}.${body}`)));
 }
 

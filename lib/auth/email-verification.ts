@@ -33,7 +33,11 @@ export class EmailVerifications {
   private readonly links: EmailLinks;
 
   constructor(private readonly deps: EmailVerificationDeps) {
-    this.links = new EmailLinks(deps.redis, { byHash: emailVerificationKey, newestOf: userEmailVerificationKey }, deps.ttlSeconds);
+    this.links = new EmailLinks(
+      deps.redis,
+      { byHash: emailVerificationKey, newestOf: userEmailVerificationKey },
+      deps.ttlSeconds,
+    );
   }
 
   /**
@@ -79,7 +83,10 @@ export class EmailVerifications {
     const userId = await this.links.redeem(token);
     const user = userId ? await this.deps.users.findById(userId) : null;
     if (!user) {
-      throw new AuthError('invalid_verification_token', 'This confirmation link is invalid, already used or expired. Ask for a new one.');
+      throw new AuthError(
+        'invalid_verification_token',
+        'This confirmation link is invalid, already used or expired. Ask for a new one.',
+      );
     }
     if (!user.emailVerified) await this.deps.users.markEmailVerified(user.id, new Date());
     logEvent('info', 'auth.email_verified', { userId: user.id, ip: context.ip });

@@ -70,7 +70,8 @@ export class PasswordResets {
   /** Redeems a link: sets the new password and signs out every session; `invalid_reset_token` if unknown, used or expired. */
   async confirm(token: string, newPassword: string, context: RequestContext = {}): Promise<{ signedOutSessions: number }> {
     const { users } = this.deps;
-    const refuse = () => new AuthError('invalid_reset_token', 'This reset link is invalid, already used or expired. Ask for a new one.');
+    const refuse = () =>
+      new AuthError('invalid_reset_token', 'This reset link is invalid, already used or expired. Ask for a new one.');
     const userId = await this.links.redeem(token);
     const user = userId ? await users.findById(userId) : null;
     if (!user) throw refuse();

@@ -66,7 +66,10 @@ export class AuthService {
    * Registers a password user. Verification off: the user, or `email_taken` if the address is in use.
    * On: a new user is mailed a verification link, an existing one's owner a notice; both answer `check_email`.
    */
-  async signUp(input: { email: string; password: string; name?: string | undefined }, context: RequestContext = {}): Promise<SignUpResult> {
+  async signUp(
+    input: { email: string; password: string; name?: string | undefined },
+    context: RequestContext = {},
+  ): Promise<SignUpResult> {
     const { users, verifications } = this.deps;
     await this.deps.limits.signUp(context.ip);
     const email = normalizeEmail(input.email);
@@ -106,7 +109,10 @@ export class AuthService {
     }
     if (this.deps.emailVerification === 'required' && !user.emailVerified) {
       logEvent('info', 'auth.signin_failed', { reason: 'email_not_verified', userId: user.id, ip: context.ip });
-      throw new AuthError('email_not_verified', 'Confirm your email address first, with the link we sent you (or ask for a new one).');
+      throw new AuthError(
+        'email_not_verified',
+        'Confirm your email address first, with the link we sent you (or ask for a new one).',
+      );
     }
     if (needsRehash(user.passwordHash, this.deps.passwordIterations)) {
       await this.deps.users.updatePasswordHash(user.id, await hashPassword(input.password, this.deps.passwordIterations));
@@ -121,7 +127,11 @@ export class AuthService {
    * owner's account later), the verified owner wins: see claimUnverified. An unverified one never links.
    * `caller` is the IP of the server that called (for its rate limit), `context` the person's browser.
    */
-  async signInWithOAuth(identity: OAuthIdentity, context: RequestContext = {}, caller: string | undefined = context.ip): Promise<SessionTokens> {
+  async signInWithOAuth(
+    identity: OAuthIdentity,
+    context: RequestContext = {},
+    caller: string | undefined = context.ip,
+  ): Promise<SessionTokens> {
     const { users } = this.deps;
     await this.deps.limits.oauth(caller);
     const account = { ...identity.account, provider: identity.provider, providerAccountId: identity.providerAccountId };
@@ -156,7 +166,11 @@ export class AuthService {
    * through password reset. Null when the email got verified meanwhile: the account then links normally
    * (its sessions were signed out all the same, a rare race that costs a sign-in, not an account).
    */
-  private async claimUnverified(existing: UserRecord, identity: OAuthIdentity, context: RequestContext): Promise<UserRecord | null> {
+  private async claimUnverified(
+    existing: UserRecord,
+    identity: OAuthIdentity,
+    context: RequestContext,
+  ): Promise<UserRecord | null> {
     const { users, sessions } = this.deps;
     let signedOutSessions = await sessions.revokeAll(existing.id);
     const owner = { name: identity.name ?? null, image: identity.image ?? null, verifiedAt: new Date() };
@@ -170,7 +184,12 @@ export class AuthService {
       signedOutSessions,
       ...eventSource(context),
     });
-    logEvent('warn', 'auth.unverified_account_claimed', { userId: existing.id, provider: identity.provider, signedOutSessions, ip: context.ip });
+    logEvent('warn', 'auth.unverified_account_claimed', {
+      userId: existing.id,
+      provider: identity.provider,
+      signedOutSessions,
+      ip: context.ip,
+    });
     return { ...existing, passwordHash: null, name: owner.name, image: owner.image, emailVerified: owner.verifiedAt };
   }
 
@@ -187,11 +206,15 @@ export class AuthService {
         await this.deps.limits.refreshFailed(context.ip).catch(() => undefined);
       }
       if (error instanceof AuthError) {
-        logEvent(error.code === 'token_reused' ? 'warn' : 'info', error.code === 'token_reused' ? 'auth.token_reuse' : 'auth.refresh_refused', {
-          code: error.code,
-          ip: context.ip,
-          userAgent: context.userAgent,
-        });
+        logEvent(
+          error.code === 'token_reused' ? 'warn' : 'info',
+          error.code === 'token_reused' ? 'auth.token_reuse' : 'auth.refresh_refused',
+          {
+            code: error.code,
+            ip: context.ip,
+            userAgent: context.userAgent,
+          },
+        );
       }
       throw error;
     }
@@ -216,7 +239,13 @@ export class AuthService {
     if (!user.passwordHash) {
       throw new AuthError('password_not_set', 'This account signs in with a provider and has no password to change.');
     }
-    await this.checkPassword(user, input.currentPassword, context, 'auth.password_change_failed', 'The current password is incorrect.');
+    await this.checkPassword(
+      user,
+      input.currentPassword,
+      context,
+      'auth.password_change_failed',
+      'The current password is incorrect.',
+    );
     const signedOutSessions = await replacePassword(this.deps, user.id, input.newPassword, {
       event: 'password_changed',
       keep: input.sessionId,
@@ -232,7 +261,10 @@ export class AuthService {
    * without one must have signed in within REAUTHENTICATION_WINDOW_MS, so a stolen access token alone
    * cannot delete anyone.
    */
-  async deleteAccount(input: { userId: string; sessionId: string; password?: string | undefined }, context: RequestContext = {}): Promise<void> {
+  async deleteAccount(
+    input: { userId: string; sessionId: string; password?: string | undefined },
+    context: RequestContext = {},
+  ): Promise<void> {
     const { users, sessions } = this.deps;
     const user = await this.existingUser(input.userId);
     if (user.passwordHash) {
@@ -258,7 +290,13 @@ export class AuthService {
 
   private async startSession(user: UserRecord, provider: string, context: RequestContext): Promise<SessionTokens> {
     const issued = await this.deps.rotation.start({ userId: user.id, provider, ...context });
-    logEvent('info', 'auth.signin', { userId: user.id, sessionId: issued.familyId, provider, ip: context.ip, userAgent: context.userAgent });
+    logEvent('info', 'auth.signin', {
+      userId: user.id,
+      sessionId: issued.familyId,
+      provider,
+      ip: context.ip,
+      userAgent: context.userAgent,
+    });
     return withAccessToken(this.deps, issued, toPublicUser(user));
   }
 
@@ -270,7 +308,13 @@ export class AuthService {
   }
 
   /** Re-checks a signed-in user's password before a sensitive change; each check counts as a sign-in attempt. */
-  private async checkPassword(user: UserRecord, password: string, context: RequestContext, failedEvent: string, message: string): Promise<void> {
+  private async checkPassword(
+    user: UserRecord,
+    password: string,
+    context: RequestContext,
+    failedEvent: string,
+    message: string,
+  ): Promise<void> {
     await this.deps.limits.signIn(user.email, context.ip);
     if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
       logEvent('info', failedEvent, { userId: user.id, reason: 'wrong_password', ip: context.ip });

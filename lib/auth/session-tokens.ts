@@ -51,7 +51,11 @@ export async function withAccessToken(
  * Rotates a refresh token and issues a new access token. Never touches the database. Logs a recovered
  * lost response here, so the API and NextAuth paths both report it (a client retried, not a theft).
  */
-export async function refreshSession(issuer: TokenIssuer, refreshToken: unknown, context: RequestContext = {}): Promise<SessionTokens> {
+export async function refreshSession(
+  issuer: TokenIssuer,
+  refreshToken: unknown,
+  context: RequestContext = {},
+): Promise<SessionTokens> {
   const issued = await issuer.rotation.rotate(refreshToken, context);
   if (issued.outcome === 'recovered') {
     logEvent('info', 'auth.refresh_recovered', {

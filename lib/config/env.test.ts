@@ -39,11 +39,20 @@ test('bad values are named with what is wrong', async () => {
   const base = await valid();
   assert.match(messageOf({ ...base, DATABASE_URL: 'mysql://x' }), /DATABASE_URL: must be a postgresql:\/\//);
   assert.match(messageOf({ ...base, ACCESS_TOKEN_SIGNING_KEYS: '{not json' }), /ACCESS_TOKEN_SIGNING_KEYS: must be a JSON array/);
-  assert.match(messageOf({ ...base, ACCESS_TOKEN_SIGNING_KEYS: '[{"kty":"EC","alg":"ES256","kid":"k"}]' }), /ACCESS_TOKEN_SIGNING_KEYS/);
-  assert.match(messageOf({ ...base, RATE_LIMIT_SIGNIN_PER_IP: 'lots' }), /RATE_LIMIT_SIGNIN_PER_IP: must be "<requests>\/<seconds>"/);
+  assert.match(
+    messageOf({ ...base, ACCESS_TOKEN_SIGNING_KEYS: '[{"kty":"EC","alg":"ES256","kid":"k"}]' }),
+    /ACCESS_TOKEN_SIGNING_KEYS/,
+  );
+  assert.match(
+    messageOf({ ...base, RATE_LIMIT_SIGNIN_PER_IP: 'lots' }),
+    /RATE_LIMIT_SIGNIN_PER_IP: must be "<requests>\/<seconds>"/,
+  );
   assert.match(messageOf({ ...base, REFRESH_GRACE_SECONDS: '600' }), /REFRESH_GRACE_SECONDS/);
   assert.match(messageOf({ ...base, SESSION_IDLE_TTL_SECONDS: '999999999' }), /SESSION_IDLE_TTL_SECONDS: must not exceed/);
-  assert.match(messageOf({ ...base, NODE_ENV: 'production', PASSWORD_PBKDF2_ITERATIONS: '1000' }), /PASSWORD_PBKDF2_ITERATIONS: must be at least 600000/);
+  assert.match(
+    messageOf({ ...base, NODE_ENV: 'production', PASSWORD_PBKDF2_ITERATIONS: '1000' }),
+    /PASSWORD_PBKDF2_ITERATIONS: must be at least 600000/,
+  );
 });
 
 test('an https APP_URL turns on secure cookies', async () => {

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { parseRule } from '../rate-limit/rule';
 import { LIMIT_NAMES, RATE_LIMITS, type LimitVariable } from '../rate-limit/table';
 
-const seconds = (fallback: number, min = 1) =>
-  z.coerce.number().int().min(min).default(fallback);
+const seconds = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
 const jwkList = z
   .string()
@@ -151,7 +150,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   if (mailTransport === 'webhook' && (!c.MAIL_WEBHOOK_URL || !c.MAIL_WEBHOOK_TOKEN)) {
     const missing = [!c.MAIL_WEBHOOK_URL && 'MAIL_WEBHOOK_URL', !c.MAIL_WEBHOOK_TOKEN && 'MAIL_WEBHOOK_TOKEN'].filter(Boolean);
-    throw new ConfigError(`Invalid environment configuration:\n${missing.map((n) => `  ${n}: is missing (MAIL_TRANSPORT=webhook)`).join('\n')}`);
+    throw new ConfigError(
+      `Invalid environment configuration:\n${missing.map((n) => `  ${n}: is missing (MAIL_TRANSPORT=webhook)`).join('\n')}`,
+    );
   }
   const emailVerification = c.EMAIL_VERIFICATION ?? (mailTransport === 'none' ? 'off' : 'required');
   if (emailVerification !== 'off' && mailTransport === 'none') {

@@ -22,7 +22,8 @@ export function isRecordNotFound(error: unknown): boolean {
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (['PrismaClientInitializationError', 'PrismaClientRustPanicError', 'TimeoutError', 'AbortError'].includes(error.name)) return true;
+  if (['PrismaClientInitializationError', 'PrismaClientRustPanicError', 'TimeoutError', 'AbortError'].includes(error.name))
+    return true;
   // P1001 can't reach, P1002 timed out, P1008 operation timed out, P1017 connection closed, P2024 pool timeout.
   if (['P1001', 'P1002', 'P1008', 'P1017', 'P2024'].some((code) => isPrismaErrorCode(error, code))) return true;
   const text = `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`;

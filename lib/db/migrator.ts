@@ -124,9 +124,7 @@ async function acquireLock(client: pg.Client, timeoutMs: number, log: (line: str
   const deadline = Date.now() + timeoutMs;
   let announced = false;
   for (;;) {
-    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
-      PRISMA_MIGRATE_LOCK_ID,
-    ]);
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [PRISMA_MIGRATE_LOCK_ID]);
     if (rows[0]?.ok) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the migration lock`);
     if (!announced) log('waiting for another migration run to finish…');

@@ -35,7 +35,12 @@ export class OutboxMailer implements Mailer {
   /** Pushes the message onto the outbox list. */
   async send(message: MailMessage): Promise<void> {
     const entry = JSON.stringify({ from: this.from, ...message, at: new Date().toISOString() });
-    await this.redis.pipeline().lpush(OUTBOX_KEY, entry).ltrim(OUTBOX_KEY, 0, OUTBOX_SIZE - 1).expire(OUTBOX_KEY, OUTBOX_TTL_SECONDS).exec();
+    await this.redis
+      .pipeline()
+      .lpush(OUTBOX_KEY, entry)
+      .ltrim(OUTBOX_KEY, 0, OUTBOX_SIZE - 1)
+      .expire(OUTBOX_KEY, OUTBOX_TTL_SECONDS)
+      .exec();
   }
 }
 

@@ -16,7 +16,9 @@ function threshold(): number {
   return LEVELS[configured] ?? LEVELS.info;
 }
 
-const stdout = isEdgeRuntime ? undefined : (globalThis as { process?: { stdout?: { write(text: string): unknown } } }).process?.stdout;
+const stdout = isEdgeRuntime
+  ? undefined
+  : (globalThis as { process?: { stdout?: { write(text: string): unknown } } }).process?.stdout;
 let buffered: string[] = [];
 
 /**

@@ -11,7 +11,6 @@ import { LIMIT_NAMES, type LimitName, type LimitRules } from './table';
 /** The limits @upstash/ratelimit enforces (the per-session refresh limit lives in the rotation script). */
 type Name = Exclude<LimitName, 'refreshPerSession'>;
 
-
 const prefixOf = (name: Name) => `auth:rl:${name}`;
 /**
  * The identifier as a hash tag, so the two windows the sliding-window script touches (`<key>:<window>`)

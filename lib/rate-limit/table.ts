@@ -51,7 +51,10 @@ export function limitRules(byVariable: Record<LimitVariable, LimitRule>): LimitR
  * Env overrides that set limits to `rule`: all of them, or those of the given scopes. Tests and load
  * tests send everything from one IP, so they raise the limits that one client shares.
  */
-export function limitOverrides(rule: string, scopes: readonly LimitScope[] = ['ip', 'account-ip', 'account', 'caller', 'session']) {
+export function limitOverrides(
+  rule: string,
+  scopes: readonly LimitScope[] = ['ip', 'account-ip', 'account', 'caller', 'session'],
+) {
   return Object.fromEntries(
     LIMIT_NAMES.filter((name) => scopes.includes(RATE_LIMITS[name].per)).map((name) => [RATE_LIMITS[name].env, rule]),
   ) as Partial<Record<LimitVariable, string>>;

@@ -13,7 +13,12 @@ const server = createServer((req, res) => {
   let body = '';
   req.on('data', (chunk: Buffer) => (body += chunk));
   req.on('end', () => {
-    seen.push({ path: req.url ?? '', auth: req.headers.authorization, sync: req.headers['upstash-sync-token'] as string | undefined, body });
+    seen.push({
+      path: req.url ?? '',
+      auth: req.headers.authorization,
+      sync: req.headers['upstash-sync-token'] as string | undefined,
+      body,
+    });
     reply(req, res, body);
   });
 });
@@ -36,7 +41,13 @@ test('on Node the client uses this transport: commands and pipelines as Upstash 
   reply = (req, res, body) => {
     const commands = JSON.parse(body) as string[][];
     const headers = { 'upstash-sync-token': `sync-${seen.length}` };
-    if (req.url === '/pipeline') json(res, 200, commands.map((c) => ({ result: c[1] === 'k' ? '42' : `piped:${c[1]}` })), headers);
+    if (req.url === '/pipeline')
+      json(
+        res,
+        200,
+        commands.map((c) => ({ result: c[1] === 'k' ? '42' : `piped:${c[1]}` })),
+        headers,
+      );
     else json(res, 404, { error: 'unexpected single command' });
   };
   const redis = createRedis({ url, token: 'secret-token', timeoutMs: 2_000 });
@@ -57,7 +68,10 @@ test('on Node the client uses this transport: commands and pipelines as Upstash 
 test('an error answer is an UpstashError; a timeout is a TimeoutError and is not retried; a refused connection is retried once', async () => {
   const requester = nodeRequester({ url, token: 't', timeoutMs: 300, retries: 1, backoffMs: 10 })!;
   reply = (_req, res) => json(res, 400, { error: 'WRONGTYPE Operation against a key holding the wrong kind of value' });
-  await assert.rejects(requester.request({ body: ['get', 'k'] }), (error: unknown) => error instanceof errors.UpstashError && /WRONGTYPE/.test(error.message));
+  await assert.rejects(
+    requester.request({ body: ['get', 'k'] }),
+    (error: unknown) => error instanceof errors.UpstashError && /WRONGTYPE/.test(error.message),
+  );
 
   seen.length = 0;
   reply = () => {}; // never answers

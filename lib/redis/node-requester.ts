@@ -42,7 +42,15 @@ export function nodeRequester(options: NodeRequesterOptions): Requester | undefi
     const body = encoder.encode(text);
     return new Promise<{ status: number; text: string; syncToken: string | undefined }>((resolve, reject) => {
       const request = http.request(
-        { protocol: base.protocol, hostname: base.hostname, port: base.port, path, method: 'POST', agent, headers: { ...headers, ...extra, 'content-length': String(body.length) } },
+        {
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port,
+          path,
+          method: 'POST',
+          agent,
+          headers: { ...headers, ...extra, 'content-length': String(body.length) },
+        },
         (response) => {
           let text = '';
           response.setEncoding('utf8');
@@ -56,7 +64,10 @@ export function nodeRequester(options: NodeRequesterOptions): Requester | undefi
         },
       );
       // The whole exchange, not socket idleness, is bounded (as the fetch transport's abort signal does).
-      const timer = setTimeout(() => request.destroy(new TimeoutError(`Redis did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      const timer = setTimeout(
+        () => request.destroy(new TimeoutError(`Redis did not answer within ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
       timer.unref();
       request.on('error', (error) => {
         clearTimeout(timer);

@@ -30,7 +30,10 @@ test('concurrent calls each get their own reply, in one pipeline request', async
   const batcher = new ScriptBatcher<number>(counting, INCR_BY);
   await cachedFor(Array.from({ length: 50 }, (_, i) => `${prefix}:k${i}`));
   const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.exec([`${prefix}:k${i}`], [String(i + 1)])));
-  assert.deepEqual(replies, Array.from({ length: 50 }, (_, i) => i + 1));
+  assert.deepEqual(
+    replies,
+    Array.from({ length: 50 }, (_, i) => i + 1),
+  );
   assert.equal(pipelines.length, 1);
 });
 

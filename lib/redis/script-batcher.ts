@@ -86,7 +86,9 @@ export class ScriptBatcher<T = unknown> {
     const perRequest = Math.max(1, Math.floor(EVAL_BYTES_PER_REQUEST / this.script.length));
     const chunks: Pending[][] = [];
     for (let i = 0; i < missing.length; i += perRequest) chunks.push(missing.slice(i, i + perRequest));
-    await Promise.all(chunks.map((chunk) => this.settle(chunk, (pipeline, call) => pipeline.eval(this.script, call.keys, call.args), false)));
+    await Promise.all(
+      chunks.map((chunk) => this.settle(chunk, (pipeline, call) => pipeline.eval(this.script, call.keys, call.args), false)),
+    );
   }
 
   /** Sends one pipeline; settles each call with its reply, or returns the calls that failed with NOSCRIPT. */

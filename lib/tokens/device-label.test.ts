@@ -9,10 +9,15 @@ test('browsers are named with their major version and system', () => {
     'Chrome 156 on Linux',
   );
   assert.equal(
-    deviceLabel('Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1'),
+    deviceLabel(
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+    ),
     'Safari 17 on iOS 17.4',
   );
-  assert.equal(deviceLabel('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0'), 'Firefox 128 on Windows 10');
+  assert.equal(
+    deviceLabel('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0'),
+    'Firefox 128 on Windows 10',
+  );
 });
 
 test('clients that are not browsers keep their own user agent, shortened', () => {

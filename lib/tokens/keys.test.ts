@@ -9,7 +9,11 @@ import { loadKeySet, type SigningJwk } from './keys';
 
 const settings = { issuer: 'https://auth.example', audience: 'api', ttlSeconds: 60 };
 const claims = { sub: 'user-1', sid: 'family-1', provider: 'credentials' };
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof AuthError ? e.code : String(e)));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (e instanceof AuthError ? e.code : String(e)),
+  );
 
 test('the JWKS publishes public keys only, one per configured key', async () => {
   const keys = await loadKeySet([(await newSigningJwk('ES256')) as SigningJwk, (await newSigningJwk('EdDSA')) as SigningJwk]);
@@ -40,7 +44,11 @@ test('introducing a new key and later retiring the old one never refuses a token
 test('unsigned, expired, foreign-audience and duplicate-kid cases are refused', async () => {
   const key = (await newSigningJwk('ES256')) as SigningJwk;
   const keys = await loadKeySet([key]);
-  const unsigned = new UnsecuredJWT({ sid: 's', provider: 'p' }).setSubject('u').setIssuer(settings.issuer).setAudience(settings.audience).encode();
+  const unsigned = new UnsecuredJWT({ sid: 's', provider: 'p' })
+    .setSubject('u')
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .encode();
   assert.equal(await codeOf(verifyAccessToken(keys, settings, unsigned)), 'invalid_token');
   const expired = await signAccessToken(keys, settings, claims, Date.now() - 120_000);
   assert.equal(await codeOf(verifyAccessToken(keys, settings, expired.token)), 'token_expired');

@@ -85,7 +85,10 @@ async function runScenario(ops: Op[], withAttacker: boolean): Promise<void> {
       if (!detected) {
         const g = generation.get(honest)!;
         if (g >= current - 1) {
-          assert.ok(results.every((r) => r.ok), 'racing tabs all succeed');
+          assert.ok(
+            results.every((r) => r.ok),
+            'racing tabs all succeed',
+          );
           const tokens = new Set(results.map((r) => (r.ok ? r.token : '')));
           assert.equal(tokens.size, 1, 'racing tabs all get the identical successor');
           const [next] = tokens as Set<string>;
@@ -105,15 +108,21 @@ async function runScenario(ops: Op[], withAttacker: boolean): Promise<void> {
 }
 
 test('with no attacker, no interleaving of tabs ever fails or revokes the family', async () => {
-  await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), (ops) => runScenario(ops, false)), {
-    numRuns: 60,
-  });
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), (ops) => runScenario(ops, false)),
+    {
+      numRuns: 60,
+    },
+  );
 });
 
 test('an attacker with a stolen token is caught as soon as it falls two generations behind, and locked out after', async () => {
-  await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), (ops) => runScenario(ops, true)), {
-    numRuns: 120,
-  });
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), (ops) => runScenario(ops, true)),
+    {
+      numRuns: 120,
+    },
+  );
 });
 
 /**
@@ -225,7 +234,10 @@ async function runLossyScenario(ops: LossyOp[], options: { attacker: boolean; av
       const g = generation.get(held.honest)!;
       const expected = model.present(g, false);
       if (expected === 'rotated' || expected === 'replayed') {
-        assert.ok(tokens.every((t) => t.ok), 'racing tabs all succeed');
+        assert.ok(
+          tokens.every((t) => t.ok),
+          'racing tabs all succeed',
+        );
         const successors = new Set(tokens.map((t) => (t.ok ? t.token : '')));
         assert.equal(successors.size, 1, 'racing tabs all get the identical successor');
         const [next] = successors as Set<string>;
@@ -236,7 +248,8 @@ async function runLossyScenario(ops: LossyOp[], options: { attacker: boolean; av
         result.honestLogouts += 1;
       }
     } else if (options.attacker && step.kind === 'steal') held.attacker ??= held.honest;
-    else if (options.attacker && step.kind === 'attack' && held.attacker) held.attacker = (await present('attacker', held.attacker, step.late)) ?? held.attacker;
+    else if (options.attacker && step.kind === 'attack' && held.attacker)
+      held.attacker = (await present('attacker', held.attacker, step.late)) ?? held.attacker;
   }
   const state = await redis.hget<string>(familyKey(start.familyId), 'st');
   assert.equal(state, model.detected ? 'revoked' : 'active', 'the family is revoked exactly when reuse was detected');

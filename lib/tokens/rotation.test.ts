@@ -64,7 +64,7 @@ test('a token two rotations old is reuse, even inside the grace window', async (
 test('reuse records a security event and removes the session from the user index', async () => {
   const who = owner();
   const start = await engine.start(who);
-  assert.equal(await redis.zscore(userSessionsKey(who.userId), start.familyId) !== null, true);
+  assert.equal((await redis.zscore(userSessionsKey(who.userId), start.familyId)) !== null, true);
   const t1 = await engine.rotate(start.refreshToken);
   await engine.rotate(t1.refreshToken);
   assert.equal(await codeOf(engine.rotate(start.refreshToken, { ip: '203.0.113.9', userAgent: 'thief' })), 'token_reused');
@@ -134,7 +134,7 @@ test('the predecessor of an unused token after the window is recovered: same suc
   assert.equal(first.refreshToken, lost.refreshToken);
   assert.equal(second.refreshToken, lost.refreshToken);
   assert.equal(first.refreshExpiresAt, lost.refreshExpiresAt, 'a recovery is not a use: the idle expiry stays');
-  assert.ok((await redis.pttl(key)) <= ttlBefore, 'and the key\'s TTL is not pushed out');
+  assert.ok((await redis.pttl(key)) <= ttlBefore, "and the key's TTL is not pushed out");
   assert.equal(await redis.hget(key, 'rot'), '1', 'no rotation happened');
   assert.equal((await engine.rotate(lost.refreshToken)).outcome, 'rotated');
 });

@@ -194,7 +194,10 @@ export class RotationEngine {
 
   private eventWrites<P extends ReturnType<Redis['pipeline']>>(pipeline: P, event: SecurityEvent): P {
     const events = userEventsKey(event.userId);
-    pipeline.lpush(events, JSON.stringify(event)).ltrim(events, 0, MAX_EVENTS - 1).expire(events, EVENTS_TTL_SECONDS);
+    pipeline
+      .lpush(events, JSON.stringify(event))
+      .ltrim(events, 0, MAX_EVENTS - 1)
+      .expire(events, EVENTS_TTL_SECONDS);
     return pipeline;
   }
 
@@ -221,7 +224,14 @@ export function eventSource(context: RequestContext): { ip?: string; userAgent?:
 /** A security-relevant event shown to the user. */
 export type SecurityEvent =
   /** A rotated refresh token was presented again (a stolen copy, or a client bug): its session was revoked. */
-  | { type: 'refresh_token_reuse'; familyId: string; userId: string; at: string; ip?: string | undefined; userAgent?: string | undefined }
+  | {
+      type: 'refresh_token_reuse';
+      familyId: string;
+      userId: string;
+      at: string;
+      ip?: string | undefined;
+      userAgent?: string | undefined;
+    }
   /** The password was changed (every other session signed out) or reset by email (every session signed out). */
   | {
       type: 'password_changed' | 'password_reset';

@@ -38,7 +38,11 @@ export class SessionDirectory {
     for (const id of ids) pipeline.hmget(familyKey(id), ...FIELDS);
     // The client runs without automatic deserialization, so HMGET replies are plain arrays in FIELDS order.
     const rows = ((await pipeline.exec()) as Array<Array<string | null>>).map(
-      (values) => Object.fromEntries(FIELDS.map((field, i) => [field, values[i] ?? null])) as Record<(typeof FIELDS)[number], string | null>,
+      (values) =>
+        Object.fromEntries(FIELDS.map((field, i) => [field, values[i] ?? null])) as Record<
+          (typeof FIELDS)[number],
+          string | null
+        >,
     );
     const sessions: SessionInfo[] = [];
     const gone: string[] = [];
@@ -72,7 +76,8 @@ export class SessionDirectory {
    * session is refused (`current_session`): signing out is its own operation, which also ends the client's state.
    */
   async revoke(caller: { userId: string; sessionId: string }, familyId: string): Promise<boolean> {
-    if (familyId === caller.sessionId) throw new AuthError('current_session', 'This is the session you are using: sign out instead.');
+    if (familyId === caller.sessionId)
+      throw new AuthError('current_session', 'This is the session you are using: sign out instead.');
     if ((await this.redis.hget<string>(familyKey(familyId), F.userId)) !== caller.userId) return false;
     await this.rotation.revokeFamily(familyId, 'revoked_by_user');
     return true;

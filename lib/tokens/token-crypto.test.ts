@@ -33,7 +33,9 @@ test('MACs and hashes are byte-identical on both paths, and match the known HMAC
   assert.equal(w.mac(fox), expectedMac);
   assert.equal(n.mac(fox, 16), macBytes.subarray(0, 16).toString('base64url'));
   assert.equal(w.mac(fox, 16), n.mac(fox, 16));
-  const expectedHash = Buffer.from('d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592', 'hex').toString('base64url');
+  const expectedHash = Buffer.from('d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592', 'hex').toString(
+    'base64url',
+  );
   assert.equal(n.hash(fox), expectedHash);
   assert.equal(w.hash(fox), expectedHash);
   for (const text of ['', 'é ünïcode ✓', 'x'.repeat(1000)]) {
@@ -72,7 +74,11 @@ for (const alg of ['ES256', 'EdDSA'] as const) {
     for (const [i, [name]] of paths.entries()) {
       const issued = await signAccessToken(sets[i]!, settings, claims);
       assert.deepEqual(decodeProtectedHeader(issued.token), { alg, kid: jwk.kid, typ: 'at+jwt' }, name);
-      const { payload } = await jwtVerify(issued.token, jwks, { issuer: settings.issuer, audience: settings.audience, typ: 'at+jwt' });
+      const { payload } = await jwtVerify(issued.token, jwks, {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        typ: 'at+jwt',
+      });
       assert.equal(payload.sub, claims.sub, name);
       assert.equal(payload.sid, claims.sid, name);
       assert.equal(payload.exp, Math.floor(issued.expiresAt / 1000), name);

@@ -77,7 +77,9 @@ export function nodeTokenCrypto(): TokenCrypto | undefined {
           const digest = crypto.createHmac('sha256', key).update(data).digest();
           return (bytes === undefined ? digest : digest.subarray(0, bytes)).toString('base64url');
         },
-        hash: oneShot ? (data) => oneShot('sha256', data, 'base64url') : (data) => crypto.createHash('sha256').update(data).digest('base64url'),
+        hash: oneShot
+          ? (data) => oneShot('sha256', data, 'base64url')
+          : (data) => crypto.createHash('sha256').update(data).digest('base64url'),
       };
     },
     async jwtSigner(jwk) {

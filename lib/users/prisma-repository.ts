@@ -30,7 +30,9 @@ export class PrismaUserRepository implements UserRepository {
   }
 
   async findByAccount(provider: string, providerAccountId: string): Promise<UserRecord | null> {
-    const account = await (await this.db).account.findUnique({
+    const account = await (
+      await this.db
+    ).account.findUnique({
       where: { provider_providerAccountId: { provider, providerAccountId } },
       include: { user: true },
     });
@@ -39,7 +41,9 @@ export class PrismaUserRepository implements UserRepository {
 
   async upsertAccount(userId: string, account: OAuthAccountInput): Promise<void> {
     const { provider, providerAccountId, ...tokens } = account;
-    await (await this.db).account.upsert({
+    await (
+      await this.db
+    ).account.upsert({
       where: { provider_providerAccountId: { provider, providerAccountId } },
       create: { userId, provider, providerAccountId, ...tokens },
       update: tokens,

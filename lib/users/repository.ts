@@ -37,7 +37,13 @@ export interface UserRepository {
   findByEmail(email: string): Promise<UserRecord | null>;
   findById(id: string): Promise<UserRecord | null>;
   /** Creates a user; throws AuthError `email_taken` when the email exists. */
-  create(input: { email: string; name?: string | null; passwordHash?: string | null; emailVerified?: Date | null; image?: string | null }): Promise<UserRecord>;
+  create(input: {
+    email: string;
+    name?: string | null;
+    passwordHash?: string | null;
+    emailVerified?: Date | null;
+    image?: string | null;
+  }): Promise<UserRecord>;
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   /** The user an OAuth account is linked to, if any. */
   findByAccount(provider: string, providerAccountId: string): Promise<UserRecord | null>;

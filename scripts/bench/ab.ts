@@ -69,7 +69,13 @@ async function main(): Promise<void> {
   const logDir = join('tmp', 'bench', `ab-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(logDir, { recursive: true });
   const [redisPort, bridgePort, portA, portB] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  startProcess('redis', 'redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'], process.env, logDir);
+  startProcess(
+    'redis',
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'],
+    process.env,
+    logDir,
+  );
   const redis = new IORedis(redisPort, '127.0.0.1', { maxRetriesPerRequest: 20, retryStrategy: (n) => Math.min(n * 100, 1000) });
   redis.on('error', () => {});
   await redis.ping();
@@ -96,7 +102,13 @@ async function main(): Promise<void> {
   // Sessions whose last answer could not be recovered are replaced by new ones.
   const signIn = async (count: number): Promise<BenchSession[]> => {
     log(`signing in ${count} sessions...`);
-    const created = await createSessions(client, { users: 1, sessions: count, concurrency: 4, password: 'bench-password-1', runId: `${runId}-${signedIn++}` });
+    const created = await createSessions(client, {
+      users: 1,
+      sessions: count,
+      concurrency: 4,
+      password: 'bench-password-1',
+      runId: `${runId}-${signedIn++}`,
+    });
     return created.ids.map((id, i) => ({ id, token: created.tokens[i] ?? '', inflight: false, rotations: 0, failures: 0 }));
   };
   let sessions = await signIn(sessionCount);
@@ -123,11 +135,15 @@ async function main(): Promise<void> {
     for (const side of [0, 1]) {
       const m = measured[side]!;
       rows.push({ side, ...m });
-      log(`round ${r + 1} ${'AB'[side]}: API CPU per no-op ${round1(m.noop)} µs, per refresh ${round1(m.refresh)} µs, ratio ${round1(m.refresh / m.noop)}`);
+      log(
+        `round ${r + 1} ${'AB'[side]}: API CPU per no-op ${round1(m.noop)} µs, per refresh ${round1(m.refresh)} µs, ratio ${round1(m.refresh / m.noop)}`,
+      );
     }
   }
   client.close();
-  console.log(`\nA/B, ${rounds} rounds × ${seconds} s phases, ${connections} connections (API CPU µs per request; medians over rounds)`);
+  console.log(
+    `\nA/B, ${rounds} rounds × ${seconds} s phases, ${connections} connections (API CPU µs per request; medians over rounds)`,
+  );
   for (const side of [0, 1]) {
     const mine = rows.filter((x) => x.side === side);
     console.log(

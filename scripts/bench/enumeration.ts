@@ -19,14 +19,21 @@ const quantile = (values: number[], q: number) => {
 };
 
 /** Alternates wrong-password sign-ins for `knownEmail` and for never-registered emails, one at a time. */
-export async function measureEnumerationTiming(client: JsonClient, knownEmail: string, samples: number): Promise<EnumerationTiming> {
+export async function measureEnumerationTiming(
+  client: JsonClient,
+  knownEmail: string,
+  samples: number,
+): Promise<EnumerationTiming> {
   const known: number[] = [];
   const unknown: number[] = [];
   for (let i = 0; i < samples; i++) {
     // Interleaved, and in alternating order, so drift on a shared machine hits both cases alike.
     const tryKnown = () => client.post('/api/v1/auth/signin', { email: knownEmail, password: `wrong-password-${i}` });
     const tryUnknown = () =>
-      client.post('/api/v1/auth/signin', { email: `nobody-${Date.now()}-${i}@loadtest.example.com`, password: `wrong-password-${i}` });
+      client.post('/api/v1/auth/signin', {
+        email: `nobody-${Date.now()}-${i}@loadtest.example.com`,
+        password: `wrong-password-${i}`,
+      });
     let a: HttpResult;
     let b: HttpResult;
     if (i % 2 === 0) {

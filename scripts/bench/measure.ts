@@ -37,7 +37,9 @@ export async function dbCounters(url: string, database: string): Promise<DbCount
 
 /** after − before, per counter. */
 export function dbDelta(before: DbCounters, after: DbCounters): DbCounters {
-  return Object.fromEntries(Object.keys(after).map((k) => [k, after[k as keyof DbCounters] - before[k as keyof DbCounters]])) as unknown as DbCounters;
+  return Object.fromEntries(
+    Object.keys(after).map((k) => [k, after[k as keyof DbCounters] - before[k as keyof DbCounters]]),
+  ) as unknown as DbCounters;
 }
 
 /** Machine-wide CPU jiffies from /proc/stat (busy, idle, steal), to see who else used the cores. */
@@ -45,7 +47,11 @@ async function machineCpu(): Promise<{ busy: number; idle: number; steal: number
   try {
     const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
     const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-    return { busy: (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0), idle: (idle ?? 0) + (iowait ?? 0), steal: steal ?? 0 };
+    return {
+      busy: (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0),
+      idle: (idle ?? 0) + (iowait ?? 0),
+      steal: steal ?? 0,
+    };
   } catch {
     return null;
   }

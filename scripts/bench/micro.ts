@@ -85,6 +85,9 @@ export async function runMicro(signingKeysJson: string, refreshSecret: string, s
     accessTokenSignCpuMicros: await cpuMicrosPerOp(sign, 20_000),
     refreshCodecPerSecond: await opsPerSecond(codec, seconds),
     refreshCodecCpuMicros: await cpuMicrosPerOp(codec, 20_000),
-    edge: { accessTokenSignCpuMicros: await cpuMicrosPerOp(edgeSign, 20_000), refreshCodecCpuMicros: await cpuMicrosPerOp(edgeCodec, 20_000) },
+    edge: {
+      accessTokenSignCpuMicros: await cpuMicrosPerOp(edgeSign, 20_000),
+      refreshCodecCpuMicros: await cpuMicrosPerOp(edgeCodec, 20_000),
+    },
   };
 }

@@ -13,7 +13,9 @@ interface ProfileNode {
 
 /** Frames whose inclusive time the summary shows: our code and the libraries on the refresh path. */
 const inclusiveOf = (url: string) =>
-  url.includes('node_modules/') ? /node_modules\/(jose|@upstash\/redis|hono|@hono\/node-server|zod)\//.test(url) : /\/(lib|api)\//.test(url);
+  url.includes('node_modules/')
+    ? /node_modules\/(jose|@upstash\/redis|hono|@hono\/node-server|zod)\//.test(url)
+    : /\/(lib|api)\//.test(url);
 
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -106,7 +108,9 @@ export async function summarizeProfile(file: string, top = 15, window?: ProfileW
       idleHits += hits;
       continue;
     }
-    const name = url ? `${functionName || '(anonymous)'} ${shortUrl(url)}:${lineNumber + 1}` : functionName || '(anonymous native)';
+    const name = url
+      ? `${functionName || '(anonymous)'} ${shortUrl(url)}:${lineNumber + 1}`
+      : functionName || '(anonymous native)';
     byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
     const group = groupOf(url, functionName);
     byGroup.set(group, (byGroup.get(group) ?? 0) + hits);

@@ -57,7 +57,16 @@ export async function prepareScriptBench(redis: IORedis): Promise<string> {
   for (let i = 0; i < BENCH_KEYSPACE; i += 1000) {
     const p = redis.pipeline();
     for (let j = i; j < i + 1000; j++) {
-      p.hset(benchKey(j), { st: 'active', uid: 'bench-user', prv: 'credentials', cur: 'x', created: now, lastUsed: now, absExp: now + 86_400_000, rot: 0 });
+      p.hset(benchKey(j), {
+        st: 'active',
+        uid: 'bench-user',
+        prv: 'credentials',
+        cur: 'x',
+        created: now,
+        lastUsed: now,
+        absExp: now + 86_400_000,
+        rot: 0,
+      });
     }
     await p.exec();
   }
@@ -67,9 +76,34 @@ export async function prepareScriptBench(redis: IORedis): Promise<string> {
 const HASH = 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg'; // any 43-char base64url SHA-256, as the app sends
 
 /** `redis-benchmark` EVALSHA of the rotate-shaped script over random families. */
-export async function redisBenchmark(port: number, sha: string, requests: number, clients: number): Promise<{ rps: number; p50Ms: number | null; command: string }> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-n', String(requests), '-c', String(clients), '-P', '1', '-r', String(BENCH_KEYSPACE), '--csv',
-    'evalsha', sha, '1', benchKey('__rand_int__'), HASH, HASH, ...SCRIPT_ARGS];
+export async function redisBenchmark(
+  port: number,
+  sha: string,
+  requests: number,
+  clients: number,
+): Promise<{ rps: number; p50Ms: number | null; command: string }> {
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-n',
+    String(requests),
+    '-c',
+    String(clients),
+    '-P',
+    '1',
+    '-r',
+    String(BENCH_KEYSPACE),
+    '--csv',
+    'evalsha',
+    sha,
+    '1',
+    benchKey('__rand_int__'),
+    HASH,
+    HASH,
+    ...SCRIPT_ARGS,
+  ];
   const { stdout } = await run('redis-benchmark', args, { maxBuffer: 1 << 20 });
   // CSV: "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",...
   const row = stdout.trim().split('\n').pop() ?? '';
@@ -80,8 +114,20 @@ export async function redisBenchmark(port: number, sha: string, requests: number
 }
 
 /** The same script through the bridge with @upstash/redis from `concurrency` concurrent loops. */
-export async function bridgeScriptThroughput(opts: { url: string; token: string; autoPipelining: boolean; concurrency: number; seconds: number }): Promise<number> {
-  const redis = new UpstashRedis({ url: opts.url, token: opts.token, automaticDeserialization: false, enableTelemetry: false, enableAutoPipelining: opts.autoPipelining });
+export async function bridgeScriptThroughput(opts: {
+  url: string;
+  token: string;
+  autoPipelining: boolean;
+  concurrency: number;
+  seconds: number;
+}): Promise<number> {
+  const redis = new UpstashRedis({
+    url: opts.url,
+    token: opts.token,
+    automaticDeserialization: false,
+    enableTelemetry: false,
+    enableAutoPipelining: opts.autoPipelining,
+  });
   const script = redis.createScript<unknown[]>(ALWAYS_ROTATE_SCRIPT);
   await script.exec([benchKey(0)], [HASH, HASH, ...SCRIPT_ARGS]); // loads it (EVAL fallback) if needed
   let n = 0;

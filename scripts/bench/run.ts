@@ -37,7 +37,6 @@ Usage: npm run bench -- [options]
   --out FILE           JSON result                                            [bench-results/bench.json]
   --database-url URL   PostgreSQL database for the users   [postgresql://postgres@127.0.0.1:5432/authbench]`;
 
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;
 const log = (line: string) => console.error(`[bench] ${line}`);
@@ -157,7 +156,13 @@ async function main(): Promise<void> {
   const [redisPort, bridgePort, apiPort] = [await freePort(), await freePort(), await freePort()];
 
   // A private redis-server: INFO commandstats then counts only this benchmark's commands.
-  const redisProc = startProcess('redis', 'redis-server', ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'], process.env, logDir);
+  const redisProc = startProcess(
+    'redis',
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'],
+    process.env,
+    logDir,
+  );
   const redis = new IORedis(redisPort, '127.0.0.1', { maxRetriesPerRequest: 20, retryStrategy: (n) => Math.min(n * 100, 1000) });
   redis.on('error', () => {}); // failures surface as rejected commands; don't spam reconnect errors
   await redis.ping();
@@ -184,9 +189,25 @@ async function main(): Promise<void> {
   const sessionCount = connections + Math.ceil(connections / 5);
   log(`signing in ${sessionCount} sessions at ${iterations} PBKDF2 iterations...`);
   const runId = `b${Date.now().toString(36)}`;
-  const created = await createSessions(client, { users: 1, sessions: sessionCount, concurrency: signinConcurrency, password: 'bench-password-1', runId });
-  let sessions: BenchSession[] = created.ids.map((id, i) => ({ id, token: created.tokens[i] ?? '', inflight: false, rotations: 0, failures: 0 }));
-  const signIn = { sessions: sessionCount, concurrency: signinConcurrency, perSecond: round(sessionCount / (created.signinMs / 1000), 2) };
+  const created = await createSessions(client, {
+    users: 1,
+    sessions: sessionCount,
+    concurrency: signinConcurrency,
+    password: 'bench-password-1',
+    runId,
+  });
+  let sessions: BenchSession[] = created.ids.map((id, i) => ({
+    id,
+    token: created.tokens[i] ?? '',
+    inflight: false,
+    rotations: 0,
+    failures: 0,
+  }));
+  const signIn = {
+    sessions: sessionCount,
+    concurrency: signinConcurrency,
+    perSecond: round(sessionCount / (created.signinMs / 1000), 2),
+  };
   log('wrong-password sign-in timing, known vs unknown email...');
   // The same address createSessions registered (scripts/loadtest/setup.ts), so "known" really exists.
   const enumeration = await measureEnumerationTiming(client, `loadtest-${runId}-0@loadtest.example.com`, 20);
@@ -231,8 +252,20 @@ async function main(): Promise<void> {
   const sha = await prepareScriptBench(redis);
   const ceiling = await redisBenchmark(redisPort, sha, redisRequests, 50);
   log('the same script through the bridge with @upstash/redis...');
-  const bridgeAuto = await bridgeScriptThroughput({ url: `http://127.0.0.1:${bridgePort}`, token, autoPipelining: true, concurrency: connections, seconds: 4 });
-  const bridgePlain = await bridgeScriptThroughput({ url: `http://127.0.0.1:${bridgePort}`, token, autoPipelining: false, concurrency: connections, seconds: 4 });
+  const bridgeAuto = await bridgeScriptThroughput({
+    url: `http://127.0.0.1:${bridgePort}`,
+    token,
+    autoPipelining: true,
+    concurrency: connections,
+    seconds: 4,
+  });
+  const bridgePlain = await bridgeScriptThroughput({
+    url: `http://127.0.0.1:${bridgePort}`,
+    token,
+    autoPipelining: false,
+    concurrency: connections,
+    seconds: 4,
+  });
 
   const profiles: Record<string, ProfileSummary> = {};
   if (profileSeconds > 0) {
@@ -254,7 +287,9 @@ async function main(): Promise<void> {
     for (const name of ['api', 'bridge']) {
       const files = (await readdir(profDir(name)).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile'));
       // tsx may leave a short-lived helper profile too; the server is the biggest one.
-      const summaries = await Promise.all(files.map((f) => summarizeProfile(join(profDir(name), f), 15, procs[name] && windowOf(procs[name]))));
+      const summaries = await Promise.all(
+        files.map((f) => summarizeProfile(join(profDir(name), f), 15, procs[name] && windowOf(procs[name]))),
+      );
       const main = summaries.sort((a, b) => b.busyMs - a.busyMs)[0];
       if (main) profiles[name] = main;
     }
@@ -303,20 +338,57 @@ async function main(): Promise<void> {
 export function formatBench(r: BenchResult): string {
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
   const cpu = (c: CpuReport) =>
-    `${Object.entries(c.processes).map(([k, v]) => `${k} ${v ?? '?'}`).join(', ')}, load generator ${c.loadGenerator}, others ${c.others ?? '?'}, steal ${c.steal ?? '?'} (CPU s in ${c.wallSeconds} s)`;
-  const cpuParts = (c: RequestCpu) => `API ${c.api} + bridge ${c.bridge} + redis ${c.redis} + load generator ${c.loadGenerator} µs`;
+    `${Object.entries(c.processes)
+      .map(([k, v]) => `${k} ${v ?? '?'}`)
+      .join(
+        ', ',
+      )}, load generator ${c.loadGenerator}, others ${c.others ?? '?'}, steal ${c.steal ?? '?'} (CPU s in ${c.wallSeconds} s)`;
+  const cpuParts = (c: RequestCpu) =>
+    `API ${c.api} + bridge ${c.bridge} + redis ${c.redis} + load generator ${c.loadGenerator} µs`;
   const rows: [string, string, string][] = [
-    ['no-op route (GET /api/v1/noop)', `${n(r.noop.okPerSecond)} req/s`, `p50 ${r.noop.latencyMs.p50} ms, p99 ${r.noop.latencyMs.p99} ms, ${r.noop.connections} connections`],
-    ['refresh (POST /api/v1/auth/refresh-token)', `${n(r.refresh.okPerSecond)} req/s`, `p50 ${r.refresh.latencyMs.p50} ms, p99 ${r.refresh.latencyMs.p99} ms, non-2xx ${r.refresh.non2xx}, errors ${r.refresh.errors}`],
+    [
+      'no-op route (GET /api/v1/noop)',
+      `${n(r.noop.okPerSecond)} req/s`,
+      `p50 ${r.noop.latencyMs.p50} ms, p99 ${r.noop.latencyMs.p99} ms, ${r.noop.connections} connections`,
+    ],
+    [
+      'refresh (POST /api/v1/auth/refresh-token)',
+      `${n(r.refresh.okPerSecond)} req/s`,
+      `p50 ${r.refresh.latencyMs.p50} ms, p99 ${r.refresh.latencyMs.p99} ms, non-2xx ${r.refresh.non2xx}, errors ${r.refresh.errors}`,
+    ],
     ['refresh ÷ no-op', `${r.refreshToNoop}`, 'target ≥ 0.5'],
     ['CPU per no-op request (whole machine)', `${r.cpuPerRequest.noop.total} µs`, cpuParts(r.cpuPerRequest.noop)],
     ['CPU per refresh (whole machine)', `${r.cpuPerRequest.refresh.total} µs`, cpuParts(r.cpuPerRequest.refresh)],
-    ['server CPU per refresh ÷ per no-op', `${r.serverCpuRatio}`, `target ≤ 4; the API process: ${r.cpuPerRequest.refresh.api} ÷ ${r.cpuPerRequest.noop.api} µs`],
-    ['no-op ÷ refresh CPU per request', `${r.cpuBoundRatio}`, `the most refresh ÷ no-op can be while ${r.machine.nproc} cores are the limit of both phases`],
+    [
+      'server CPU per refresh ÷ per no-op',
+      `${r.serverCpuRatio}`,
+      `target ≤ 4; the API process: ${r.cpuPerRequest.refresh.api} ÷ ${r.cpuPerRequest.noop.api} µs`,
+    ],
+    [
+      'no-op ÷ refresh CPU per request',
+      `${r.cpuBoundRatio}`,
+      `the most refresh ÷ no-op can be while ${r.machine.nproc} cores are the limit of both phases`,
+    ],
     ['EVALSHA per rotation', `${r.redis.evalshaPerRotation}`, `target 1; ${n(r.redis.rotations)} rotations counted in Redis`],
-    ['Redis round trips per rotation', `${r.redis.roundTripsPerRotation}`, `top-level: ${Object.entries(r.redis.topLevelCommands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}; all incl. in-script: ${Object.entries(r.redis.commands).map(([k, v]) => `${k}=${n(v)}`).join(' ')}`],
-    ['DB transactions per refresh', `${r.db.queriesPerRefresh}`, `target 0; Δ xact_commit ${r.db.delta.xact_commit}, tup_returned ${r.db.delta.tup_returned}, tup_fetched ${r.db.delta.tup_fetched}`],
-    [`access-token verify (jose ${r.micro.algorithm})`, `${n(r.micro.accessTokenVerifyPerSecond)} /s`, 'one serial loop, in process'],
+    [
+      'Redis round trips per rotation',
+      `${r.redis.roundTripsPerRotation}`,
+      `top-level: ${Object.entries(r.redis.topLevelCommands)
+        .map(([k, v]) => `${k}=${n(v)}`)
+        .join(' ')}; all incl. in-script: ${Object.entries(r.redis.commands)
+        .map(([k, v]) => `${k}=${n(v)}`)
+        .join(' ')}`,
+    ],
+    [
+      'DB transactions per refresh',
+      `${r.db.queriesPerRefresh}`,
+      `target 0; Δ xact_commit ${r.db.delta.xact_commit}, tup_returned ${r.db.delta.tup_returned}, tup_fetched ${r.db.delta.tup_fetched}`,
+    ],
+    [
+      `access-token verify (jose ${r.micro.algorithm})`,
+      `${n(r.micro.accessTokenVerifyPerSecond)} /s`,
+      'one serial loop, in process',
+    ],
     [
       `access-token sign (${r.micro.implementation} ${r.micro.algorithm})`,
       `${n(r.micro.accessTokenSignPerSecond)} /s`,
@@ -327,7 +399,11 @@ export function formatBench(r: BenchResult): string {
       `${n(r.micro.refreshCodecPerSecond)} /s`,
       `one per refresh; ${r.micro.refreshCodecCpuMicros.toFixed(1)} µs CPU each; edge path (@noble) ${r.micro.edge.refreshCodecCpuMicros.toFixed(1)} µs`,
     ],
-    [`sign-in (PBKDF2 ${n(r.settings.iterations)})`, `${r.signIn.perSecond} /s`, `${r.signIn.sessions} sign-ins, ${r.signIn.concurrency} at a time`],
+    [
+      `sign-in (PBKDF2 ${n(r.settings.iterations)})`,
+      `${r.signIn.perSecond} /s`,
+      `${r.signIn.sessions} sign-ins, ${r.signIn.concurrency} at a time`,
+    ],
     [
       'wrong password: unknown ÷ known email (p50)',
       `${r.enumeration.ratio}`,
@@ -335,7 +411,11 @@ export function formatBench(r: BenchResult): string {
     ],
     ['redis-benchmark EVALSHA (ceiling)', `${n(r.redis.benchmarkEvalshaPerSecond)} /s`, '-c 50 -P 1, rotate-shaped script'],
     ['refresh ÷ redis-benchmark ceiling', `${r.redis.refreshShareOfCeiling}`, ''],
-    ['same script via bridge, auto-pipelining', `${n(r.redis.bridgeAutoPipelinePerSecond)} /s`, `@upstash/redis, ${r.settings.connections} concurrent callers`],
+    [
+      'same script via bridge, auto-pipelining',
+      `${n(r.redis.bridgeAutoPipelinePerSecond)} /s`,
+      `@upstash/redis, ${r.settings.connections} concurrent callers`,
+    ],
     ['same script via bridge, no pipelining', `${n(r.redis.bridgeNoPipelinePerSecond)} /s`, 'enableAutoPipelining: false'],
   ];
   const w0 = Math.max(...rows.map((x) => x[0].length));

@@ -42,7 +42,12 @@ async function edgeBundle(entry: string) {
 }
 
 const API_ROUTE = 'app/api/v1/[[...route]]/route.ts';
-const TOKEN_PATH = ['lib/tokens/token-crypto.ts', 'lib/tokens/refresh-token.ts', 'lib/tokens/access-token.ts', 'lib/tokens/keys.ts'];
+const TOKEN_PATH = [
+  'lib/tokens/token-crypto.ts',
+  'lib/tokens/refresh-token.ts',
+  'lib/tokens/access-token.ts',
+  'lib/tokens/keys.ts',
+];
 for (const entry of ['lib/db/client.ts', API_ROUTE]) {
   const { inputs, forbidden, bytes } = await edgeBundle(entry);
   // The route must really contain the token path, or this check would pass for the wrong reason.
@@ -52,6 +57,8 @@ for (const entry of ['lib/db/client.ts', API_ROUTE]) {
     if (missing.length > 0) console.error(`edge bundle of ${entry} lacks the token path: ${missing.join(', ')}`);
     process.exitCode = 1;
   } else {
-    console.log(`ok: edge bundle of ${entry} has ${inputs.length} modules, ${(bytes / 1024).toFixed(0)} KiB JS (+ Wasm), no pg, no Node client, no node:* imports`);
+    console.log(
+      `ok: edge bundle of ${entry} has ${inputs.length} modules, ${(bytes / 1024).toFixed(0)} KiB JS (+ Wasm), no pg, no Node client, no node:* imports`,
+    );
   }
 }

@@ -12,7 +12,9 @@ const port = Number(process.env.LOCAL_ACCELERATE_PORT ?? 51400);
 // Query plans are compiled by the client and executed here: keep both on the same release.
 const clientVersion = createRequire(import.meta.url)('@prisma/client/package.json').version;
 if (clientVersion !== version) {
-  console.error(`warning: @prisma/query-plan-executor ${version} != @prisma/client ${clientVersion}; pin them to the same version`);
+  console.error(
+    `warning: @prisma/query-plan-executor ${version} != @prisma/client ${clientVersion}; pin them to the same version`,
+  );
 }
 
 const executor = await Server.create({

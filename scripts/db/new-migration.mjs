@@ -46,9 +46,7 @@ const { stdout } = await engine.diff({
 
 // From "empty" the engine also emits CREATE SCHEMA "public", which `migrate dev` never writes
 // and which needs CREATE rights on the database: drop it.
-const sql = (stdout ?? '')
-  .replace(/-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n*/, '')
-  .trim();
+const sql = (stdout ?? '').replace(/-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n*/, '').trim();
 if (sql === '' || sql === '-- This is an empty migration.') {
   console.log('no schema changes: nothing written');
   process.exit(0);

@@ -35,7 +35,8 @@ export async function readFamilies(target: RedisTarget, ids: string[]): Promise<
       await redis.connect();
       for (let i = 0; i < ids.length; i += BATCH) {
         const p = redis.pipeline();
-        for (const id of ids.slice(i, i + BATCH)) p.hmget(familyKey(id), FAMILY_FIELDS.state, FAMILY_FIELDS.rotations, FAMILY_FIELDS.recoveries);
+        for (const id of ids.slice(i, i + BATCH))
+          p.hmget(familyKey(id), FAMILY_FIELDS.state, FAMILY_FIELDS.rotations, FAMILY_FIELDS.recoveries);
         for (const [error, value] of (await p.exec()) ?? []) {
           if (error) throw error;
           const [st, rot, recN] = value as [string | null, string | null, string | null];
@@ -47,12 +48,19 @@ export async function readFamilies(target: RedisTarget, ids: string[]): Promise<
     }
     return out;
   }
-  const redis = new UpstashRedis({ url: target.url, token: target.token, automaticDeserialization: false, enableAutoPipelining: false });
+  const redis = new UpstashRedis({
+    url: target.url,
+    token: target.token,
+    automaticDeserialization: false,
+    enableAutoPipelining: false,
+  });
   for (let i = 0; i < ids.length; i += BATCH) {
     const p = redis.pipeline();
-    for (const id of ids.slice(i, i + BATCH)) p.hmget(familyKey(id), FAMILY_FIELDS.state, FAMILY_FIELDS.rotations, FAMILY_FIELDS.recoveries);
+    for (const id of ids.slice(i, i + BATCH))
+      p.hmget(familyKey(id), FAMILY_FIELDS.state, FAMILY_FIELDS.rotations, FAMILY_FIELDS.recoveries);
     // @upstash/redis answers HMGET with a field→value record, or null when the key does not exist.
-    for (const value of await p.exec<(Record<string, unknown> | null)[]>()) out.push(toRecord(value?.[FAMILY_FIELDS.state], value?.[FAMILY_FIELDS.rotations], value?.[FAMILY_FIELDS.recoveries]));
+    for (const value of await p.exec<(Record<string, unknown> | null)[]>())
+      out.push(toRecord(value?.[FAMILY_FIELDS.state], value?.[FAMILY_FIELDS.rotations], value?.[FAMILY_FIELDS.recoveries]));
   }
   return out;
 }
@@ -116,7 +124,8 @@ export function buildAudit(sessions: Session[], findings: Findings, families: Fa
     // A session whose client never saw a refusal must still be active in Redis.
     if (s.state === 'active' && f.st !== FAMILY_STATE.active) {
       revokedBehindTheirBack += 1;
-      if (examples.length < 20) examples.push(`session #${s.index} (${s.kind}) is "${f.st ?? 'missing'}" in Redis but its client was never refused`);
+      if (examples.length < 20)
+        examples.push(`session #${s.index} (${s.kind}) is "${f.st ?? 'missing'}" in Redis but its client was never refused`);
     }
     if (s.state === 'attacked') {
       if (f.st === FAMILY_STATE.revoked) attackedRevoked += 1;
@@ -124,7 +133,8 @@ export function buildAudit(sessions: Session[], findings: Findings, families: Fa
     }
     if (s.state !== 'uncertain' && (f.rot ?? 0) !== s.rotations) {
       mismatches += 1;
-      if (examples.length < 20) examples.push(`session #${s.index} (${s.kind}): Redis rot=${f.rot} but the client saw ${s.rotations} rotations`);
+      if (examples.length < 20)
+        examples.push(`session #${s.index} (${s.kind}): Redis rot=${f.rot} but the client saw ${s.rotations} rotations`);
     }
   });
 

@@ -280,7 +280,10 @@ async function attackStep(ctx: ClientContext, s: Session, variant: number): Prom
   ctx.findings.attacks.attempted += 1;
   if (verdict.token) {
     ctx.findings.staleReplaysAccepted += 1;
-    example(ctx, `session #${s.index}: stolen token replayed ${wait} ms after it was superseded got 200 (is --grace the server's REFRESH_GRACE_SECONDS?)`);
+    example(
+      ctx,
+      `session #${s.index}: stolen token replayed ${wait} ms after it was superseded got 200 (is --grace the server's REFRESH_GRACE_SECONDS?)`,
+    );
     accept(ctx, s, verdict.token);
     return;
   }

@@ -20,7 +20,11 @@ export class JsonClient {
   private readonly base: URL;
   private readonly lib: typeof http | typeof https;
 
-  constructor(baseUrl: string, maxSockets: number, private readonly timeoutMs: number) {
+  constructor(
+    baseUrl: string,
+    maxSockets: number,
+    private readonly timeoutMs: number,
+  ) {
     this.base = new URL(baseUrl);
     this.lib = this.base.protocol === 'https:' ? https : http;
     const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
@@ -74,12 +78,19 @@ export class JsonClient {
             }
             resolve({ status: res.statusCode ?? 0, body: parsed, ms: performance.now() - started });
           });
-          res.on('error', (error) => resolve({ status: 0, body: null, ms: performance.now() - started, transportError: error.message }));
+          res.on('error', (error) =>
+            resolve({ status: 0, body: null, ms: performance.now() - started, transportError: error.message }),
+          );
         },
       );
       req.on('timeout', () => req.destroy(new Error(`timeout after ${this.timeoutMs} ms`)));
       req.on('error', (error) =>
-        resolve({ status: 0, body: null, ms: performance.now() - started, transportError: (error as NodeJS.ErrnoException).code ?? error.message }),
+        resolve({
+          status: 0,
+          body: null,
+          ms: performance.now() - started,
+          transportError: (error as NodeJS.ErrnoException).code ?? error.message,
+        }),
       );
       req.end(body);
     });

@@ -54,10 +54,17 @@ Exit status: 0 = audit clean, 1 = audit violation, 2 = bad usage or setup failur
 export class UsageError extends Error {}
 
 /** A numeric option: `fallback` when absent, a UsageError naming it when not a number in [min, max]. */
-export function num(value: string | undefined, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function num(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${value}"`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${value}"`);
   return n;
 }
 

@@ -15,7 +15,13 @@ export function formatReport(r: LoadTestResult): string {
     `  requests   ${n(r.requests.total)} in ${r.elapsedSeconds.toFixed(2)} s = ${n(Math.round(r.throughput.requestsPerSecond))} req/s ` +
       `(${n(Math.round(r.throughput.rotationsPerSecond))} rotations/s, ${n(r.requests.ok)} ok)`,
     `  latency ms p50 ${r.latencyMs.p50}  p90 ${r.latencyMs.p90}  p99 ${r.latencyMs.p99}  max ${r.latencyMs.max}  (mean ${r.latencyMs.mean})`,
-    `  errors     ${Object.keys(r.requests.errors).length ? Object.entries(r.requests.errors).map(([k, v]) => `${k}=${n(v)}`).join('  ') : 'none'}`,
+    `  errors     ${
+      Object.keys(r.requests.errors).length
+        ? Object.entries(r.requests.errors)
+            .map(([k, v]) => `${k}=${n(v)}`)
+            .join('  ')
+        : 'none'
+    }`,
     '',
     'audit',
     `  honest sessions wrongly revoked       ${a.violations.honestWronglyRevoked}`,
@@ -28,13 +34,23 @@ export function formatReport(r: LoadTestResult): string {
       ? `  rotations                             ${n(a.rotations.observed)} observed (Redis not audited)`
       : `  rotations Redis vs responses          ${n(a.rotations.redisCertain ?? 0)} vs ${n(a.rotations.observedCertain)} ${a.rotations.match ? '(exact match)' : '(MISMATCH)'}; sessions off: ${a.violations.rotationMismatchSessions}`,
     ...(r.clientsSeen.rateLimited > 0
-      ? [`  rate limited (429)                    ${n(r.clientsSeen.rateLimited)} answers; ${r.clientsSeen.inconclusiveReplays} replays got no verdict. Not a violation, but it distorts the run:`, ...RATE_LIMIT_HINT.split('\n').map((l) => `    ${l}`)]
+      ? [
+          `  rate limited (429)                    ${n(r.clientsSeen.rateLimited)} answers; ${r.clientsSeen.inconclusiveReplays} replays got no verdict. Not a violation, but it distorts the run:`,
+          ...RATE_LIMIT_HINT.split('\n').map((l) => `    ${l}`),
+        ]
       : []),
     `  excused (server slower than grace)    ${a.excused.lateRaces} late races, ${a.excused.lateRetries} late retries; ${a.excused.uncertainSessions} sessions with lost responses (not matched)`,
-    `  sessions at the end                   ${Object.entries(a.sessions).map(([k, v]) => `${k}=${v}`).join('  ')}`,
+    `  sessions at the end                   ${Object.entries(a.sessions)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('  ')}`,
     ...a.examples.map((e) => `    - ${e}`),
     '',
-    a.ok ? 'AUDIT OK' : `AUDIT FAILED: ${Object.entries(a.violations).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    a.ok
+      ? 'AUDIT OK'
+      : `AUDIT FAILED: ${Object.entries(a.violations)
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}`,
   ];
   return lines.join('\n');
 }

@@ -30,7 +30,8 @@ export interface LoadTestResult {
 
 /** Splits C clients into kinds by share; every kind with a non-zero share gets at least one client. */
 export function clientKinds(concurrency: number, raceShare: number, attackerShare: number, lossyShare = 0): SessionKind[] {
-  const atLeastOne = (share: number) => (share > 0 && concurrency >= 3 ? Math.max(1, Math.round(concurrency * share)) : Math.round(concurrency * share));
+  const atLeastOne = (share: number) =>
+    share > 0 && concurrency >= 3 ? Math.max(1, Math.round(concurrency * share)) : Math.round(concurrency * share);
   const race = atLeastOne(raceShare);
   const attacker = Math.min(concurrency - race, atLeastOne(attackerShare));
   const lossy = Math.min(concurrency - race - attacker, atLeastOne(lossyShare));
@@ -56,14 +57,20 @@ export function clientKinds(concurrency: number, raceShare: number, attackerShar
 }
 
 /** Runs one load test; resolves with the result (never exits the process). */
-export async function runLoadTest(options: LoadTestOptions, log: (line: string) => void = (l) => console.error(l)): Promise<LoadTestResult> {
+export async function runLoadTest(
+  options: LoadTestOptions,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<LoadTestResult> {
   const startedAt = new Date().toISOString();
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   // Race bursts put up to 5 requests of one client in flight at once.
   const client = new JsonClient(options.url, options.concurrency * 5, options.timeoutMs);
   try {
     const noop = await client.get('/api/v1/noop');
-    if (noop.status !== 200) throw new Error(`${options.url}/api/v1/noop answered ${noop.status}${noop.transportError ? ` (${noop.transportError})` : ''}: is the server up?`);
+    if (noop.status !== 200)
+      throw new Error(
+        `${options.url}/api/v1/noop answered ${noop.status}${noop.transportError ? ` (${noop.transportError})` : ''}: is the server up?`,
+      );
 
     log(`creating ${options.users} users and ${options.sessions} sessions (${options.setupConcurrency} at a time)...`);
     const setup = await createSessions(client, {
@@ -73,14 +80,16 @@ export async function runLoadTest(options: LoadTestOptions, log: (line: string) 
       password: options.password,
       runId,
       onProgress: (done) => {
-        if (options.progress && (done % 50 === 0 || done === options.sessions)) process.stderr.write(`\r  ${done}/${options.sessions} sessions`);
+        if (options.progress && (done % 50 === 0 || done === options.sessions))
+          process.stderr.write(`\r  ${done}/${options.sessions} sessions`);
       },
     });
     if (options.progress) process.stderr.write('\n');
 
     // Never more clients than sessions: two honest clients on one session would be a race, not honesty.
     const concurrency = Math.min(options.concurrency, options.sessions);
-    if (concurrency < options.concurrency) log(`only ${options.sessions} sessions: running ${concurrency} clients instead of ${options.concurrency}`);
+    if (concurrency < options.concurrency)
+      log(`only ${options.sessions} sessions: running ${concurrency} clients instead of ${options.concurrency}`);
     const kinds = clientKinds(concurrency, options.raceShare, options.attackerShare, options.lossyShare);
     const sessions: Session[] = setup.ids.map((id, index) => ({
       index,
@@ -94,7 +103,9 @@ export async function runLoadTest(options: LoadTestOptions, log: (line: string) 
     }));
     const graceMs = options.graceSeconds * 1000;
     if ((kinds.includes('attacker') || kinds.includes('lossy')) && graceMs + 1000 > options.durationSeconds * 1000) {
-      log(`warning: --grace ${options.graceSeconds} s leaves no time for attacks or late retries in ${options.durationSeconds} s; start the server with a small REFRESH_GRACE_SECONDS`);
+      log(
+        `warning: --grace ${options.graceSeconds} s leaves no time for attacks or late retries in ${options.durationSeconds} s; start the server with a small REFRESH_GRACE_SECONDS`,
+      );
     }
 
     const stats = new RunStats();
@@ -132,14 +143,23 @@ export async function runLoadTest(options: LoadTestOptions, log: (line: string) 
       : options.redisRestUrl && options.redisRestToken
         ? { kind: 'rest', url: options.redisRestUrl, token: options.redisRestToken }
         : undefined;
-    if (target) families = await readFamilies(target, sessions.map((s) => s.id));
+    if (target)
+      families = await readFamilies(
+        target,
+        sessions.map((s) => s.id),
+      );
     const audit = buildAudit(sessions, findings, families);
     const count = (kind: SessionKind) => kinds.filter((k) => k === kind).length;
     return {
       version: 1,
       startedAt,
       options,
-      setup: { users: options.users, sessions: options.sessions, signupSeconds: setup.signupMs / 1000, signinSeconds: setup.signinMs / 1000 },
+      setup: {
+        users: options.users,
+        sessions: options.sessions,
+        signupSeconds: setup.signupMs / 1000,
+        signinSeconds: setup.signinMs / 1000,
+      },
       clients: { honest: count('honest'), race: count('race'), attacker: count('attacker'), lossy: count('lossy') },
       elapsedSeconds,
       requests: { total: stats.requests, ok: stats.ok, rotations: stats.rotations, errors: stats.errors() },

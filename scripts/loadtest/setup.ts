@@ -45,7 +45,14 @@ export async function forEachLimited(count: number, limit: number, worker: (i: n
 /** Signs up `users` users and signs in `sessions` sessions round-robin over them; throws on any failure. */
 export async function createSessions(
   client: JsonClient,
-  opts: { users: number; sessions: number; concurrency: number; password: string; runId: string; onProgress?: (done: number) => void },
+  opts: {
+    users: number;
+    sessions: number;
+    concurrency: number;
+    password: string;
+    runId: string;
+    onProgress?: (done: number) => void;
+  },
 ): Promise<{ ids: string[]; tokens: string[]; signupMs: number; signinMs: number }> {
   const email = (u: number) => `loadtest-${opts.runId}-${u}@loadtest.example.com`;
   const fail = (what: string, r: Awaited<ReturnType<JsonClient['post']>>) =>
@@ -70,7 +77,8 @@ export async function createSessions(
   await forEachLimited(opts.sessions, opts.concurrency, async (i) => {
     const r = await client.post('/api/v1/auth/signin', { email: email(i % opts.users), password: opts.password });
     const body = r.body as { session_id?: unknown; refresh_token?: unknown } | null;
-    if (r.status !== 200 || typeof body?.session_id !== 'string' || typeof body.refresh_token !== 'string') throw fail('sign-in', r);
+    if (r.status !== 200 || typeof body?.session_id !== 'string' || typeof body.refresh_token !== 'string')
+      throw fail('sign-in', r);
     ids[i] = body.session_id;
     tokens[i] = body.refresh_token;
     opts.onProgress?.(++done);

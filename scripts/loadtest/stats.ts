@@ -16,7 +16,11 @@ export interface LatencySummary {
 
 /** Records latencies (ms, kept at µs resolution) and counts outcomes by label. */
 export class RunStats {
-  private readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
+  private readonly histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   /** Responses by outcome: `200`, or the API error code / transport label. */
   readonly outcomes = new Map<string, number>();
   requests = 0;

@@ -20,7 +20,9 @@ export async function outbox(redis: Redis, to: string): Promise<OutboxMail[]> {
 /** The token of the newest link to `page` (e.g. "/reset-password") mailed to `to`; asserts the link points at the app. */
 export async function mailedToken(redis: Redis, to: string, appUrl: string, page: string): Promise<string> {
   const target = new URL(page, appUrl).toString();
-  const links = (await outbox(redis, to)).map((mail) => new URL(/https?:\/\/\S+\?token=\S+/.exec(mail.text)?.[0] ?? 'http://none.invalid/'));
+  const links = (await outbox(redis, to)).map(
+    (mail) => new URL(/https?:\/\/\S+\?token=\S+/.exec(mail.text)?.[0] ?? 'http://none.invalid/'),
+  );
   const url = links.find((link) => link.origin + link.pathname === target);
   assert.ok(url, `a mail to ${to} with a link to ${target}`);
   return url.searchParams.get('token')!;

@@ -30,6 +30,13 @@ export function crossSlotCommands(commands: Cmd[]): Cmd[] {
 export function assertSingleSlot(commands: Cmd[]): void {
   const bad = crossSlotCommands(commands);
   if (bad.length === 0) return;
-  const shown = bad.slice(0, 5).map((cmd) => `${cmd[0]} ${keysOf(cmd).map((k) => `${k} (slot ${slotOf(k)})`).join(', ')}`);
-  throw new Error(`${bad.length} Redis command(s) pass keys of different cluster slots (CROSSSLOT on Redis Cluster):\n  ${shown.join('\n  ')}`);
+  const shown = bad.slice(0, 5).map(
+    (cmd) =>
+      `${cmd[0]} ${keysOf(cmd)
+        .map((k) => `${k} (slot ${slotOf(k)})`)
+        .join(', ')}`,
+  );
+  throw new Error(
+    `${bad.length} Redis command(s) pass keys of different cluster slots (CROSSSLOT on Redis Cluster):\n  ${shown.join('\n  ')}`,
+  );
 }

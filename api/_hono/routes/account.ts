@@ -30,7 +30,10 @@ export function accountRoutes(services: () => Promise<AppServices>) {
     const body = await readJson(c, deleteAccountInput);
     const claims = c.get('claims');
     const { auth, config } = await services();
-    await auth.deleteAccount({ userId: claims.sub, sessionId: claims.sid, password: body.password }, requestContext(c, config.TRUST_PROXY));
+    await auth.deleteAccount(
+      { userId: claims.sub, sessionId: claims.sid, password: body.password },
+      requestContext(c, config.TRUST_PROXY),
+    );
     return c.body(null, 204);
   });
 

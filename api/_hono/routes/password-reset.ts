@@ -20,7 +20,11 @@ export function passwordResetRoutes(services: () => Promise<AppServices>) {
   app.post('/password-reset/confirm', async (c) => {
     const body = await readJson(c, passwordResetConfirmInput);
     const { passwordResets, config } = await services();
-    const { signedOutSessions } = await passwordResets.confirm(body.token, body.new_password, requestContext(c, config.TRUST_PROXY));
+    const { signedOutSessions } = await passwordResets.confirm(
+      body.token,
+      body.new_password,
+      requestContext(c, config.TRUST_PROXY),
+    );
     c.header('Cache-Control', 'no-store');
     return c.json({ signed_out_sessions: signedOutSessions });
   });

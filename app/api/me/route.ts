@@ -9,7 +9,12 @@ export async function GET() {
     return Response.json({ error: { code: 'unauthorized', message: 'Sign in first.' } }, { status: 401 });
   }
   return Response.json(
-    { user: session.user, provider: session.provider, sessionId: session.sessionId, accessTokenExpires: session.accessTokenExpires },
+    {
+      user: session.user,
+      provider: session.provider,
+      sessionId: session.sessionId,
+      accessTokenExpires: session.accessTokenExpires,
+    },
     { headers: { 'Cache-Control': 'no-store' } },
   );
 }

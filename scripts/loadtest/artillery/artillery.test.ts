@@ -87,13 +87,27 @@ test('the audit passes a clean run and names each kind of violation', () => {
   const wronglyRevoked = judge(clean, [family(null, 'revoked', 5), family('honest', 'active', 5), family(null, 'revoked', 1)]);
   assert.equal(wronglyRevoked.violations.honestWronglyRevoked, 1);
   // A replay refused, but the family still active.
-  assert.equal(judge(clean, [family('honest', 'active', 5), family('honest', 'active', 5), family('thief', 'active', 1)]).violations.attackedFamiliesNotRevoked, 1);
+  assert.equal(
+    judge(clean, [family('honest', 'active', 5), family('honest', 'active', 5), family('thief', 'active', 1)]).violations
+      .attackedFamiliesNotRevoked,
+    1,
+  );
   // A stale replay accepted.
   assert.equal(judge({ ...clean, 'audit.stale_replays_accepted': 1 }, families).violations.staleReplaysAcceptedAfterGrace, 1);
   // Redis rotated more than the clients saw, with every chain finished.
-  assert.equal(judge(clean, [family('honest', 'active', 6), family('honest', 'active', 5), family(null, 'revoked', 1)]).violations.rotationMismatch, 1);
+  assert.equal(
+    judge(clean, [family('honest', 'active', 6), family('honest', 'active', 5), family(null, 'revoked', 1)]).violations
+      .rotationMismatch,
+    1,
+  );
   // …which an unfinished chain excuses by one rotation, not two.
   const unfinished = { ...clean, 'audit.chains_completed.honest': 1 };
-  assert.equal(judge(unfinished, [family('honest', 'active', 6), family('honest', 'active', 5), family(null, 'revoked', 1)]).ok, true);
-  assert.equal(judge(unfinished, [family('honest', 'active', 7), family('honest', 'active', 5), family(null, 'revoked', 1)]).ok, false);
+  assert.equal(
+    judge(unfinished, [family('honest', 'active', 6), family('honest', 'active', 5), family(null, 'revoked', 1)]).ok,
+    true,
+  );
+  assert.equal(
+    judge(unfinished, [family('honest', 'active', 7), family('honest', 'active', 5), family(null, 'revoked', 1)]).ok,
+    false,
+  );
 });

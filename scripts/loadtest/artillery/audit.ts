@@ -62,7 +62,12 @@ async function runFamilies(target: RedisTarget, runId: string): Promise<RunFamil
       redis.disconnect();
     }
   } else {
-    const redis = new UpstashRedis({ url: target.url, token: target.token, automaticDeserialization: false, enableAutoPipelining: false });
+    const redis = new UpstashRedis({
+      url: target.url,
+      token: target.token,
+      automaticDeserialization: false,
+      enableAutoPipelining: false,
+    });
     let cursor = '0';
     do {
       const [next, batch] = await redis.scan(cursor, { match, count: 1000 });
@@ -102,7 +107,10 @@ export interface ArtilleryAudit {
 }
 
 /** Judges the processor's counters against the run's families as stored in Redis. */
-export function judge(counters: Record<string, number>, families: (RunFamily & { st: string | null; rot: number | null })[]): ArtilleryAudit {
+export function judge(
+  counters: Record<string, number>,
+  families: (RunFamily & { st: string | null; rot: number | null })[],
+): ArtilleryAudit {
   const c = (name: string) => counters[`audit.${name}`] ?? 0;
   const honest = families.filter((f) => f.kind === 'honest');
   const honestNotActive = honest.filter((f) => f.st !== 'active').length;
@@ -153,8 +161,14 @@ function format(a: ArtilleryAudit, report: ArtilleryReport): string {
       ` → ${a.rotations.match ? 'match' : 'MISMATCH'}`,
     `replays after grace: ${a.replays.refused} of ${a.replays.attempted} refused, ${a.families.revoked} families revoked in Redis, ` +
       `${a.replays.victimsRefused} victims signed out`,
-    `inconclusive answers (429/5xx): ${a.inconclusive}; errors: ${Object.entries(a.errors).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`,
-    `violations: ${Object.entries(a.violations).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `inconclusive answers (429/5xx): ${a.inconclusive}; errors: ${
+      Object.entries(a.errors)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || 'none'
+    }`,
+    `violations: ${Object.entries(a.violations)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
     a.ok ? 'audit OK' : 'AUDIT FAILED',
   ].join('\n');
 }

@@ -1,3 +1,3 @@
-import { authRoute } from "@/auth";
+import { authRoute } from '@/auth';
 
 export const { GET, POST } = authRoute;
