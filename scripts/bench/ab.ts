@@ -8,7 +8,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Redis as IORedis } from 'ioredis';
 import { freshSecrets } from '../../lib/config/secrets';
 import { migrate } from '../../lib/db/migrator';
 import { freePort } from '../../test/support/processes';
@@ -18,7 +17,7 @@ import { createSessions } from '../loadtest/setup';
 import { runLoad, type BenchSession } from './load';
 import { startCpuAccounting } from './measure';
 import { repairSessions } from './run';
-import { benchEnv, startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
+import { benchEnv, startBenchRedis, startTs, stopAll, waitForUrl, type Proc } from './stack';
 
 const HELP = `A/B of API CPU per request between two git refs (one run, alternating phases).
 
@@ -69,17 +68,7 @@ async function main(): Promise<void> {
   const logDir = join('tmp', 'bench', `ab-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(logDir, { recursive: true });
   const [redisPort, bridgePort, portA, portB] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  startProcess(
-    'redis',
-    'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'],
-    process.env,
-    logDir,
-  );
-  const redis = new IORedis(redisPort, '127.0.0.1', { maxRetriesPerRequest: 20, retryStrategy: (n) => Math.min(n * 100, 1000) });
-  redis.on('error', () => {});
-  await redis.ping();
-  redis.disconnect();
+  (await startBenchRedis(redisPort, logDir)).redis.disconnect();
   await migrate({ url: databaseUrl, log: () => {} });
   const secrets = await freshSecrets();
   const token = crypto.randomUUID();

@@ -7,7 +7,7 @@
 import { measureEnumerationTiming, type EnumerationTiming } from './enumeration';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Redis as IORedis } from 'ioredis';
+import type { Redis as IORedis } from 'ioredis';
 import { familyKey } from '../../lib/redis/keys';
 import { FAMILY_FIELDS } from '../../lib/tokens/family';
 import { ROTATE_SCRIPT } from '../../lib/tokens/rotation.lua';
@@ -21,7 +21,7 @@ import { dbCounters, dbDelta, startCpuAccounting, type CpuReport, type DbCounter
 import { runMicro, type MicroResults } from './micro';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile';
 import { bridgeScriptThroughput, commandDelta, commandStats, prepareScriptBench, redisBenchmark } from './redis-side';
-import { benchEnv, startProcess, startTs, stopAll, waitForUrl, type Proc } from './stack';
+import { benchEnv, startBenchRedis, startTs, stopAll, waitForUrl, type Proc } from './stack';
 import { freePort } from '../../test/support/processes';
 
 const HELP = `Benchmark of the refresh path (starts its own redis-server, bridge and API).
@@ -156,16 +156,7 @@ async function main(): Promise<void> {
   const [redisPort, bridgePort, apiPort] = [await freePort(), await freePort(), await freePort()];
 
   // A private redis-server: INFO commandstats then counts only this benchmark's commands.
-  const redisProc = startProcess(
-    'redis',
-    'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(redisPort), '--save', '', '--appendonly', 'no'],
-    process.env,
-    logDir,
-  );
-  const redis = new IORedis(redisPort, '127.0.0.1', { maxRetriesPerRequest: 20, retryStrategy: (n) => Math.min(n * 100, 1000) });
-  redis.on('error', () => {}); // failures surface as rejected commands; don't spam reconnect errors
-  await redis.ping();
+  const { proc: redisProc, redis } = await startBenchRedis(redisPort, logDir);
   await migrate({ url: databaseUrl, log: () => {} });
 
   const secrets = await freshSecrets();

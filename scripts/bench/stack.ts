@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { Redis as IORedis } from 'ioredis';
 import { limitOverrides } from '../../lib/rate-limit/table';
 import { childPids } from '../../test/support/processes';
 
@@ -137,4 +138,22 @@ export function benchEnv(backends: BenchBackends, port: number, extra: Record<st
     ...limitOverrides('9999999/1'),
     ...extra,
   };
+}
+
+/**
+ * Starts a private redis-server on `port` (INFO commandstats then counts only the bench's commands) and
+ * resolves once it answers, with a client to it.
+ */
+export async function startBenchRedis(port: number, logDir: string): Promise<{ proc: Proc; redis: IORedis }> {
+  const proc = startProcess(
+    'redis',
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    process.env,
+    logDir,
+  );
+  const redis = new IORedis(port, '127.0.0.1', { maxRetriesPerRequest: 20, retryStrategy: (n) => Math.min(n * 100, 1000) });
+  redis.on('error', () => {}); // failures surface as rejected commands; don't spam reconnect errors
+  await redis.ping();
+  return { proc, redis };
 }
