@@ -97,14 +97,19 @@ async function stillSignedIn(account: Page, email: string, sessionId: string): P
   assert.ok(Number(family[1]) >= 1, 'the server recovered the lost token');
 }
 
-test('two answers arriving in reverse order (a stale Set-Cookie) keep the browser signed in', async () => {
+/** A new signed-up browser with a second tab on the test proxy, its session and its rotation count so far. */
+async function signedUpBehindProxy(label: string) {
   const context = await browser.newContext();
-  const email = uniqueEmail('reorder');
+  const email = uniqueEmail(label);
   const account = await enterAccount(context, 'signup', email, PASSWORD);
   const viaProxy = await context.newPage();
   await viaProxy.goto(`${proxy.url}/api/health`);
   const start = await signedIn(viaProxy);
-  const rot = await rotations(start.sessionId);
+  return { context, email, account, viaProxy, start, rot: await rotations(start.sessionId) };
+}
+
+test('two answers arriving in reverse order (a stale Set-Cookie) keep the browser signed in', async () => {
+  const { context, email, account, viaProxy, start, rot } = await signedUpBehindProxy('reorder');
 
   await untilRefreshDue(start.accessTokenExpires);
   const held = proxy.hold('/api/me');
@@ -143,13 +148,7 @@ test('a page outside the middleware whose Server Component refreshes while rende
 });
 
 test('a refresh answer dropped after the server answered keeps the browser signed in', async () => {
-  const context = await browser.newContext();
-  const email = uniqueEmail('dropped');
-  const account = await enterAccount(context, 'signup', email, PASSWORD);
-  const viaProxy = await context.newPage();
-  await viaProxy.goto(`${proxy.url}/api/health`);
-  const start = await signedIn(viaProxy);
-  const rot = await rotations(start.sessionId);
+  const { context, email, account, viaProxy, start, rot } = await signedUpBehindProxy('dropped');
 
   await untilRefreshDue(start.accessTokenExpires);
   const before = await sessionCookie(context);
