@@ -47,12 +47,6 @@ export interface AuthServiceDeps extends TokenIssuer {
  */
 export type SignUpResult = { status: 'created'; user: PublicUser } | { status: 'check_email' };
 
-/**
- * Refusals that count against the caller's refresh-failure limit: only tokens that were genuinely issued
- * and had to be looked up in Redis. Forged ones die on their HMAC tag for free and are not counted, so
- * a noisy neighbour behind the same NAT cannot get everyone there blocked by sending garbage.
- */
-
 /** An account without a password can be deleted only from a session signed in this recently. */
 export const REAUTHENTICATION_WINDOW_MS = 10 * 60_000;
 
@@ -201,6 +195,9 @@ export class AuthService {
       logEvent('info', 'auth.refresh', { userId: session.userId, sessionId: session.sessionId });
       return session;
     } catch (error) {
+      // Only genuine tokens that Redis refused count against the caller's refresh-failure limit. Forged ones
+      // die on their HMAC tag for free and are not counted, so a noisy neighbour behind the same NAT cannot
+      // get everyone there blocked by sending garbage.
       if (isRefusedToken(error)) {
         // Best effort: the request is refused either way, so an unreachable Redis must not turn it into a 503.
         await this.deps.limits.refreshFailed(context.ip).catch(() => undefined);
