@@ -1,6 +1,6 @@
 /** @module The refresh-token cookie: HttpOnly, SameSite=Lax, path-scoped to the auth API, `__Secure-` on https. */
 import type { Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, generateCookie, getCookie } from 'hono/cookie';
 
 /** The auth routes are the only place the browser ever needs to send the refresh token. */
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
@@ -9,9 +9,9 @@ const NAME = 'refresh_token';
 // `__Host-` would force Path=/, so the path-scoped cookie takes the `__Secure-` prefix instead.
 const prefixed = (secure: boolean) => (secure ? { prefix: 'secure' as const } : {});
 
-/** Sets the refresh cookie to expire with the token. */
-export function setRefreshCookie(c: Context, secure: boolean, token: string, expiresAt: number): void {
-  setCookie(c, NAME, token, {
+/** The `Set-Cookie` value that stores the refresh token until it expires. */
+export function refreshCookie(secure: boolean, token: string, expiresAt: number): string {
+  return generateCookie(NAME, token, {
     path: REFRESH_COOKIE_PATH,
     httpOnly: true,
     secure,

@@ -1,6 +1,6 @@
 /**
- * @module The body of every token response (sign-in, OAuth sign-in, refresh): the OAuth 2.0 token
- * response (RFC 6749 §5.1) plus the session's fields, all in its snake_case.
+ * @module Every token response (sign-in, OAuth sign-in, refresh): the OAuth 2.0 token response
+ * (RFC 6749 §5.1) plus the session's fields, all in its snake_case, never cached.
  */
 import type { SessionTokens } from '../../lib/auth/service';
 import type { PublicUser } from '../../lib/users/repository';
@@ -36,4 +36,15 @@ export function tokenResponse(s: SessionTokens, now = Date.now()): TokenResponse
   };
   if (s.user) body.user = s.user;
   return body;
+}
+
+/**
+ * The token response as a `Response`, with the refresh cookie when given. Its headers are a plain object:
+ * through Hono's `c.header()` they would become a Web `Headers` that @hono/node-server then walks again
+ * to write them, about 5 % of a refresh's CPU on Node (BENCHMARKS.md).
+ */
+export function tokenAnswer(s: SessionTokens, setCookie?: string): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  if (setCookie !== undefined) headers['set-cookie'] = setCookie;
+  return new Response(JSON.stringify(tokenResponse(s)), { headers });
 }

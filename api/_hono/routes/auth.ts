@@ -2,12 +2,12 @@
 import { Hono } from 'hono';
 import { verifyCallerProof, CALLER_PROOF_HEADER } from '../../../lib/auth/caller-proof';
 import type { AppServices } from '../../../lib/services/app-services';
-import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from '../cookies';
+import { clearRefreshCookie, readRefreshCookie, refreshCookie } from '../cookies';
 import { requestContext } from '../context';
 import { signInInput, signUpInput } from '../../../lib/auth/input';
 import { oauthBody, parseBody, readBodyText, readJson, refreshBody } from '../validation';
 import { ApiError } from '../errors';
-import { tokenResponse } from '../token-response';
+import { tokenAnswer } from '../token-response';
 
 /** What sign-up answers when email verification is on, for any address. */
 export const CHECK_EMAIL = 'Check your email: we have sent a message to this address with what to do next.';
@@ -29,9 +29,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
     const body = await readJson(c, signInInput);
     const { auth, config } = await services();
     const session = await auth.signIn(body, requestContext(c, config.TRUST_PROXY));
-    setRefreshCookie(c, config.secureCookies, session.refreshToken, session.refreshTokenExpires);
-    c.header('Cache-Control', 'no-store');
-    return c.json(tokenResponse(session));
+    return tokenAnswer(session, refreshCookie(config.secureCookies, session.refreshToken, session.refreshTokenExpires));
   });
 
   app.post('/oauth', async (c) => {
@@ -55,8 +53,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
       browser,
       requestContext(c, config.TRUST_PROXY).ip,
     );
-    c.header('Cache-Control', 'no-store');
-    return c.json(tokenResponse(session));
+    return tokenAnswer(session);
   });
 
   app.post('/refresh-token', async (c) => {
@@ -65,9 +62,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
     const presented = body.refresh_token ?? readRefreshCookie(c, config.secureCookies);
     if (!presented) throw new ApiError('invalid_request', 'refresh_token is required (in the body or the refresh cookie).');
     const s = await auth.refresh(presented, requestContext(c, config.TRUST_PROXY));
-    setRefreshCookie(c, config.secureCookies, s.refreshToken, s.refreshTokenExpires);
-    c.header('Cache-Control', 'no-store');
-    return c.json(tokenResponse(s));
+    return tokenAnswer(s, refreshCookie(config.secureCookies, s.refreshToken, s.refreshTokenExpires));
   });
 
   app.post('/signout', async (c) => {
