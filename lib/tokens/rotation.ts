@@ -62,6 +62,8 @@ export class RotationEngine {
   private readonly rotateScript;
   private readonly revokeScript;
   private readonly refreshLimit: { tokens: number; windowSeconds: number };
+  /** The rotate script's arguments after the two hashes: the same for every call. */
+  private readonly rotateSettings: string[];
 
   constructor(
     private readonly redis: Redis,
@@ -73,6 +75,12 @@ export class RotationEngine {
     this.revokeScript = new ScriptBatcher<unknown[]>(redis, REVOKE_SCRIPT);
     // Without a configured limit (engine tests), effectively unlimited.
     this.refreshLimit = settings.refreshLimit ?? { tokens: 1_000_000_000, windowSeconds: 60 };
+    this.rotateSettings = [
+      String(settings.graceSeconds * 1000),
+      String(settings.idleSeconds * 1000),
+      String(this.refreshLimit.tokens),
+      String(this.refreshLimit.windowSeconds * 1000),
+    ];
   }
 
   /** Starts a new family (one signed-in device) and returns its first refresh token. */
@@ -124,14 +132,7 @@ export class RotationEngine {
     const successorHash = this.codec.hash(successor);
     const reply = await this.rotateScript.exec(
       [familyKey(token.familyId)],
-      [
-        presentedHash,
-        successorHash,
-        String(this.settings.graceSeconds * 1000),
-        String(this.settings.idleSeconds * 1000),
-        String(this.refreshLimit.tokens),
-        String(this.refreshLimit.windowSeconds * 1000),
-      ],
+      [presentedHash, successorHash, ...this.rotateSettings],
     );
     const outcome = decodeRotateReply(reply);
     switch (outcome.status) {
