@@ -241,6 +241,18 @@ describe('refresh-token rotation', () => {
     assert.match(next.headers.get('set-cookie') ?? '', /^refresh_token=rt1\./);
   });
 
+  test('token responses are JSON that no cache may keep (RFC 6749 §5.1), with exactly one refresh cookie', async () => {
+    const { res, body } = await signUpAndIn();
+    const next = await env.post('/api/v1/auth/refresh-token', { refresh_token: body.refresh_token });
+    assert.equal(next.status, 200);
+    for (const answer of [res, next]) {
+      assert.equal(answer.headers.get('content-type'), 'application/json');
+      assert.equal(answer.headers.get('cache-control'), 'no-store');
+      assert.equal(answer.headers.getSetCookie().length, 1);
+    }
+    assert.equal(((await next.json()) as any).token_type, 'Bearer');
+  });
+
   test('forged, truncated and tampered tokens get 401 invalid_token', async () => {
     const { body } = await signUpAndIn();
     const token: string = body.refresh_token;

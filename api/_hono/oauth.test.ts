@@ -91,6 +91,9 @@ describe('only this deployment may call /oauth', () => {
     const headers = { [CALLER_PROOF_HEADER]: await signCallerProof(env.config.OAUTH_CALLER_SECRET, text) };
     const first = await env.post('/api/v1/auth/oauth', text, headers);
     assert.equal(first.status, 200);
+    // A token response (RFC 6749 §5.1), to NextAuth's server: never cached, and no browser cookie.
+    assert.equal(first.headers.get('cache-control'), 'no-store');
+    assert.equal(first.headers.get('set-cookie'), null);
     const replay = await env.post('/api/v1/auth/oauth', text, headers);
     assert.equal(replay.status, 401);
     const json = (await replay.json()) as any;
