@@ -89,7 +89,8 @@ describe('password change', () => {
       events: Array<Record<string, unknown>>;
     };
     assert.equal(events[0]?.type, 'password_changed');
-    assert.equal(events[0]?.signedOutSessions, 1);
+    assert.equal(events[0]?.signed_out_sessions, 1);
+    assert.equal(events[0]?.signedOutSessions, undefined, 'one casing across the API');
     assert.equal(events[0]?.ip, '127.0.0.1');
   });
 

@@ -276,7 +276,7 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
     const res = await fetch(`${env.baseUrl}/api/v1/auth/security-events`, {
       headers: { authorization: `Bearer ${other.access_token}` },
     });
-    const { events } = (await res.json()) as { events: Array<{ type: string; familyId?: string }> };
+    const { events } = (await res.json()) as { events: Array<{ type: string; session_id?: string }> };
     return events.filter((e) => e.type === 'refresh_token_reuse');
   }
 
@@ -312,7 +312,7 @@ describe('lost responses and theft, after the grace window (1 s here)', () => {
     assert.equal(theft.body.error.code, 'token_reused');
     assert.equal((await refresh(t2.body.refresh_token)).body.error.code, 'token_revoked');
     assert.deepEqual(
-      (await reuseEvents(email)).map((e) => e.familyId),
+      (await reuseEvents(email)).map((e) => e.session_id),
       [body.session_id],
     );
   });

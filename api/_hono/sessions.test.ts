@@ -34,12 +34,22 @@ describe('sessions per device', () => {
     assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: laptop!.refresh_token })).status, 200);
     const res = await call('GET', '/api/v1/auth/sessions', phone!.access_token);
     assert.equal(res.status, 200);
-    const { sessions } = (await res.json()) as {
-      sessions: Array<{ id: string; userAgent: string; current: boolean; lastUsedAt: number }>;
-    };
-    assert.deepEqual(sessions.map((s) => s.userAgent).sort(), ['Laptop Firefox', 'Phone Safari']);
+    const { sessions } = (await res.json()) as { sessions: Array<Record<string, unknown>> };
+    assert.deepEqual(sessions.map((s) => s.user_agent).sort(), ['Laptop Firefox', 'Phone Safari']);
     assert.equal(sessions.find((s) => s.current)?.id, phone!.session_id);
-    assert.equal(sessions[0]!.userAgent, 'Laptop Firefox', 'most recently used first');
+    assert.equal(sessions[0]!.user_agent, 'Laptop Firefox', 'most recently used first');
+    // One casing across the API: the fields of a session, in snake_case like the token responses.
+    assert.deepEqual(Object.keys(sessions[0]!).sort(), [
+      'created_at',
+      'current',
+      'expires_at',
+      'id',
+      'ip',
+      'last_used_at',
+      'provider',
+      'user_agent',
+    ]);
+    assert.ok((sessions[0]!.last_used_at as number) >= (sessions[0]!.created_at as number));
   });
 
   test('revoking one device signs it out (refresh and access token) and leaves the other', async () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppServices } from '../../../lib/services/app-services';
 import { requireAccessToken, type BearerEnv } from '../bearer';
 import { ApiError, errorResponse } from '../errors';
+import { securityEventView, sessionView } from '../session-views';
 
 const scopeQuery = z.enum(['all', 'others']);
 
@@ -20,7 +21,7 @@ export function sessionRoutes(services: () => Promise<AppServices>) {
     const { sessions } = await services();
     const list = await sessions.list(claims.sub);
     c.header('Cache-Control', 'no-store');
-    return c.json({ sessions: list.map((s) => ({ ...s, current: s.id === claims.sid })) });
+    return c.json({ sessions: list.map((s) => sessionView(s, claims.sid)) });
   });
 
   app.delete('/sessions', async (c) => {
@@ -44,7 +45,8 @@ export function sessionRoutes(services: () => Promise<AppServices>) {
   app.get('/security-events', async (c) => {
     const { rotation } = await services();
     c.header('Cache-Control', 'no-store');
-    return c.json({ events: await rotation.securityEvents(c.get('claims').sub) });
+    const events = await rotation.securityEvents(c.get('claims').sub);
+    return c.json({ events: events.map(securityEventView) });
   });
 
   return app;
