@@ -39,11 +39,15 @@ function emit(line: string, toStderr: boolean): void {
   }
 }
 
-// Field names seen so far, and whether each looks like a secret: a handful of names, tested once each.
+// Field names seen so far, and whether each looks like a secret: callers name a handful of fields, so each
+// is tested once. Bounded anyway, should a caller ever pass names it did not write.
 const secretNames = new Map<string, boolean>();
 const isSecretName = (name: string): boolean => {
   let secret = secretNames.get(name);
-  if (secret === undefined) secretNames.set(name, (secret = SECRET_FIELD.test(name)));
+  if (secret === undefined) {
+    secret = SECRET_FIELD.test(name);
+    if (secretNames.size < 1024) secretNames.set(name, secret);
+  }
   return secret;
 };
 
