@@ -15,7 +15,7 @@ import { JsonClient } from '../loadtest/http';
 import { num, parseUsage, UsageError } from '../loadtest/options';
 import { createSessions } from '../loadtest/setup';
 import { runLoad, type BenchSession } from './load';
-import { startCpuAccounting } from './measure';
+import { median, startCpuAccounting } from './measure';
 import { repairSessions } from './run';
 import { benchEnv, startBenchRedis, startTs, stopAll, waitForUrl, type Proc } from './stack';
 
@@ -29,7 +29,6 @@ Usage: npm run bench:ab -- --a REF --b REF [options]
   --database-url URL PostgreSQL database for the users  [postgresql://postgres@127.0.0.1:5432/authbench]`;
 
 const log = (line: string) => console.error(`[ab] ${line}`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** The source tree of a ref: the working tree for ".", else `git archive` into tmp/ab/<sha> (generated Prisma clients copied). */

@@ -58,6 +58,14 @@ async function machineCpu(): Promise<{ busy: number; idle: number; steal: number
 }
 
 /** CPU use during a phase: seconds per process, the load generator itself, and the rest of the machine. */
+/** The median of some numbers: the middle one, or the mean of the two middle ones (NaN for none). */
+export function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return NaN;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export interface CpuReport {
   wallSeconds: number;
   processes: Record<string, number | null>;

@@ -17,7 +17,7 @@ import { JsonClient } from '../loadtest/http';
 import { num, parseUsage, UsageError } from '../loadtest/options';
 import { createSessions } from '../loadtest/setup';
 import { runLoad, type BenchSession, type LoadResult } from './load';
-import { dbCounters, dbDelta, startCpuAccounting, type CpuReport, type DbCounters } from './measure';
+import { dbCounters, dbDelta, median, startCpuAccounting, type CpuReport, type DbCounters } from './measure';
 import { runMicro, type MicroResults } from './micro';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile';
 import { bridgeScriptThroughput, commandDelta, commandStats, prepareScriptBench, redisBenchmark } from './redis-side';
@@ -39,7 +39,6 @@ Usage: npm run bench -- [options]
   --out FILE           JSON result                                            [bench-results/bench.json]
   --database-url URL   PostgreSQL database for the users   [postgresql://postgres@127.0.0.1:5432/authbench]`;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;
 const log = (line: string) => console.error(`[bench] ${line}`);
