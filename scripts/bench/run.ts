@@ -246,6 +246,7 @@ async function main(): Promise<void> {
   const rot1 = await rotationSum(redis, sessions);
   sessions = await repairSessions(client, sessions);
   const refresh = { ...refreshRun, cpu: refreshCpu };
+  const cpuPerRequest = { noop: perRequest(noop), refresh: perRequest(refresh) };
   const rotations = rot1 - rot0;
   const commands = commandDelta(cmd0, cmd1);
   // Commands the rotate script issues itself show up in commandstats too, but are not round trips.
@@ -256,8 +257,8 @@ async function main(): Promise<void> {
 
   // This VM's speed drifts by ±20 % within minutes and other work shares its cores, so the ratio is taken
   // in several rounds of back-to-back phases and the median printed (round 1 is the phases above).
-  const apiMicros = (cpu: CpuReport, ok: number) => ((cpu.processes[api.name] ?? NaN) * 1e6) / Math.max(1, ok);
-  const serverCpuRounds = [apiMicros(refreshCpu, refreshRun.ok) / apiMicros(noop.cpu, noop.ok)];
+  const apiRatio = (perRefresh: number, perNoop: number) => perRefresh / Math.max(0.1, perNoop);
+  const serverCpuRounds = [apiRatio(cpuPerRequest.refresh.api, cpuPerRequest.noop.api)];
   const apiCpuPerRequest = async (route: 'noop' | 'refresh'): Promise<number> => {
     await runLoad({ url, route, connections, seconds: 1, sessions }); // the other route ran last
     sessions = await repairSessions(client, sessions);
@@ -265,12 +266,12 @@ async function main(): Promise<void> {
     const result = await runLoad({ url, route, connections, seconds, sessions });
     const report = await cpu();
     sessions = await repairSessions(client, sessions);
-    return apiMicros(report, result.ok);
+    return perRequest({ ...result, cpu: report }).api;
   };
   for (let r = 2; r <= rounds; r++) {
     log(`server CPU round ${r} of ${rounds}: no-op and refresh, ${seconds} s each...`);
     const perNoop = await apiCpuPerRequest('noop');
-    serverCpuRounds.push((await apiCpuPerRequest('refresh')) / perNoop);
+    serverCpuRounds.push(apiRatio(await apiCpuPerRequest('refresh'), perNoop));
   }
 
   log('micro-benchmarks (signing, refresh-token codec; Node and edge implementations)...');
@@ -280,20 +281,16 @@ async function main(): Promise<void> {
   const sha = await prepareScriptBench(redis);
   const ceiling = await redisBenchmark(redisPort, sha, redisRequests, 50);
   log('the same script through the bridge with @upstash/redis...');
-  const bridgeAuto = await bridgeScriptThroughput({
-    url: `http://127.0.0.1:${bridgePort}`,
-    token,
-    autoPipelining: true,
-    concurrency: connections,
-    seconds: 4,
-  });
-  const bridgePlain = await bridgeScriptThroughput({
-    url: `http://127.0.0.1:${bridgePort}`,
-    token,
-    autoPipelining: false,
-    concurrency: connections,
-    seconds: 4,
-  });
+  const viaBridge = (autoPipelining: boolean) =>
+    bridgeScriptThroughput({
+      url: `http://127.0.0.1:${bridgePort}`,
+      token,
+      autoPipelining,
+      concurrency: connections,
+      seconds: 4,
+    });
+  const bridgeAuto = await viaBridge(true);
+  const bridgePlain = await viaBridge(false);
 
   const profiles: Record<string, ProfileSummary> = {};
   if (profileSeconds > 0) {
@@ -325,7 +322,6 @@ async function main(): Promise<void> {
   client.close();
   redis.disconnect();
 
-  const cpuPerRequest = { noop: perRequest(noop), refresh: perRequest(refresh) };
   const result: BenchResult = {
     version: 1,
     startedAt,
