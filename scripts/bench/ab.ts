@@ -17,7 +17,7 @@ import { createSessions } from '../loadtest/setup';
 import { runLoad, type BenchSession } from './load';
 import { median, startCpuAccounting } from './measure';
 import { repairSessions } from './run';
-import { benchEnv, startBenchRedis, startTs, stopAll, waitForUrl, type Proc } from './stack';
+import { benchEnv, pinCpus, startBenchRedis, startTs, stopAll, waitForUrl, type Proc } from './stack';
 
 const HELP = `A/B of API CPU per request between two git refs (one run, alternating phases).
 
@@ -64,6 +64,9 @@ async function main(): Promise<void> {
   const databaseUrl = v['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authbench';
   const sides = [sourceTree(v.a), sourceTree(v.b)];
 
+  // Both APIs on the same CPU of their own (one is loaded at a time), as in the bench.
+  const cpus = pinCpus(1);
+  if (cpus) log(`APIs on CPU ${cpus.api}, the rest on ${cpus.rest}`);
   const logDir = join('tmp', 'bench', `ab-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(logDir, { recursive: true });
   const [redisPort, bridgePort, portA, portB] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -77,7 +80,7 @@ async function main(): Promise<void> {
   await waitForUrl(`http://127.0.0.1:${bridgePort}/health`, 60, bridge);
   const apis: Proc[] = [];
   for (const [i, port] of [portA, portB].entries()) {
-    const api = startTs(`api-${'ab'[i]}`, join(sides[i]!.dir, 'api/_hono/server.ts'), env(port), logDir);
+    const api = startTs(`api-${'ab'[i]}`, join(sides[i]!.dir, 'api/_hono/server.ts'), env(port), logDir, [], cpus?.api);
     await waitForUrl(`http://127.0.0.1:${port}/api/v1/noop`, 60, api);
     apis.push(api);
   }

@@ -21,7 +21,7 @@ import { dbCounters, dbDelta, median, startCpuAccounting, type CpuReport, type D
 import { runMicro, type MicroResults } from './micro';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile';
 import { bridgeScriptThroughput, commandDelta, commandStats, prepareScriptBench, redisBenchmark } from './redis-side';
-import { benchEnv, startBenchRedis, startTs, stopAll, waitForUrl, type Proc } from './stack';
+import { benchEnv, pinCpus, startBenchRedis, startTs, stopAll, waitForUrl, type CpuPlan, type Proc } from './stack';
 import { freePort } from '../../test/support/processes';
 
 const HELP = `Benchmark of the refresh path (starts its own redis-server, bridge and API).
@@ -30,12 +30,16 @@ Usage: npm run bench -- [options]
   --connections C      concurrent connections for no-op and refresh          [50]
   --seconds S          measured seconds per HTTP phase                        [10]
   --warmup S           unmeasured load before each route's first phase        [5]
-  --rounds N           rounds of (no-op, refresh) for the server CPU ratio    [3]
+  --rounds N           rounds of (no-op, refresh) for the server CPU ratio    [12]
+  --round-seconds S    seconds per phase of rounds 2..N (round 1 is the      [4]
+                       main phases above), back to back, order alternating
   --iterations N       PASSWORD_PBKDF2_ITERATIONS of the server (≥ 600000,   [600000]
                        the server runs with NODE_ENV=production)
   --redis-requests N   redis-benchmark -n                                     [200000]
   --profile-seconds S  refresh load while the CPU profiles record (0 = skip)  [8]
   --workers N          API_WORKERS of the API (profiles need 1)               [1]
+  --shared-cpus        let the API share CPUs with the load generator, bridge and redis-server
+                       (by default it gets as many CPUs of its own as it has workers, if one is left)
   --out FILE           JSON result                                            [bench-results/bench.json]
   --database-url URL   PostgreSQL database for the users   [postgresql://postgres@127.0.0.1:5432/authbench]`;
 
@@ -53,9 +57,12 @@ export interface BenchResult {
     seconds: number;
     warmupSeconds: number;
     rounds: number;
+    roundSeconds: number;
     iterations: number;
     redisRequests: number;
     workers: number;
+    /** The API's own CPUs and the CPUs the rest shares, or null when they shared all of them. */
+    cpus: CpuPlan | null;
   };
   signIn: { sessions: number; concurrency: number; perSecond: number };
   enumeration: EnumerationTiming;
@@ -143,10 +150,12 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       warmup: { type: 'string' },
       rounds: { type: 'string' },
+      'round-seconds': { type: 'string' },
       iterations: { type: 'string' },
       'redis-requests': { type: 'string' },
       'profile-seconds': { type: 'string' },
       workers: { type: 'string' },
+      'shared-cpus': { type: 'boolean' },
       out: { type: 'string' },
       'database-url': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -158,7 +167,8 @@ async function main(): Promise<void> {
   // V8 is still compiling the refresh path for several seconds: a perf profile 2–6 s into refresh load
   // found ~8 % of the API's CPU in the optimizing compiler, ~1 % after 15 s. Steady state is what is measured.
   const warmupSeconds = num(v.warmup, 'warmup', 5, 0, 600);
-  const rounds = num(v.rounds, 'rounds', 3, 1, 100);
+  const rounds = num(v.rounds, 'rounds', 12, 1, 100);
+  const roundSeconds = num(v['round-seconds'], 'round-seconds', 4, 1, 600);
   const iterations = num(v.iterations, 'iterations', 600_000, 600_000, 10_000_000);
   const redisRequests = num(v['redis-requests'], 'redis-requests', 200_000, 1);
   const workers = num(v.workers, 'workers', 1, 1, 64);
@@ -168,6 +178,8 @@ async function main(): Promise<void> {
   const databaseUrl = v['database-url'] ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authbench';
   const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
 
+  const host = await machine(); // before pinning, which narrows what this process sees
+  const cpus = v['shared-cpus'] ? undefined : pinCpus(workers);
   const startedAt = new Date().toISOString();
   const logDir = join('tmp', 'bench', startedAt.replace(/[:.]/g, '-'));
   await mkdir(logDir, { recursive: true });
@@ -185,7 +197,7 @@ async function main(): Promise<void> {
   const startServers = async (flags: (name: string) => string[]): Promise<[Proc, Proc]> => {
     const bridge = startTs('bridge', 'tools/upstash-bridge/server.ts', env(apiPort), logDir, flags('bridge'));
     await waitForUrl(`http://127.0.0.1:${bridgePort}/health`, 60, bridge);
-    const api = startTs('api', 'api/_hono/server.ts', env(apiPort), logDir, flags('api'));
+    const api = startTs('api', 'api/_hono/server.ts', env(apiPort), logDir, flags('api'), cpus?.api);
     await waitForUrl(`http://127.0.0.1:${apiPort}/api/v1/noop`, 60, api);
     return [bridge, api];
   };
@@ -255,23 +267,25 @@ async function main(): Promise<void> {
   const roundTrips = topLevel.reduce((n, [, c]) => n + c, 0);
   const dbDeltaValue = dbDelta(db0, db1);
 
-  // This VM's speed drifts by ±20 % within minutes and other work shares its cores, so the ratio is taken
-  // in several rounds of back-to-back phases and the median printed (round 1 is the phases above).
+  // This VM's speed drifts by ±20 % within minutes, and from one 10 s phase to the next, so the ratio is also
+  // taken in many short rounds: each a no-op and a refresh phase back to back, the order alternating so that
+  // a steady drift favours neither route. Both routes are warm by now. The median of the rounds is printed
+  // (round 1 is the phases above).
   const apiRatio = (perRefresh: number, perNoop: number) => perRefresh / Math.max(0.1, perNoop);
   const serverCpuRounds = [apiRatio(cpuPerRequest.refresh.api, cpuPerRequest.noop.api)];
   const apiCpuPerRequest = async (route: 'noop' | 'refresh'): Promise<number> => {
-    await runLoad({ url, route, connections, seconds: 1, sessions }); // the other route ran last
-    sessions = await repairSessions(client, sessions);
     const cpu = await startCpuAccounting([api]);
-    const result = await runLoad({ url, route, connections, seconds, sessions });
+    const result = await runLoad({ url, route, connections, seconds: roundSeconds, sessions });
     const report = await cpu();
     sessions = await repairSessions(client, sessions);
     return perRequest({ ...result, cpu: report }).api;
   };
+  if (rounds > 1) log(`server CPU rounds 2–${rounds}: no-op and refresh, ${roundSeconds} s each...`);
   for (let r = 2; r <= rounds; r++) {
-    log(`server CPU round ${r} of ${rounds}: no-op and refresh, ${seconds} s each...`);
-    const perNoop = await apiCpuPerRequest('noop');
-    serverCpuRounds.push(apiRatio(await apiCpuPerRequest('refresh'), perNoop));
+    const [first, second] = r % 2 === 0 ? (['refresh', 'noop'] as const) : (['noop', 'refresh'] as const);
+    const a = await apiCpuPerRequest(first);
+    const b = await apiCpuPerRequest(second);
+    serverCpuRounds.push(first === 'refresh' ? apiRatio(a, b) : apiRatio(b, a));
   }
 
   log('micro-benchmarks (signing, refresh-token codec; Node and edge implementations)...');
@@ -325,8 +339,18 @@ async function main(): Promise<void> {
   const result: BenchResult = {
     version: 1,
     startedAt,
-    machine: await machine(),
-    settings: { connections, seconds, warmupSeconds, rounds, iterations, redisRequests, workers },
+    machine: host,
+    settings: {
+      connections,
+      seconds,
+      warmupSeconds,
+      rounds,
+      roundSeconds,
+      iterations,
+      redisRequests,
+      workers,
+      cpus: cpus ?? null,
+    },
     signIn,
     enumeration,
     noop,
@@ -446,7 +470,8 @@ export function formatBench(r: BenchResult): string {
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
   return [
-    `\nbenchmark on ${r.machine.nproc} × ${r.machine.cpu}, Node ${r.machine.node}, ${r.startedAt}, API workers: ${r.settings.workers}`,
+    `\nbenchmark on ${r.machine.nproc} × ${r.machine.cpu}, Node ${r.machine.node}, ${r.startedAt}, API workers: ${r.settings.workers}, ` +
+      (r.settings.cpus ? `API on CPU ${r.settings.cpus.api}, the rest on ${r.settings.cpus.rest}` : 'CPUs shared'),
     ...rows.map(([a, b, c]) => `  ${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`),
     `  CPU during no-op:   ${cpu(r.noop.cpu)}`,
     `  CPU during refresh: ${cpu(r.refresh.cpu)}`,

@@ -3,7 +3,7 @@
  * standalone API, each a direct child (node --import tsx, no npx) in its own process group, so its
  * pid is the process whose CPU we read and whose group we stop.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { Redis as IORedis } from 'ioredis';
@@ -85,9 +85,65 @@ export async function waitForUrl(url: string, seconds = 60, proc?: Proc): Promis
   throw new Error(`no answer from ${url} after ${seconds} s`);
 }
 
-/** Runs a TypeScript entry point under node with tsx as the loader (plus extra node flags). */
-export function startTs(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string, nodeFlags: string[] = []): Proc {
-  return startProcess(name, process.execPath, [...nodeFlags, '--import', 'tsx', entry], env, logDir);
+/** Runs a TypeScript entry point under node with tsx as the loader (plus extra node flags), on `cpus` when given. */
+export function startTs(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+  nodeFlags: string[] = [],
+  cpus?: string,
+): Proc {
+  const node = [process.execPath, ...nodeFlags, '--import', 'tsx', entry];
+  // taskset execs node in place, so the pid (whose CPU is read) is node's.
+  return cpus
+    ? startProcess(name, 'taskset', ['-c', cpus, ...node], env, logDir)
+    : startProcess(name, node[0]!, node.slice(1), env, logDir);
+}
+
+/** Which CPUs the API has to itself and which everything else shares (the bench itself, bridge, redis-server). */
+export interface CpuPlan {
+  api: string;
+  rest: string;
+}
+
+/** The CPUs of a Linux CPU list such as `taskset -c -p` prints (`0-3,5`); an empty array for anything else. */
+export function parseCpuList(text: string): number[] {
+  const cpus: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!match) return [];
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    for (let cpu = from; cpu <= to; cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/** The CPUs this process may run on, from `taskset` (Linux); empty when it cannot tell. */
+function allowedCpus(): number[] {
+  try {
+    // "pid 123's current affinity list: 0,1"
+    const output = execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' });
+    return parseCpuList(output.slice(output.lastIndexOf(':') + 1));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Gives the API `apiCpus` CPUs of its own and moves this process (and so every child it starts later but
+ * the API) to the others. Sharing a core with the load generator, bridge and redis-server made the API's
+ * CPU per request swing with the scheduler: ~25 % more per refresh and a ratio that moved by ±20 % from
+ * round to round (BENCHMARKS.md). Undefined, and nothing pinned, when there are not enough CPUs or no taskset.
+ */
+export function pinCpus(apiCpus: number): CpuPlan | undefined {
+  const cpus = allowedCpus();
+  if (cpus.length <= apiCpus) return undefined;
+  const plan = { api: cpus.slice(0, apiCpus).join(','), rest: cpus.slice(apiCpus).join(',') };
+  // -a: every thread of this process, libuv's pool and V8's workers included.
+  execFileSync('taskset', ['-a', '-c', '-p', plan.rest, String(process.pid)], { stdio: 'ignore' });
+  return plan;
 }
 
 /** CPU seconds (user + system) a process and its live descendants (cluster workers) have used so far, from /proc (Linux). */
