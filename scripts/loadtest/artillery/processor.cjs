@@ -59,6 +59,8 @@ function startChain(req, response, context, events, next) {
 
 /** Every refresh of the chain presents the newest token; `awaiting` stays set until its answer is seen. */
 function presentNewest(req, context, events, next) {
+  // A chain whose last answer was lost or refused stops here instead of presenting that token again.
+  if (!context.vars.alive) return next(new Error('chain stopped'));
   req.json = { refresh_token: context.vars.token };
   context.vars.awaiting = true;
   next();
@@ -77,7 +79,9 @@ function rotateChain(req, response, context, events, next) {
       context.vars.alive = false;
       return next();
     }
-    if (context.vars.kind === 'thief') context.vars.stolen = presented;
+    // The thief keeps the first token: after two rotations it is older than the predecessor, so no lost
+    // answer can explain it (a replayed predecessor of an unused token is recovered: docs/security.md).
+    if (context.vars.kind === 'thief' && context.vars.rotations === 0) context.vars.stolen = presented;
     context.vars.token = token;
     context.vars.rotations += 1;
     count(events, 'rotations');
@@ -107,9 +111,11 @@ function endChain(context, events, next) {
   next();
 }
 
-/** The thief waits until the superseded token is past the grace window; aborts if there is nothing to steal. */
+/** The thief waits until the stolen token is past the grace window; aborts unless the victim rotated twice. */
 function waitPastGrace(context, events, next) {
-  if (!context.vars.alive || !context.vars.stolen) return next(new Error('theft skipped: the first rotation failed'));
+  if (!context.vars.alive || !context.vars.stolen || context.vars.rotations < 2) {
+    return next(new Error('theft skipped: a rotation of the victim failed'));
+  }
   setTimeout(next, Number(context.vars.graceSeconds) * 1000 + REPLAY_MARGIN_MS);
 }
 
