@@ -133,9 +133,9 @@ function allowedCpus(): number[] {
 
 /**
  * Gives the API `apiCpus` CPUs of its own and moves this process (and so every child it starts later but
- * the API) to the others. Sharing a core with the load generator, bridge and redis-server made the API's
- * CPU per request swing with the scheduler: ~25 % more per refresh and a ratio that moved by ±20 % from
- * round to round (BENCHMARKS.md). Undefined, and nothing pinned, when there are not enough CPUs or no taskset.
+ * the API) to the others, as a server runs in production: its CPU is then not charged for sharing cores and
+ * caches with the load generator, bridge and redis-server. Undefined, and nothing pinned, when there are not
+ * enough CPUs or no taskset.
  */
 export function pinCpus(apiCpus: number): CpuPlan | undefined {
   const cpus = allowedCpus();
