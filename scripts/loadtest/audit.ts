@@ -58,9 +58,9 @@ export async function readFamilies(target: RedisTarget, ids: string[]): Promise<
     const p = redis.pipeline();
     for (const id of ids.slice(i, i + BATCH))
       p.hmget(familyKey(id), FAMILY_FIELDS.state, FAMILY_FIELDS.rotations, FAMILY_FIELDS.recoveries);
-    // @upstash/redis answers HMGET with a field→value record, or null when the key does not exist.
-    for (const value of await p.exec<(Record<string, unknown> | null)[]>())
-      out.push(toRecord(value?.[FAMILY_FIELDS.state], value?.[FAMILY_FIELDS.rotations], value?.[FAMILY_FIELDS.recoveries]));
+    // Without automatic deserialization, @upstash/redis answers HMGET as Redis does: the values in the
+    // order asked, null where a field (or the key) is missing.
+    for (const [st, rot, recN] of await p.exec<(string | null)[][]>()) out.push(toRecord(st, rot, recN));
   }
   return out;
 }

@@ -75,8 +75,8 @@ async function runFamilies(target: RedisTarget, runId: string): Promise<RunFamil
       if (batch.length === 0) continue;
       const p = redis.pipeline();
       for (const key of batch) p.hmget(key, 'uid', 'ua');
-      // @upstash/redis answers HMGET with a field→value record, or null when the key does not exist.
-      for (const value of await p.exec<(Record<string, unknown> | null)[]>()) fields.push([value?.uid, value?.ua]);
+      // Without automatic deserialization, @upstash/redis answers HMGET as Redis does: the values in order.
+      for (const [uid, ua] of await p.exec<(string | null)[][]>()) fields.push([uid, ua]);
       keys.push(...batch);
     } while (cursor !== '0');
   }
@@ -146,6 +146,19 @@ export function judge(
   };
 }
 
+/** Reads the run's families from Redis and judges the counters against them. */
+export async function auditRun(counters: Record<string, number>, target: RedisTarget, runId: string): Promise<ArtilleryAudit> {
+  const found = await runFamilies(target, runId);
+  const records = await readFamilies(
+    target,
+    found.map((f) => f.id),
+  );
+  return judge(
+    counters,
+    found.map((f, i) => ({ ...f, st: records[i]?.st ?? null, rot: records[i]?.rot ?? null })),
+  );
+}
+
 function format(a: ArtilleryAudit, report: ArtilleryReport): string {
   const agg = report.aggregate;
   const rt = agg.summaries?.['http.response_time'];
@@ -206,15 +219,7 @@ async function main(): Promise<number> {
       : undefined;
   if (!target) throw new UsageError('give --redis-url, or --redis-rest-url and --redis-rest-token');
   const report = JSON.parse(await readFile(v.report, 'utf8')) as ArtilleryReport;
-  const found = await runFamilies(target, v['run-id']);
-  const records = await readFamilies(
-    target,
-    found.map((f) => f.id),
-  );
-  const audit = judge(
-    report.aggregate.counters,
-    found.map((f, i) => ({ ...f, st: records[i]?.st ?? null, rot: records[i]?.rot ?? null })),
-  );
+  const audit = await auditRun(report.aggregate.counters, target, v['run-id']);
   console.log(format(audit, report));
   if (audit.chains.honest.started === 0) {
     console.error('no chain started: see the Artillery output (sign-in failed?)');
