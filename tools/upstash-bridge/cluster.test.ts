@@ -88,6 +88,28 @@ describe('cluster mode', { skip }, () => {
     });
   });
 
+  test('SCAN walks every master, as one endpoint would: each key once, then cursor 0', async () => {
+    await withBridge('all', async (bridge, redis) => {
+      const keys = Array.from({ length: 90 }, (_, i) => `${prefix}:scan:${i}`);
+      const pipeline = redis.pipeline();
+      keys.forEach((key) => pipeline.set(key, 1));
+      await pipeline.exec();
+      assert.equal(new Set(await Promise.all(keys.map(holderOf))).size, masters.length, 'the keys are spread over every master');
+      const seen: string[] = [];
+      let cursor = '0';
+      let calls = 0;
+      do {
+        const [next, batch] = await redis.scan(cursor, { match: `${prefix}:scan:*`, count: 10 });
+        cursor = String(next);
+        seen.push(...batch);
+        assert.ok(++calls < 1000, 'the walk ends');
+      } while (cursor !== '0');
+      assert.deepEqual([...new Set(seen)].sort(), [...keys].sort());
+      assert.equal((await raw(bridge, '/', ['SCAN', 'not-a-cursor'])).status, 400);
+      await redis.del(...keys.slice(0, 1));
+    });
+  });
+
   test('a multi-key command over two slots is refused with CROSSSLOT, as on any cluster', async () => {
     await withBridge('all', async (bridge) => {
       const [a, b] = [`${prefix}:x`, `${prefix}:y`];

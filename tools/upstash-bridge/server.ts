@@ -202,7 +202,7 @@ function singleBackend(redis: Redis): Backend {
 /**
  * Cluster mode: ioredis Cluster sends each command to the master of its key's slot (following MOVED/ASK),
  * and a pipeline's commands each on their own, so they may live in different slots as on Upstash. Keyless
- * commands that concern every node's data (FLUSHALL, SCRIPT FLUSH, KEYS, DBSIZE) go to every master.
+ * commands that concern every node's data (FLUSHALL, SCRIPT FLUSH, KEYS, DBSIZE, SCAN) go to every master.
  */
 async function connectCluster(nodes: string[], scriptLoad: 'all' | 'one'): Promise<Backend> {
   const cluster = new Cluster(nodes, { lazyConnect: true, clusterRetryStrategy: (times) => Math.min(100 + times * 50, 2000) });
@@ -220,6 +220,24 @@ async function connectCluster(nodes: string[], scriptLoad: 'all' | 'one'): Promi
   // Sorted, so "one master" is always the same one.
   const masters = () => cluster.nodes('master').sort((a, b) => nodeName(a).localeCompare(nodeName(b)));
   const onEvery = (cmd: Cmd) => Promise.all(masters().map((node) => node.callBuffer(...cmd)));
+  // SCAN over the whole database, as one endpoint answers it: the masters are walked one after the other,
+  // and the cursor a client sees is (the master's own cursor) × (masters) + (which master).
+  const scanEvery = async ([, cursorArg, ...options]: Cmd): Promise<unknown> => {
+    const nodes = masters();
+    const count = BigInt(nodes.length);
+    const text = String(cursorArg ?? '');
+    if (!/^\d{1,20}$/.test(text)) throw new HttpError(400, 'ERR invalid cursor');
+    const composite = BigInt(text);
+    const index = Number(composite % count);
+    const [next, keys] = (await (nodes[index] as Redis).callBuffer('SCAN', String(composite / count), ...options)) as [
+      Buffer,
+      Buffer[],
+    ];
+    const nodeCursor = BigInt(next.toString());
+    // This master is done: the next one from its start, or the end of the whole walk.
+    if (nodeCursor === 0n) return [Buffer.from(index + 1 === nodes.length ? '0' : String(index + 1)), keys];
+    return [Buffer.from(String(nodeCursor * count + BigInt(index))), keys];
+  };
   const run = async (cmd: Cmd): Promise<unknown> => {
     const [name, sub] = [cmd[0], String(cmd[1] ?? '').toUpperCase()];
     if (name === 'SCRIPT' && sub === 'LOAD') {
@@ -233,6 +251,7 @@ async function connectCluster(nodes: string[], scriptLoad: 'all' | 'one'): Promi
     }
     if ((name === 'SCRIPT' && sub === 'FLUSH') || name === 'FLUSHALL' || name === 'FLUSHDB') return (await onEvery(cmd))[0];
     if (name === 'KEYS') return (await onEvery(cmd)).flat();
+    if (name === 'SCAN') return scanEvery(cmd);
     if (name === 'DBSIZE') return (await onEvery(cmd)).reduce((sum: number, n) => sum + Number(n), 0);
     return cluster.callBuffer(...cmd);
   };
