@@ -57,7 +57,6 @@ async function machineCpu(): Promise<{ busy: number; idle: number; steal: number
   }
 }
 
-/** CPU use during a phase: seconds per process, the load generator itself, and the rest of the machine. */
 /** The median of some numbers: the middle one, or the mean of the two middle ones (NaN for none). */
 export function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -66,6 +65,7 @@ export function median(xs: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** CPU use during a phase: seconds per process, the load generator itself, and the rest of the machine. */
 export interface CpuReport {
   wallSeconds: number;
   processes: Record<string, number | null>;
