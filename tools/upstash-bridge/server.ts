@@ -223,19 +223,19 @@ async function connectCluster(nodes: string[], scriptLoad: 'all' | 'one'): Promi
   // SCAN over the whole database, as one endpoint answers it: the masters are walked one after the other,
   // and the cursor a client sees is (the master's own cursor) × (masters) + (which master).
   const scanEvery = async ([, cursorArg, ...options]: Cmd): Promise<unknown> => {
-    const nodes = masters();
-    const count = BigInt(nodes.length);
+    const walk = masters();
+    const count = BigInt(walk.length);
     const text = String(cursorArg ?? '');
     if (!/^\d{1,20}$/.test(text)) throw new HttpError(400, 'ERR invalid cursor');
     const composite = BigInt(text);
     const index = Number(composite % count);
-    const [next, keys] = (await (nodes[index] as Redis).callBuffer('SCAN', String(composite / count), ...options)) as [
+    const [next, keys] = (await (walk[index] as Redis).callBuffer('SCAN', String(composite / count), ...options)) as [
       Buffer,
       Buffer[],
     ];
     const nodeCursor = BigInt(next.toString());
     // This master is done: the next one from its start, or the end of the whole walk.
-    if (nodeCursor === 0n) return [Buffer.from(index + 1 === nodes.length ? '0' : String(index + 1)), keys];
+    if (nodeCursor === 0n) return [Buffer.from(index + 1 === walk.length ? '0' : String(index + 1)), keys];
     return [Buffer.from(String(nodeCursor * count + BigInt(index))), keys];
   };
   const run = async (cmd: Cmd): Promise<unknown> => {
