@@ -2,7 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import NextAuth, { CredentialsSignin, type Account, type Profile, type User } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
-import { contextFromHeaders } from './lib/auth/request-context';
+import { requestContext } from './lib/auth/request-context';
 import { AuthError } from './lib/auth/errors';
 import { signInInput } from './lib/auth/input';
 import { exchangeOAuthSignIn, oauthExchangeBody } from './nextauth/oauth-exchange';
@@ -26,6 +26,9 @@ class UnverifiedSignin extends CredentialsSignin {
 /** Where a refused OAuth sign-in lands: the sign-in page, with a message chosen by `error`. */
 const signInError = (error: string) => `/signin?error=${encodeURIComponent(error)}`;
 
+/** The browser's IP (under CLIENT_IP_SOURCE; Next.js routes see no socket) and user agent. */
+const browserContext = (headers: Headers) => requestContext(headers, undefined, getConfig().clientIp);
+
 /**
  * Trades a provider-verified identity for the backend's own session over HTTP (POST /api/v1/auth/oauth,
  * signed with the caller proof), and puts that session on `user.backend` for the jwt callback.
@@ -37,7 +40,7 @@ async function oauthSignIn(user: User, account: Account, profile: Profile | unde
     appUrl: config.APP_URL,
     callerSecret: config.OAUTH_CALLER_SECRET,
     // The browser's IP and user agent, as a password sign-in records them (the device list shows both).
-    context: request ? contextFromHeaders(request.headers) : {},
+    context: request ? browserContext(request.headers) : {},
   });
   if (!result.ok) {
     if (result.reason === 'not_linkable') return signInError('OAuthAccountNotLinked');
@@ -74,7 +77,7 @@ const credentials = Credentials({
     if (!input.success) throw new CredentialsSignin();
     try {
       const { auth } = await getAppServices();
-      const session = await auth.signIn(input.data, contextFromHeaders(request.headers));
+      const session = await auth.signIn(input.data, browserContext(request.headers));
       // The submitted password goes no further; the user carries only the backend's tokens.
       return {
         id: session.user!.id,

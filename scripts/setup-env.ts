@@ -18,6 +18,9 @@ if (existsSync(file)) {
     // in front of the real PostgreSQL, whose direct URL migrations use.
     DATABASE_URL: 'prisma+postgres://localhost:51400/?api_key=local-dev',
     DATABASE_DIRECT_URL: 'postgresql://postgres@127.0.0.1:5432/authdev',
+    // next dev has no socket for the app to read; Next.js fills X-Forwarded-For from it (docs/security.md).
+    CLIENT_IP_SOURCE: 'proxy',
+    TRUSTED_PROXY_HOPS: '1',
     // Local only: a lighter hash keeps sign-in snappy in development; production requires ≥ 600000.
     PASSWORD_PBKDF2_ITERATIONS: '100000',
     ...secrets,

@@ -12,6 +12,8 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
   invalid_reset_token: 400,
   invalid_verification_token: 400,
+  // The request bypassed the proxies whose X-Forwarded-For hop the deployment trusts (CLIENT_IP_SOURCE).
+  client_unidentified: 400,
   invalid_credentials: 401,
   invalid_token: 401,
   token_expired: 401,

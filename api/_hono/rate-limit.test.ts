@@ -6,7 +6,8 @@ import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../t
 let env: TestEnvironment;
 before(async () => {
   env = await startTestEnvironment({
-    TRUST_PROXY: 'true',
+    // The test is the one trusted proxy: the hop it writes is the client's IP.
+    CLIENT_IP_SOURCE: 'proxy',
     RATE_LIMIT_SIGNIN_PER_IP: '6/60',
     RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP: '3/60',
     RATE_LIMIT_SIGNUP_PER_IP: '3/60',
@@ -19,8 +20,11 @@ after(() => env.close());
 const PASSWORD = 'correct horse battery';
 let ipCounter = 0;
 const run = Math.floor(Math.random() * 0xffff).toString(16);
-/** A fresh documentation-range IP per call (and per run: limits outlive a test run), so tests do not share buckets. */
-const newIp = () => `2001:db8:${run}::${(++ipCounter).toString(16)}`;
+/**
+ * A fresh documentation-range IP per call (and per run: limits outlive a test run), so tests do not share
+ * buckets; each in a /64 of its own, since IPv6 clients are counted per /64.
+ */
+const newIp = () => `2001:db8:${run}:${(++ipCounter).toString(16)}::1`;
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
 async function account(ip = newIp()) {

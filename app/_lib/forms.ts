@@ -4,7 +4,8 @@
  */
 import { AuthError, type AuthErrorCode } from '@/lib/auth/errors';
 import { firstIssue } from '@/lib/auth/input';
-import { contextFromHeaders } from '@/lib/auth/request-context';
+import { requestContext } from '@/lib/auth/request-context';
+import { getConfig } from '@/lib/config/env';
 import { headers } from 'next/headers';
 import type { z } from 'zod';
 
@@ -17,8 +18,8 @@ export interface FormState {
   unverified?: boolean;
 }
 
-/** Client IP and user agent, for rate limits and the device list. */
-export const clientContext = async () => contextFromHeaders(await headers());
+/** Client IP (under CLIENT_IP_SOURCE; Next.js sees no socket) and user agent, for rate limits and the device list. */
+export const clientContext = async () => requestContext(await headers(), undefined, getConfig().clientIp);
 
 /** A text field of the form, or undefined (missing, or a file). */
 export const field = (form: FormData, name: string) => {

@@ -19,6 +19,7 @@ export type AuthErrorCode =
   | 'token_revoked'
   | 'unauthorized_client'
   | 'rate_limited'
+  | 'client_unidentified'
   | 'service_unavailable';
 
 /** An expected failure of an auth operation, safe to show to the caller. */

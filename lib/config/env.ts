@@ -1,5 +1,6 @@
 /** @module Environment configuration: every variable the app reads, validated once with zod. */
 import { z } from 'zod';
+import { CLIENT_IP_SOURCES, type ClientIpPolicy } from '../auth/request-context';
 import { parseRule } from '../rate-limit/rule';
 import { LIMIT_NAMES, RATE_LIMITS, type LimitVariable } from '../rate-limit/table';
 
@@ -46,12 +47,6 @@ const rateLimitSchema = Object.fromEntries(
   LIMIT_NAMES.map((name) => [RATE_LIMITS[name].env, rule(RATE_LIMITS[name].fallback)]),
 ) as Record<LimitVariable, ReturnType<typeof rule>>;
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1'));
-
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   APP_URL: z.url().default('http://localhost:3000'),
@@ -76,8 +71,11 @@ const schema = z.object({
   SESSION_ABSOLUTE_TTL_SECONDS: seconds(30 * 24 * 3600, 60),
   PASSWORD_PBKDF2_ITERATIONS: z.coerce.number().int().min(1_000).max(10_000_000).default(600_000),
   OAUTH_CALLER_SECRET: z.string().min(32, 'must be at least 32 characters of random data'),
-  // Trust X-Forwarded-For for client IPs (true on Vercel, whose edge sets it; behind no proxy, false).
-  TRUST_PROXY: flag(process.env.VERCEL === '1'),
+  // Where the client's IP comes from (lib/auth/request-context.ts): "vercel", "proxy" (the hop the last of
+  // TRUSTED_PROXY_HOPS proxies appended to X-Forwarded-For) or "socket" (the standalone Node server).
+  // Default: "vercel" on Vercel, else "socket".
+  CLIENT_IP_SOURCE: z.enum(CLIENT_IP_SOURCES).optional(),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
   // Every rate limit, from its one declaration in lib/rate-limit/table.ts.
   ...rateLimitSchema,
   // How password-reset emails leave: "outbox" keeps them in Redis for local use and tests (never in
@@ -98,8 +96,13 @@ const schema = z.object({
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
 /** Validated configuration of one process / edge isolate. */
-export type Config = Omit<z.infer<typeof schema>, 'MAIL_TRANSPORT' | 'EMAIL_VERIFICATION'> & {
+export type Config = Omit<
+  z.infer<typeof schema>,
+  'MAIL_TRANSPORT' | 'EMAIL_VERIFICATION' | 'CLIENT_IP_SOURCE' | 'TRUSTED_PROXY_HOPS'
+> & {
   jwtIssuer: string;
+  /** How the client's IP is learnt, for every caller (CLIENT_IP_SOURCE, TRUSTED_PROXY_HOPS). */
+  clientIp: ClientIpPolicy;
   secureCookies: boolean;
   /** Defaults to "outbox" outside production and "none" in production. */
   MAIL_TRANSPORT: 'none' | 'outbox' | 'webhook';
@@ -161,13 +164,40 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `Invalid environment configuration:\n  EMAIL_VERIFICATION: "${emailVerification}" needs email, but MAIL_TRANSPORT is "none"; set MAIL_TRANSPORT to "webhook" (or "outbox" locally), or EMAIL_VERIFICATION to "off"`,
     );
   }
+  const { CLIENT_IP_SOURCE, TRUSTED_PROXY_HOPS, ...rest } = c;
   return {
-    ...c,
+    ...rest,
+    clientIp: clientIpPolicy(env, CLIENT_IP_SOURCE, TRUSTED_PROXY_HOPS),
     MAIL_TRANSPORT: mailTransport,
     EMAIL_VERIFICATION: emailVerification,
     jwtIssuer: c.JWT_ISSUER ?? c.APP_URL,
     secureCookies: c.APP_URL.startsWith('https://'),
   };
+}
+
+/**
+ * The client-IP rule, refusing settings under which clients could choose their own IP or share one
+ * bucket: the retired TRUST_PROXY (it trusted the client-written left-most hop), and "socket" inside
+ * Next.js, whose routes see no socket (every client would be "unknown", one bucket for the whole site).
+ */
+function clientIpPolicy(
+  env: Record<string, string | undefined>,
+  source: ClientIpPolicy['source'] | undefined,
+  trustedProxies: number,
+): ClientIpPolicy {
+  // The retired TRUST_PROXY, read here only to refuse it: it trusted the left-most, client-written hop.
+  if (env.TRUST_PROXY && source === undefined) {
+    throw new ConfigError(
+      'Invalid environment configuration:\n  TRUST_PROXY: is no longer read; set CLIENT_IP_SOURCE instead ("vercel", "proxy" with TRUSTED_PROXY_HOPS, or "socket"; see docs/security.md)',
+    );
+  }
+  const chosen = source ?? (env.VERCEL === '1' ? 'vercel' : 'socket');
+  if (chosen === 'socket' && env.NEXT_RUNTIME) {
+    throw new ConfigError(
+      `Invalid environment configuration:\n  CLIENT_IP_SOURCE: ${source ? '"socket"' : 'is missing (default "socket")'}, but Next.js routes see no socket, so every client would share one rate-limit bucket; set CLIENT_IP_SOURCE to "vercel" on Vercel, or "proxy" with TRUSTED_PROXY_HOPS behind a reverse proxy (docs/security.md)`,
+    );
+  }
+  return { source: chosen, trustedProxies };
 }
 
 let cached: Config | undefined;

@@ -58,7 +58,7 @@ export class RateLimits {
    * every window slides, so no lockout is permanent.
    */
   async signIn(email: string, ip: string | undefined): Promise<void> {
-    const from = ip ?? 'unknown';
+    const from = ipBucket(ip);
     await this.enforce([
       ['signInPerIp', from],
       ['signInPerAccountIp', `${email}|${from}`],
@@ -68,13 +68,13 @@ export class RateLimits {
 
   /** Counts a sign-up attempt from an IP. */
   signUp(ip: string | undefined): Promise<void> {
-    return this.enforce([['signUpPerIp', ip ?? 'unknown']]);
+    return this.enforce([['signUpPerIp', ipBucket(ip)]]);
   }
 
   /** Counts a password-reset request, per IP and per email address (known or not, so it reveals nothing). */
   passwordReset(email: string, ip: string | undefined): Promise<void> {
     return this.enforce([
-      ['passwordResetPerIp', ip ?? 'unknown'],
+      ['passwordResetPerIp', ipBucket(ip)],
       ['passwordResetPerAccount', email],
     ]);
   }
@@ -82,25 +82,25 @@ export class RateLimits {
   /** Counts a verification email (sign-up, resend), per IP and per email address (known or not, so it reveals nothing). */
   emailVerification(email: string, ip: string | undefined): Promise<void> {
     return this.enforce([
-      ['emailVerificationPerIp', ip ?? 'unknown'],
+      ['emailVerificationPerIp', ipBucket(ip)],
       ['emailVerificationPerAccount', email],
     ]);
   }
 
   /** Counts a server-to-server OAuth call. */
   oauth(caller: string | undefined): Promise<void> {
-    return this.enforce([['oauthPerCaller', caller ?? 'unknown']]);
+    return this.enforce([['oauthPerCaller', ipBucket(caller)]]);
   }
 
   /** Refuses a refresh from an IP that recently failed too often; memory only, no Redis. */
   assertRefreshAllowed(ip: string | undefined): void {
-    const until = this.refreshBlocked.get(limiterKey('refreshFailuresPerIp', ip ?? 'unknown'));
+    const until = this.refreshBlocked.get(limiterKey('refreshFailuresPerIp', ipBucket(ip)));
     if (until !== undefined && until > Date.now()) throw limited(until, this.rules.refreshFailuresPerIp.tokens);
   }
 
   /** Counts a failed refresh (bad, expired, revoked or reused token) against its IP. */
   async refreshFailed(ip: string | undefined): Promise<void> {
-    const id = ip ?? 'unknown';
+    const id = ipBucket(ip);
     const result = await this.limiters.refreshFailuresPerIp.limit(tagged(id));
     // Block from the last allowed failure on, so the next refresh is refused without asking Redis.
     if (result.remaining === 0) this.refreshBlocked.set(limiterKey('refreshFailuresPerIp', id), result.reset);
@@ -111,6 +111,26 @@ export class RateLimits {
     const denied = results.filter((r) => !r.success).sort((a, b) => b.reset - a.reset)[0];
     if (denied) throw limited(denied.reset, denied.limit);
   }
+}
+
+/**
+ * The bucket an IP is counted in. IPv6 by its /64, which one subscriber gets whole (RFC 6177), so rotating
+ * through it earns no fresh windows; IPv4 as it is. No IP is refused, never counted as a shared
+ * "unknown": one client's failures would then lock out everyone else.
+ */
+export function ipBucket(ip: string | undefined): string {
+  if (!ip) {
+    throw new AuthError('client_unidentified', 'The client address is unknown, so this request cannot be rate-limited.');
+  }
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.split('::', 2) as [string, string?];
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') && tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (g || '0').toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 function limited(resetMs: number, limit: number): AuthError {

@@ -9,6 +9,9 @@ bash scripts/local/ensure-redis.sh
 [[ -d lib/db/generated/node ]] || bash scripts/db/generate.sh
 npx tsx scripts/setup-env.ts
 set -a; . ./.env.local; set +a
+# next dev on this machine: Next.js fills X-Forwarded-For from the socket when a request has none, so the
+# one hop stands for the browser (a local process could write it; docs/security.md, client IPs).
+export CLIENT_IP_SOURCE="${CLIENT_IP_SOURCE:-proxy}" TRUSTED_PROXY_HOPS="${TRUSTED_PROXY_HOPS:-1}"
 
 # What this script starts, it stops again when the app exits (Ctrl-C).
 started=()

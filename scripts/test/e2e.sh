@@ -36,6 +36,10 @@ NODE_ENV=production
 PASSWORD_PBKDF2_ITERATIONS=600000
 DATABASE_DIRECT_URL="$DATABASE_DIRECT_URL"
 LOG_LEVEL=warn
+# `next start` is reached directly here; Next.js fills X-Forwarded-For from the socket when a request has
+# none, so one hop stands for the browser. The client-IP tests put a real appending proxy in front.
+CLIENT_IP_SOURCE=proxy
+TRUSTED_PROXY_HOPS=1
 # Every browser test signs up from 127.0.0.1, and Redis (with its rate-limit windows) outlives a run; the
 # load test at the end sends racing copies of one token, each counted against its session.
 eval "$(npx tsx scripts/rate-limits.ts 100000/60 --one-client)"

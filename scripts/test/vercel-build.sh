@@ -14,6 +14,7 @@ set -a
 eval "$(npx tsx scripts/generate-keys.ts)"   # throwaway values: the build must not need real secrets
 UPSTASH_REDIS_REST_URL=http://127.0.0.1:8079 UPSTASH_REDIS_REST_TOKEN=build-check
 DATABASE_URL='prisma://accelerate.example/?api_key=build-check'
+CLIENT_IP_SOURCE=vercel
 set +a
 rm -rf .vercel/output
 # Without telemetry: the CLI would leave a background process trying to reach Vercel after the build.

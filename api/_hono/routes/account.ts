@@ -21,7 +21,7 @@ export function accountRoutes(services: () => Promise<AppServices>) {
     const { auth, config } = await services();
     const { signedOutSessions } = await auth.changePassword(
       { userId: claims.sub, sessionId: claims.sid, currentPassword: body.current_password, newPassword: body.new_password },
-      requestContext(c, config.TRUST_PROXY),
+      requestContext(c, config.clientIp),
     );
     return c.json({ signed_out_sessions: signedOutSessions });
   });
@@ -32,7 +32,7 @@ export function accountRoutes(services: () => Promise<AppServices>) {
     const { auth, config } = await services();
     await auth.deleteAccount(
       { userId: claims.sub, sessionId: claims.sid, password: body.password },
-      requestContext(c, config.TRUST_PROXY),
+      requestContext(c, config.clientIp),
     );
     return c.body(null, 204);
   });

@@ -19,7 +19,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
   app.post('/signup', async (c) => {
     const body = await readJson(c, signUpInput);
     const { auth, config } = await services();
-    const result = await auth.signUp(body, requestContext(c, config.TRUST_PROXY));
+    const result = await auth.signUp(body, requestContext(c, config.clientIp));
     if (result.status === 'created') return c.json({ user: result.user }, 201);
     // The same answer whether the address was new or already had an account (EMAIL_VERIFICATION on).
     return c.json({ message: CHECK_EMAIL }, 202);
@@ -28,7 +28,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
   app.post('/signin', async (c) => {
     const body = await readJson(c, signInInput);
     const { auth, config } = await services();
-    const session = await auth.signIn(body, requestContext(c, config.TRUST_PROXY));
+    const session = await auth.signIn(body, requestContext(c, config.clientIp));
     return tokenAnswer(session, refreshCookie(config.secureCookies, session.refreshToken, session.refreshTokenExpires));
   });
 
@@ -51,7 +51,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
         account: body.tokens,
       },
       browser,
-      requestContext(c, config.TRUST_PROXY).ip,
+      requestContext(c, config.clientIp).ip,
     );
     return tokenAnswer(session);
   });
@@ -61,7 +61,7 @@ export function authRoutes(services: () => Promise<AppServices>) {
     const { auth, config } = await services();
     const presented = body.refresh_token ?? readRefreshCookie(c, config.secureCookies);
     if (!presented) throw new ApiError('invalid_request', 'refresh_token is required (in the body or the refresh cookie).');
-    const s = await auth.refresh(presented, requestContext(c, config.TRUST_PROXY));
+    const s = await auth.refresh(presented, requestContext(c, config.clientIp));
     return tokenAnswer(s, refreshCookie(config.secureCookies, s.refreshToken, s.refreshTokenExpires));
   });
 

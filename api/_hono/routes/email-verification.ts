@@ -19,7 +19,7 @@ export function emailVerificationRoutes(services: () => Promise<AppServices>) {
   app.post('/email-verification', async (c) => {
     const body = await readJson(c, emailVerificationRequestInput);
     const { emailVerifications, config } = await services();
-    await enabled(emailVerifications).resend(body.email, requestContext(c, config.TRUST_PROXY));
+    await enabled(emailVerifications).resend(body.email, requestContext(c, config.clientIp));
     // The same answer whether or not the address has an account waiting for verification.
     return c.json({ message: 'If an account with this address is waiting for confirmation, a new link is on its way.' }, 202);
   });
@@ -27,7 +27,7 @@ export function emailVerificationRoutes(services: () => Promise<AppServices>) {
   app.post('/email-verification/confirm', async (c) => {
     const body = await readJson(c, emailVerificationConfirmInput);
     const { emailVerifications, config } = await services();
-    const { email } = await enabled(emailVerifications).confirm(body.token, requestContext(c, config.TRUST_PROXY));
+    const { email } = await enabled(emailVerifications).confirm(body.token, requestContext(c, config.clientIp));
     c.header('Cache-Control', 'no-store');
     return c.json({ email, email_verified: true });
   });

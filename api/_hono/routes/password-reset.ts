@@ -12,7 +12,7 @@ export function passwordResetRoutes(services: () => Promise<AppServices>) {
   app.post('/password-reset', async (c) => {
     const body = await readJson(c, passwordResetRequestInput);
     const { passwordResets, config } = await services();
-    await passwordResets.request(body.email, requestContext(c, config.TRUST_PROXY));
+    await passwordResets.request(body.email, requestContext(c, config.clientIp));
     // The same answer whether or not the address has an account.
     return c.json({ message: 'If an account with a password uses this address, a reset link is on its way.' }, 202);
   });
@@ -20,11 +20,7 @@ export function passwordResetRoutes(services: () => Promise<AppServices>) {
   app.post('/password-reset/confirm', async (c) => {
     const body = await readJson(c, passwordResetConfirmInput);
     const { passwordResets, config } = await services();
-    const { signedOutSessions } = await passwordResets.confirm(
-      body.token,
-      body.new_password,
-      requestContext(c, config.TRUST_PROXY),
-    );
+    const { signedOutSessions } = await passwordResets.confirm(body.token, body.new_password, requestContext(c, config.clientIp));
     c.header('Cache-Control', 'no-store');
     return c.json({ signed_out_sessions: signedOutSessions });
   });
