@@ -16,6 +16,10 @@ import { authConfig } from './auth.config';
 /** A sign-in refused by a rate limit; its code reaches the sign-in form, so it can say "try again later". */
 class RateLimitedSignin extends CredentialsSignin {
   override code = 'rate_limited';
+  /** When the sign-in form may try again (the limit's Retry-After). */
+  constructor(readonly retryAfterSeconds: number | undefined) {
+    super();
+  }
 }
 
 /** A right password for an account whose email is not confirmed yet (EMAIL_VERIFICATION=required). */
@@ -88,7 +92,9 @@ const credentials = Credentials({
       };
     } catch (error) {
       if (error instanceof AuthError && error.code === 'invalid_credentials') throw new CredentialsSignin();
-      if (error instanceof AuthError && error.code === 'rate_limited') throw new RateLimitedSignin();
+      if (error instanceof AuthError && error.code === 'rate_limited') {
+        throw new RateLimitedSignin(error.details?.retryAfterSeconds);
+      }
       if (error instanceof AuthError && error.code === 'email_not_verified') throw new UnverifiedSignin();
       throw error;
     }

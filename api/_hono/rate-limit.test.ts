@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
+import { mailedToken } from '../../test/support/outbox';
 
 let env: TestEnvironment;
 before(async () => {
@@ -56,6 +57,34 @@ describe('rate limits', () => {
     assertLimited(blocked);
     assert.equal(((await blocked.json()) as any).error.code, 'rate_limited');
     assert.equal((await env.post('/api/v1/auth/signin', { email: victim, password: PASSWORD }, from(newIp()))).status, 200);
+  });
+
+  test('signing in often never counts toward the lockout: the owner who then mistypes twice still gets in', async () => {
+    const email = await account();
+    const ip = newIp();
+    const signIn = async (password: string) => (await env.post('/api/v1/auth/signin', { email, password }, from(ip))).status;
+    // The per-account-and-IP window is 3 here: three successes and two failures leave one try.
+    for (let i = 0; i < 3; i++) assert.equal(await signIn(PASSWORD), 200);
+    assert.deepEqual([await signIn('mistyped-1'), await signIn('mistyped-2')], [401, 401]);
+    assert.equal(await signIn(PASSWORD), 200);
+  });
+
+  test('a completed password reset clears the failures: the new password works at once, after one slip of the old', async () => {
+    const email = await account();
+    const ip = newIp();
+    const signIn = async (password: string) => env.post('/api/v1/auth/signin', { email, password }, from(ip));
+    for (let i = 0; i < 3; i++) assert.equal((await signIn(`forgotten-${i}`)).status, 401);
+    assertLimited(await signIn(PASSWORD));
+    assert.equal((await env.post('/api/v1/auth/password-reset', { email }, from(ip))).status, 202);
+    const token = await mailedToken(env.services.redis, email, env.config.APP_URL, '/reset-password');
+    const reset = await env.post(
+      '/api/v1/auth/password-reset/confirm',
+      { token, new_password: 'brand new passphrase' },
+      from(ip),
+    );
+    assert.equal(reset.status, 200);
+    assert.equal((await signIn(PASSWORD)).status, 401, 'the old password, typed once by habit');
+    assert.equal((await signIn('brand new passphrase')).status, 200);
   });
 
   test('one IP spraying many accounts is stopped by the per-IP limit', async () => {

@@ -4,6 +4,14 @@ import { signIn } from '@/auth';
 import { safeCallbackUrl } from '../_components/safe-redirect';
 import type { FormState } from './forms';
 
+/** "in 40 seconds", "in 12 minutes": when a refused sign-in may try again, from the limit's Retry-After. */
+export function retryInWords(seconds: number | undefined): string {
+  if (!seconds || !Number.isFinite(seconds)) return 'in a few minutes';
+  if (seconds < 60) return `in ${Math.ceil(seconds)} second${Math.ceil(seconds) === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `in ${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
 /** Signs in and redirects to `callbackUrl` (if safe); the form's error when NextAuth refuses. */
 export async function signInWithPassword(email: string, password: string, callbackUrl: unknown): Promise<FormState> {
   try {
@@ -16,13 +24,11 @@ export async function signInWithPassword(email: string, password: string, callba
       if (code === 'email_not_verified') {
         return { error: 'Confirm your email address first, with the link we sent you.', email, unverified: true };
       }
-      const limited = code === 'rate_limited';
-      return {
-        error: limited
-          ? 'Too many sign-in attempts. Please wait a few minutes and try again.'
-          : 'Email or password is incorrect.',
-        email,
-      };
+      if (code === 'rate_limited') {
+        const wait = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+        return { error: `Too many sign-in attempts. Try again ${retryInWords(wait)}.`, email };
+      }
+      return { error: 'Email or password is incorrect.', email };
     }
     throw error;
   }

@@ -89,6 +89,8 @@ export class EmailVerifications {
       );
     }
     if (!user.emailVerified) await this.deps.users.markEmailVerified(user.id, new Date());
+    // Proof of the mailbox: earlier mistypes must not lock the owner out.
+    await this.deps.limits.clearSignInFailures(user.email, context.ip);
     logEvent('info', 'auth.email_verified', { userId: user.id, ip: context.ip });
     return { email: user.email };
   }

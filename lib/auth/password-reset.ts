@@ -78,6 +78,8 @@ export class PasswordResets {
     const signedOutSessions = await replacePassword(this.deps, user.id, newPassword, { event: 'password_reset', context });
     // Only the mailbox's owner could follow the link.
     if (!user.emailVerified) await users.markEmailVerified(user.id, new Date());
+    // Proof of the mailbox: earlier mistypes must not lock the owner out of the new password.
+    await this.deps.limits.clearSignInFailures(user.email, context.ip);
     logEvent('info', 'auth.password_reset', { userId: user.id, signedOutSessions, ip: context.ip });
     return { signedOutSessions };
   }

@@ -98,6 +98,7 @@ export class AuthService {
     const stored = user?.passwordHash ?? (await this.getDummyHash());
     const valid = await verifyPassword(input.password, stored);
     if (!user?.passwordHash || !valid) {
+      await this.deps.limits.signInFailed(email, context.ip);
       logEvent('info', 'auth.signin_failed', { reason: 'invalid_credentials', knownUser: Boolean(user), ip: context.ip });
       throw new AuthError('invalid_credentials', 'Email or password is incorrect.');
     }
@@ -314,6 +315,7 @@ export class AuthService {
   ): Promise<void> {
     await this.deps.limits.signIn(user.email, context.ip);
     if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
+      await this.deps.limits.signInFailed(user.email, context.ip);
       logEvent('info', failedEvent, { userId: user.id, reason: 'wrong_password', ip: context.ip });
       throw new AuthError('wrong_password', message);
     }

@@ -21,6 +21,12 @@ const tagged = (id: string) => `{${id.replace(/[%{}]/g, (c) => `%${c.charCodeAt(
 /** The limiter's own key for an identifier (@upstash/ratelimit joins prefix and id with ':'). */
 const limiterKey = (name: Name, id: string) => `${prefixOf(name)}:${tagged(id)}`;
 
+/**
+ * The account lockout windows: read before a sign-in, counted after a failure, cleared when the owner proves
+ * the address. No in-memory cache: it would keep refusing after a clear.
+ */
+const LOCKOUT_WINDOWS: ReadonlySet<Name> = new Set(['signInPerAccountIp', 'signInPerAccount']);
+
 /** All limiters of the app. */
 export class RateLimits {
   private readonly limiters: Record<Name, Ratelimit>;
@@ -28,10 +34,10 @@ export class RateLimits {
   private readonly refreshBlocked = new Map<string, number>();
 
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly rules: LimitRules,
   ) {
-    const make = (name: Name, cache: Map<string, number> = new Map()) =>
+    const make = (name: Name, cache: Map<string, number> | false = new Map()) =>
       new Ratelimit({
         redis,
         prefix: prefixOf(name),
@@ -47,23 +53,54 @@ export class RateLimits {
       LIMIT_NAMES.filter((name): name is Name => name !== 'refreshPerSession').map((name) => [
         name,
         // Refused IPs are remembered in memory, so the next refresh from them is refused without Redis.
-        make(name, name === 'refreshFailuresPerIp' ? this.refreshBlocked : new Map()),
+        make(name, LOCKOUT_WINDOWS.has(name) ? false : name === 'refreshFailuresPerIp' ? this.refreshBlocked : new Map()),
       ]),
     ) as Record<Name, Ratelimit>;
   }
 
   /**
-   * Counts a sign-in attempt. Per account, attempts are limited per source IP (so an attacker cannot
-   * lock the owner out from elsewhere) and, far more loosely, overall (against distributed guessing);
-   * every window slides, so no lockout is permanent.
+   * Admits a sign-in attempt (or a password re-check). Every attempt counts per IP, which bounds sprays
+   * across accounts and bursts of parallel guesses. Per account only failures count ({@link signInFailed}):
+   * a person who signs in often is never locked out by their own successes. The account's windows are only
+   * read here: per source IP (an attacker elsewhere cannot lock the owner out) and, far more loosely,
+   * overall (distributed guessing). Every window slides, so no lockout is permanent.
    */
   async signIn(email: string, ip: string | undefined): Promise<void> {
     const from = ipBucket(ip);
-    await this.enforce([
-      ['signInPerIp', from],
-      ['signInPerAccountIp', `${email}|${from}`],
-      ['signInPerAccount', email],
+    const [, ...accountChecks] = await Promise.all([
+      this.enforce([['signInPerIp', from]]),
+      this.limiters.signInPerAccountIp.getRemaining(tagged(`${email}|${from}`)),
+      this.limiters.signInPerAccount.getRemaining(tagged(email)),
     ]);
+    const exhausted = accountChecks.filter((r) => r.remaining <= 0).sort((a, b) => b.reset - a.reset)[0];
+    if (exhausted) throw limited(exhausted.reset, exhausted.limit);
+  }
+
+  /** Counts a failed sign-in (wrong password) toward the account's lockout windows, from this IP and overall. */
+  async signInFailed(email: string, ip: string | undefined): Promise<void> {
+    const from = ipBucket(ip);
+    await Promise.all([
+      this.limiters.signInPerAccountIp.limit(tagged(`${email}|${from}`)),
+      this.limiters.signInPerAccount.limit(tagged(email)),
+    ]);
+  }
+
+  /**
+   * Forgets an account's failed sign-ins from this IP, and overall: the person just proved they own the
+   * address (a completed reset or email verification), so earlier mistypes must not lock them out of the
+   * new password. Other IPs' windows (an attacker's) stay. Deletes the sliding window's two keys
+   * (`<prefix>:<id>:<window>`, @upstash/ratelimit's layout; limits.test.ts checks it still holds).
+   */
+  async clearSignInFailures(email: string, ip: string | undefined): Promise<void> {
+    const windows: Array<[Name, string]> = [['signInPerAccount', email]];
+    if (ip) windows.push(['signInPerAccountIp', `${email}|${ipBucket(ip)}`]);
+    await Promise.all(
+      windows.map(([name, id]) => {
+        const current = Math.floor(Date.now() / (this.rules[name].windowSeconds * 1000));
+        // Both keys share the identifier's hash tag: one DEL, one Redis Cluster slot.
+        return this.redis.del(`${limiterKey(name, id)}:${current}`, `${limiterKey(name, id)}:${current - 1}`);
+      }),
+    );
   }
 
   /** Counts a sign-up attempt from an IP. */

@@ -17,15 +17,25 @@ interface LimitDeclaration {
 
 /** The table. `refreshPerSession` is enforced inside the rotation script; all others by @upstash/ratelimit. */
 export const RATE_LIMITS = {
+  // Every attempt, right or wrong: bounds one IP spraying many accounts, and bursts of parallel guesses.
   signInPerIp: { env: 'RATE_LIMIT_SIGNIN_PER_IP', fallback: '30/60', per: 'ip' },
+  // Failures only (read before, counted after): guessing stops, the owner's own sign-ins never lock them
+  // out, an attacker elsewhere cannot either, and a completed reset or verification clears it.
   signInPerAccountIp: { env: 'RATE_LIMIT_SIGNIN_PER_ACCOUNT_IP', fallback: '10/900', per: 'account-ip' },
+  // Failures only, from everywhere: distributed guessing; cleared like the one above.
   signInPerAccount: { env: 'RATE_LIMIT_SIGNIN_PER_ACCOUNT', fallback: '100/3600', per: 'account' },
+  // Every sign-up: account-creation floods (creating is what it limits).
   signUpPerIp: { env: 'RATE_LIMIT_SIGNUP_PER_IP', fallback: '10/3600', per: 'ip' },
+  // Failures only (genuine tokens refused by Redis): token probing; honest refreshes never count.
   refreshFailuresPerIp: { env: 'RATE_LIMIT_REFRESH_FAILURES_PER_IP', fallback: '60/60', per: 'ip' },
+  // Every refresh of one session: a client stuck in a loop. Far above any honest tab count.
   refreshPerSession: { env: 'RATE_LIMIT_REFRESH_PER_SESSION', fallback: '120/60', per: 'session' },
+  // Every call of the NextAuth server: a runaway or stolen caller secret.
   oauthPerCaller: { env: 'RATE_LIMIT_OAUTH_PER_CALLER', fallback: '300/60', per: 'caller' },
+  // Every request (each may send a mail): mail bombing from one IP, and of one address.
   passwordResetPerIp: { env: 'RATE_LIMIT_PASSWORD_RESET_PER_IP', fallback: '10/3600', per: 'ip' },
   passwordResetPerAccount: { env: 'RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT', fallback: '3/3600', per: 'account' },
+  // Every request (each may send a mail), as above.
   emailVerificationPerIp: { env: 'RATE_LIMIT_EMAIL_VERIFICATION_PER_IP', fallback: '10/3600', per: 'ip' },
   emailVerificationPerAccount: { env: 'RATE_LIMIT_EMAIL_VERIFICATION_PER_ACCOUNT', fallback: '3/3600', per: 'account' },
 } as const satisfies Record<string, LimitDeclaration>;
