@@ -18,9 +18,8 @@ export const REFRESH_MARGIN_MS = 30_000;
 /** The margin actually used: 30 s, or a third of a (test-sized) access-token lifetime if that is shorter. */
 const refreshMarginMs = () => Math.min(REFRESH_MARGIN_MS, (getConfig().ACCESS_TOKEN_TTL_SECONDS * 1000) / 3);
 
-/** Refusals that mean the session is really over (as opposed to Redis being briefly unreachable). */
-
-const coalescer = new RefreshCoalescer<JWT>();
+/** Refreshes in flight or just done, per refresh token; a deferred one is not reused, so the next request retries. */
+const coalescer = new RefreshCoalescer<JWT>((token) => token.refreshDeferredAt === undefined);
 
 /** Copies the backend's token pair into the (encrypted, server-only) NextAuth JWT. */
 export function withBackendTokens(token: JWT, tokens: SessionTokens): JWT {
@@ -33,9 +32,16 @@ export function withBackendTokens(token: JWT, tokens: SessionTokens): JWT {
     refreshToken: tokens.refreshToken,
     refreshTokenExpires: tokens.refreshTokenExpires,
     error: undefined,
+    refreshDeferredAt: undefined,
   };
 }
 
+/**
+ * Rotates the backend tokens. Only a refusal that really ends the session (`endsSession`: reused, revoked,
+ * expired, forged) ends it; anything else (Redis or the API unreachable or slow) keeps the session and marks
+ * the refresh deferred, so the middleware shows an outage, never "your session has ended", and the next
+ * request tries again.
+ */
 async function rotate(token: JWT): Promise<JWT> {
   try {
     return withBackendTokens(token, await refreshSession(await getTokenServices(), token.refreshToken));
@@ -43,9 +49,8 @@ async function rotate(token: JWT): Promise<JWT> {
     if (endsSession(error)) {
       return { ...token, accessToken: undefined, refreshToken: undefined, error: 'RefreshTokenError' };
     }
-    // Redis briefly unreachable: keep the session; the next request tries again.
     logEvent('warn', 'session_refresh_deferred', { error: (error as Error).name });
-    return token;
+    return { ...token, refreshDeferredAt: Date.now() };
   }
 }
 
@@ -73,6 +78,7 @@ export function authConfig(): NextAuthConfig {
           accessToken: token.accessToken ?? '',
           accessTokenExpires: token.accessTokenExpires ?? 0,
           ...(token.error ? { error: token.error } : {}),
+          ...(token.refreshDeferredAt !== undefined ? { unavailable: true as const } : {}),
         };
       },
     },

@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import NextAuth, { CredentialsSignin, type Account, type Profile, type User } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { requestContext } from './lib/auth/request-context';
-import { AuthError } from './lib/auth/errors';
+import { AuthError, isDependencyError } from './lib/auth/errors';
 import { signInInput } from './lib/auth/input';
 import { exchangeOAuthSignIn, oauthExchangeBody } from './nextauth/oauth-exchange';
 import { buildOAuthProviders } from './nextauth/oauth-providers';
@@ -20,6 +20,11 @@ class RateLimitedSignin extends CredentialsSignin {
   constructor(readonly retryAfterSeconds: number | undefined) {
     super();
   }
+}
+
+/** Redis or the database did not answer: nothing is known about the password, so the form must not say it is wrong. */
+class UnavailableSignin extends CredentialsSignin {
+  override code = 'service_unavailable';
 }
 
 /** A right password for an account whose email is not confirmed yet (EMAIL_VERIFICATION=required). */
@@ -96,6 +101,7 @@ const credentials = Credentials({
         throw new RateLimitedSignin(error.details?.retryAfterSeconds);
       }
       if (error instanceof AuthError && error.code === 'email_not_verified') throw new UnverifiedSignin();
+      if (isDependencyError(error)) throw new UnavailableSignin();
       throw error;
     }
   },

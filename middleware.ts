@@ -7,6 +7,7 @@
 import NextAuth from 'next-auth';
 import { NextResponse, type NextFetchEvent, type NextRequest } from 'next/server';
 import { authConfig } from './auth.config';
+import { outageJson, outagePage } from './app/_lib/outage';
 import { verifyAccessToken } from './lib/tokens/access-token';
 import { getTokenServices } from './lib/services/token-services';
 
@@ -28,8 +29,13 @@ async function hasValidAccessToken(accessToken: string | undefined): Promise<boo
 
 // With a lazy config (read from env per isolate), next-auth's auth(handler) returns a promise of the handler.
 const gate = auth(async (req) => {
-  if (req.auth && !req.auth.error && (await hasValidAccessToken(req.auth.accessToken))) return NextResponse.next();
-  if (req.nextUrl.pathname.startsWith('/api/')) {
+  const isApi = req.nextUrl.pathname.startsWith('/api/');
+  if (req.auth && !req.auth.error) {
+    if (await hasValidAccessToken(req.auth.accessToken)) return NextResponse.next();
+    // The access token expired while its refresh was deferred by an outage: the session is intact, say so.
+    if (req.auth.unavailable) return isApi ? outageJson() : outagePage();
+  }
+  if (isApi) {
     const code = req.auth ? 'session_expired' : 'unauthorized';
     return NextResponse.json(
       { error: { code, message: req.auth ? 'Your session has ended; sign in again.' : 'Sign in first.' } },

@@ -9,6 +9,8 @@ declare module 'next-auth' {
     accessToken: string;
     accessTokenExpires: number;
     error?: 'RefreshTokenError';
+    /** The last refresh was deferred because Redis or the API was unreachable: the session is intact. */
+    unavailable?: true;
   }
   interface User {
     /** Set by authorize() / the OAuth exchange; copied into the JWT at sign-in, never into the session. */
@@ -25,5 +27,7 @@ declare module '@auth/core/jwt' {
     refreshToken?: string;
     refreshTokenExpires?: number;
     error?: 'RefreshTokenError';
+    /** When a refresh was last deferred by an outage (ms); cleared by the next successful one. */
+    refreshDeferredAt?: number;
   }
 }

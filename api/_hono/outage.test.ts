@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { familyKey } from '../../lib/redis/keys';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
+import { startFaultProxy, type FaultProxy } from '../../tools/fault-proxy/proxy';
 
 const PASSWORD = 'correct horse battery';
 
@@ -185,4 +186,51 @@ describe('when the database is unreachable', () => {
       { redis: 'up', database: ['down', 'unreachable'] },
     );
   });
+});
+
+describe('when the REST endpoint stalls or refuses connections (a real fault proxy in front of it)', () => {
+  let env: TestEnvironment;
+  let direct: TestEnvironment;
+  let faults: FaultProxy;
+  before(async () => {
+    direct = await startTestEnvironment();
+    const bridge = new URL(direct.config.UPSTASH_REDIS_REST_URL);
+    faults = await startFaultProxy({ targetHost: bridge.hostname, targetPort: Number(bridge.port) });
+    env = await startTestEnvironment({
+      UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${faults.port}`,
+      UPSTASH_REDIS_REST_TOKEN: direct.config.UPSTASH_REDIS_REST_TOKEN,
+      REDIS_TIMEOUT_MS: '300',
+    });
+  });
+  after(async () => {
+    await faults.setMode('pass');
+    await env.close();
+    await faults.close();
+    await direct.close();
+  });
+
+  for (const mode of ['stall', 'refuse'] as const) {
+    test(`${mode}: protected routes and refresh answer 503 with Retry-After, and the same token works once it is back`, async () => {
+      const email = uniqueEmail(mode);
+      assert.equal((await env.post('/api/v1/auth/signup', { email, password: PASSWORD })).status, 201);
+      const session = (await (await env.post('/api/v1/auth/signin', { email, password: PASSWORD })).json()) as any;
+      await faults.setMode(mode);
+      try {
+        const devices = await fetch(`${env.baseUrl}/api/v1/auth/sessions`, {
+          headers: { authorization: `Bearer ${session.access_token}` },
+        });
+        const refresh = await env.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token });
+        for (const res of [devices, refresh]) {
+          assert.equal(res.status, 503);
+          assert.equal(((await res.json()) as any).error.code, 'service_unavailable');
+          assert.ok(Number(res.headers.get('retry-after')) >= 1);
+        }
+      } finally {
+        await faults.setMode('pass');
+      }
+      const after = await env.refresh(session.refresh_token);
+      assert.equal(after.status, 200, 'the session outlived the outage');
+      assert.equal((await env.refresh(after.body.refresh_token)).status, 200);
+    });
+  }
 });

@@ -2,7 +2,7 @@
  * @module What the pages' server actions share: the state a form shows, reading fields, the client context,
  * turning expected auth errors into form messages, and the "new password twice" form.
  */
-import { AuthError, type AuthErrorCode } from '@/lib/auth/errors';
+import { AuthError, isDependencyError, type AuthErrorCode } from '@/lib/auth/errors';
 import { firstIssue } from '@/lib/auth/input';
 import { requestContext } from '@/lib/auth/request-context';
 import { getConfig } from '@/lib/config/env';
@@ -27,9 +27,13 @@ export const field = (form: FormData, name: string) => {
   return typeof value === 'string' ? value : undefined;
 };
 
+/** What a form says when Redis or the database did not answer: the truth, and that nothing is lost. */
+export const UNAVAILABLE =
+  'We can\'t do this right now because of a problem on our side. Your account is fine; please try again in a minute.';
+
 /**
  * Runs a use case: its value, or, for an AuthError whose code `messages` names, the error the form shows
- * (`true`: the error's own message). Anything else propagates.
+ * (`true`: the error's own message); an outage says so ({@link UNAVAILABLE}). Anything else propagates.
  */
 export async function attempt<T>(
   work: () => Promise<T>,
@@ -38,6 +42,7 @@ export async function attempt<T>(
   try {
     return { value: await work() };
   } catch (error) {
+    if (isDependencyError(error)) return { error: UNAVAILABLE };
     const shown = error instanceof AuthError ? messages[error.code] : undefined;
     if (shown === undefined) throw error;
     return { error: shown === true ? (error as AuthError).message : shown };

@@ -2,7 +2,7 @@
 import { AuthError as NextAuthError } from 'next-auth';
 import { signIn } from '@/auth';
 import { safeCallbackUrl } from '../_components/safe-redirect';
-import type { FormState } from './forms';
+import { UNAVAILABLE, type FormState } from './forms';
 
 /** "in 40 seconds", "in 12 minutes": when a refused sign-in may try again, from the limit's Retry-After. */
 export function retryInWords(seconds: number | undefined): string {
@@ -24,6 +24,7 @@ export async function signInWithPassword(email: string, password: string, callba
       if (code === 'email_not_verified') {
         return { error: 'Confirm your email address first, with the link we sent you.', email, unverified: true };
       }
+      if (code === 'service_unavailable') return { error: UNAVAILABLE, email };
       if (code === 'rate_limited') {
         const wait = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
         return { error: `Too many sign-in attempts. Try again ${retryInWords(wait)}.`, email };

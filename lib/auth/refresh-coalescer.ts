@@ -12,6 +12,9 @@ export class RefreshCoalescer<T> {
   private readonly inFlight = new Map<string, Promise<T>>();
   private readonly recent = new Map<string, { at: number; value: T }>();
 
+  /** `keep` says which results late callers may reuse (not a deferred one: the next caller should try again). */
+  constructor(private readonly keep: (value: T) => boolean = () => true) {}
+
   /** Returns `run()`'s result for this token, sharing it with concurrent and recent callers. */
   async refresh(token: string, run: () => Promise<T>): Promise<T> {
     const hit = this.recent.get(token);
@@ -20,7 +23,7 @@ export class RefreshCoalescer<T> {
     if (pending) return pending;
     const promise = run()
       .then((value) => {
-        this.remember(token, value);
+        if (this.keep(value)) this.remember(token, value);
         return value;
       })
       .finally(() => this.inFlight.delete(token));

@@ -8,6 +8,10 @@ STATE="$ROOT/tmp/e2e"
 mkdir -p "$STATE"
 APP_PORT="${E2E_APP_PORT:-3100}"
 BRIDGE_PORT="${E2E_BRIDGE_PORT:-18079}"
+# The app reaches the bridge through a fault proxy (tools/fault-proxy), so the outage tests can make the
+# REST endpoint stall or refuse connections for real.
+REDIS_FAULT_PORT="${E2E_REDIS_FAULT_PORT:-$((BRIDGE_PORT + 10))}"
+REDIS_FAULT_CONTROL_PORT="$((REDIS_FAULT_PORT + 1))"
 # Below Linux's ephemeral range (32768-60999): a port in it can be taken at random by any outgoing
 # connection of this machine, and then the endpoint fails to start with EADDRINUSE (seen once in CI).
 export LOCAL_ACCELERATE_PORT="${E2E_ACCELERATE_PORT:-31410}"
@@ -27,8 +31,9 @@ bash scripts/test/ensure-chromium.sh
 set -a
 eval "$(npx tsx scripts/generate-keys.ts)"
 UPSTASH_REDIS_REST_TOKEN="$(node -e 'console.log(crypto.randomUUID())')"
-UPSTASH_REDIS_REST_URL="http://127.0.0.1:$BRIDGE_PORT"
+UPSTASH_REDIS_REST_URL="http://127.0.0.1:$REDIS_FAULT_PORT"
 UPSTASH_BRIDGE_PORT="$BRIDGE_PORT"
+E2E_REDIS_FAULT_URL="http://127.0.0.1:$REDIS_FAULT_CONTROL_PORT"
 APP_URL="http://127.0.0.1:$APP_PORT"
 AUTH_URL="$APP_URL"
 NODE_ENV=production
@@ -67,6 +72,8 @@ set +a
 
 setsid npx tsx tools/upstash-bridge/server.ts >"$STATE/bridge.log" 2>&1 &
 pids+=($!)
+setsid npx tsx tools/fault-proxy/main.ts --listen "$REDIS_FAULT_PORT" --target "127.0.0.1:$BRIDGE_PORT" --control "$REDIS_FAULT_CONTROL_PORT" >"$STATE/fault-proxy.log" 2>&1 &
+pids+=($!)
 # An assignment carries the pipeline's status (pipefail), so a failed start stops here, not at next start.
 accelerate="$(bash scripts/db/local-accelerate.sh start | tail -n 1)" || { echo "not ok - the local Accelerate endpoint did not start"; exit 1; }
 export "${accelerate?}"
@@ -86,7 +93,9 @@ setsid npx next start -p "$APP_PORT" -H 127.0.0.1 >"$STATE/app.log" 2>&1 &
 pids+=($!)
 bash scripts/local/wait-for-url.sh "$APP_URL/api/health" 60 || { tail -50 "$STATE/app.log"; exit 1; }
 
-E2E_APP_URL="$APP_URL" npx tsx --test --test-concurrency=1 e2e/*.test.ts || { echo "--- app log (tail) ---"; tail -40 "$STATE/app.log"; echo "--- test IdP log (tail) ---"; tail -20 "$STATE/oidc-provider.log"; exit 1; }
+# E2E_TESTS narrows the run to some files (e.g. E2E_TESTS="e2e/outage.test.ts"); the default is all of them.
+# shellcheck disable=SC2086
+E2E_APP_URL="$APP_URL" npx tsx --test --test-concurrency=1 ${E2E_TESTS:-e2e/*.test.ts} || { echo "--- app log (tail) ---"; tail -40 "$STATE/app.log"; echo "--- test IdP log (tail) ---"; tail -20 "$STATE/oidc-provider.log"; exit 1; }
 
 # The load test against the same `next start`: the edge route under concurrent refreshes and racing
 # copies of one token, audited against Redis. The grace window is the app's 20 s, so no stale replays
