@@ -119,6 +119,12 @@ export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAut
         accessTokenExpires: json.access_token_expires_at,
         refreshToken: json.refresh_token,
         refreshTokenExpires: json.refresh_token_expires_at,
+        // Shown, never trusted: the API re-reads the level from the session's family for every check.
+        assurance: {
+          aal: json.aal === 'aal2' ? 'aal2' : 'aal1',
+          amr: Array.isArray(json.amr) ? json.amr : ['oauth'],
+          verifiedAt: 0,
+        },
       },
     };
   }

@@ -11,6 +11,8 @@ import { accountRoutes } from './routes/account';
 import { passwordResetRoutes } from './routes/password-reset';
 import { emailVerificationRoutes } from './routes/email-verification';
 import { healthRoutes, jwksRoutes } from './routes/health';
+import { mfaRoutes } from './routes/mfa';
+import { passkeyRoutes } from './routes/passkeys';
 import { MAX_BODY_BYTES } from './validation';
 import { requestSizeLimit } from './body-limit';
 
@@ -29,6 +31,8 @@ export function createApp(services: () => Promise<AppServices> = getAppServices)
   app.route('/api/v1/auth', accountRoutes(services));
   app.route('/api/v1/auth', passwordResetRoutes(services));
   app.route('/api/v1/auth', emailVerificationRoutes(services));
+  app.route('/api/v1/auth', mfaRoutes(services));
+  app.route('/api/v1/auth', passkeyRoutes(services));
   app.route('/api/v1/.well-known/jwks.json', jwksRoutes(services));
   app.route('/api/health', healthRoutes(services));
   // A route that does nothing, as the baseline for throughput benchmarks.

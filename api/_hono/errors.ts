@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AuthError, isDependencyError, isSessionEndedCode, type AuthErrorCode } from '../../lib/auth/errors';
 import { logEvent } from '../../lib/observability/log';
+import { MfaRequiredError } from '../../lib/mfa/errors';
 
 /** Codes the HTTP layer adds to the domain's. */
 export type ApiErrorCode =
@@ -25,6 +26,16 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   reauthentication_required: 403,
   // The password was right, but the account's email must be confirmed first (EMAIL_VERIFICATION=required).
   email_not_verified: 403,
+  // The password was right; a second factor must follow (the body carries the mfa_token).
+  mfa_required: 403,
+  // Unknown, used or expired half-signed-in token: sign in again.
+  invalid_mfa_token: 401,
+  invalid_mfa_code: 401,
+  // Authenticated, but this action needs a fresh second factor first (POST /auth/mfa/step-up).
+  step_up_required: 403,
+  passkey_rejected: 401,
+  totp_already_enabled: 409,
+  totp_not_enabled: 409,
   password_not_set: 409,
   email_taken: 409,
   account_not_linkable: 409,
@@ -71,6 +82,12 @@ export function errorResponse(
 
 /** Turns any thrown error into a response; unexpected ones are logged without request data. */
 export function toErrorResponse(error: unknown, c: Context): Response {
+  if (error instanceof MfaRequiredError) {
+    // The error shape, plus what the second step needs (as Auth0's mfa_required): the single-use token.
+    c.header('Cache-Control', 'no-store');
+    const { code, message, mfaToken, expiresAt, methods } = error;
+    return c.json({ error: { code, message, mfa_token: mfaToken, mfa_token_expires_at: expiresAt, methods } }, STATUS[code]);
+  }
   if (error instanceof AuthError) {
     if (error.code === 'rate_limited') logEvent('warn', 'auth.rate_limited', { path: c.req.path });
     return errorResponse(c, error.code, error.message, error.details?.retryAfterSeconds, error.details?.limit);

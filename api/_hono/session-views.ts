@@ -33,6 +33,10 @@ export interface SecurityEventView {
   provider?: string;
   ip?: string;
   user_agent?: string;
+  /** The passkey added or removed. */
+  passkey_name?: string;
+  /** Unused recovery codes left after one was used. */
+  recovery_codes_left?: number;
 }
 
 /** A session as the API shows it to the bearer of `currentSessionId`. */
@@ -55,6 +59,8 @@ export function securityEventView(e: SecurityEvent): SecurityEventView {
   if ('familyId' in e) view.session_id = e.familyId;
   if ('signedOutSessions' in e) view.signed_out_sessions = e.signedOutSessions;
   if ('provider' in e) view.provider = e.provider;
+  if ('passkeyName' in e && e.passkeyName !== undefined) view.passkey_name = e.passkeyName;
+  if ('recoveryCodesLeft' in e && e.recoveryCodesLeft !== undefined) view.recovery_codes_left = e.recoveryCodesLeft;
   if (e.ip) view.ip = e.ip;
   if (e.userAgent) view.user_agent = e.userAgent;
   return view;

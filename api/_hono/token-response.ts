@@ -17,6 +17,9 @@ export interface TokenResponse {
   session_id: string;
   user_id: string;
   provider: string;
+  /** The session's assurance level and methods, as in the access token (`aal1`/`aal2`, RFC 8176 `amr`). */
+  aal: string;
+  amr: string[];
   /** On sign-in only: a refresh does not read the database. */
   user?: PublicUser;
 }
@@ -33,6 +36,8 @@ function tokenResponse(s: SessionTokens, now = Date.now()): TokenResponse {
     session_id: s.sessionId,
     user_id: s.userId,
     provider: s.provider,
+    aal: s.assurance.aal,
+    amr: s.assurance.amr,
   };
   if (s.user) body.user = s.user;
   return body;

@@ -2,6 +2,7 @@ import { deviceLabel } from '@/lib/tokens/device-label';
 import { devicesWere } from '../_components/devices';
 import type { SessionInfo } from '@/lib/tokens/sessions';
 import type { SecurityEvent } from '@/lib/tokens/rotation';
+import { describeMfaEvent } from '@/lib/mfa/events';
 import { revokeAllSessionsAction, revokeOtherSessionsAction, revokeSessionAction } from './actions';
 
 const when = (ms: number | string) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
@@ -52,6 +53,14 @@ function describe(e: SecurityEvent): string {
       return `your password was changed${source(e)}; ${devicesWere(e.signedOutSessions, 'other')} signed out.`;
     case 'password_reset':
       return `your password was reset with a link sent by email${source(e)}; ${devicesWere(e.signedOutSessions)} signed out.`;
+    case 'passkey_added':
+    case 'passkey_removed':
+    case 'totp_enabled':
+    case 'totp_disabled':
+    case 'recovery_codes_regenerated':
+    case 'recovery_code_used':
+    case 'second_factor_failures':
+      return `${describeMfaEvent(e)}${source(e)}`;
     case 'unverified_account_claimed':
       return (
         `you signed in with ${e.provider}, which confirmed this email address, to an account whose email nobody had confirmed, ` +

@@ -20,7 +20,15 @@ export type AuthErrorCode =
   | 'unauthorized_client'
   | 'rate_limited'
   | 'client_unidentified'
-  | 'service_unavailable';
+  | 'service_unavailable'
+  // Second factors and passkeys (lib/mfa, lib/passkeys).
+  | 'mfa_required'
+  | 'invalid_mfa_token'
+  | 'invalid_mfa_code'
+  | 'step_up_required'
+  | 'passkey_rejected'
+  | 'totp_already_enabled'
+  | 'totp_not_enabled';
 
 /** An expected failure of an auth operation, safe to show to the caller. */
 export class AuthError extends Error {

@@ -39,6 +39,11 @@ export interface AuthServiceDeps extends TokenIssuer {
   emailVerification: EmailVerificationMode;
   /** Null when EMAIL_VERIFICATION is "off". */
   verifications: EmailVerifications | null;
+  /** Second factors (lib/mfa): the half-signed-in step after a first factor, and step-up before sensitive changes. */
+  secondFactor?: {
+    challenge(user: UserRecord, provider: string): Promise<void>;
+    requireStepUp(caller: { userId: string; sessionId: string }): Promise<void>;
+  };
 }
 
 /**
@@ -112,6 +117,8 @@ export class AuthService {
     if (needsRehash(user.passwordHash, this.deps.passwordIterations)) {
       await this.deps.users.updatePasswordHash(user.id, await hashPassword(input.password, this.deps.passwordIterations));
     }
+    // With TOTP on, the right password earns a half-signed-in state (MfaRequiredError), not a session.
+    await this.deps.secondFactor?.challenge(user, 'credentials');
     return this.startSession(user, 'credentials', context);
   }
 
@@ -151,6 +158,7 @@ export class AuthService {
         }));
     }
     await users.upsertAccount(user.id, account);
+    await this.deps.secondFactor?.challenge(user, identity.provider);
     return this.startSession(user, identity.provider, context);
   }
 
@@ -233,6 +241,7 @@ export class AuthService {
     input: { userId: string; sessionId: string; currentPassword: string; newPassword: string },
     context: RequestContext = {},
   ): Promise<{ signedOutSessions: number }> {
+    await this.deps.secondFactor?.requireStepUp(input);
     const user = await this.existingUser(input.userId);
     if (!user.passwordHash) {
       throw new AuthError('password_not_set', 'This account signs in with a provider and has no password to change.');
@@ -264,6 +273,7 @@ export class AuthService {
     context: RequestContext = {},
   ): Promise<void> {
     const { users, sessions } = this.deps;
+    await this.deps.secondFactor?.requireStepUp(input);
     const user = await this.existingUser(input.userId);
     if (user.passwordHash) {
       await this.checkPassword(user, input.password ?? '', context, 'auth.account_delete_failed', 'The password is incorrect.');

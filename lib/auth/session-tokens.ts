@@ -4,6 +4,7 @@ import type { KeySet } from '../tokens/keys';
 import { logEvent } from '../observability/log';
 import type { IssuedRefresh, RequestContext, RotationEngine } from '../tokens/rotation';
 import type { PublicUser } from '../users/repository';
+import type { Assurance } from '../tokens/assurance';
 
 /** Everything a client needs after signing in or refreshing. */
 export interface SessionTokens {
@@ -15,6 +16,8 @@ export interface SessionTokens {
   accessTokenExpires: number;
   refreshToken: string;
   refreshTokenExpires: number;
+  /** The session's assurance (also in the access token's `aal` and `amr`). */
+  assurance: Assurance;
 }
 
 /** What issuing needs: edge-safe (Redis and keys only, no database). */
@@ -34,6 +37,8 @@ export async function withAccessToken(
     sub: issued.userId,
     sid: issued.familyId,
     provider: issued.provider,
+    aal: issued.assurance.aal,
+    amr: issued.assurance.amr,
   });
   return {
     user,
@@ -44,6 +49,7 @@ export async function withAccessToken(
     accessTokenExpires: access.expiresAt,
     refreshToken: issued.refreshToken,
     refreshTokenExpires: issued.refreshExpiresAt,
+    assurance: issued.assurance,
   };
 }
 

@@ -29,6 +29,16 @@ const jwkList = z
       .min(1, 'needs at least one key'),
   );
 
+/** A key ring: comma-separated secrets, newest first (the first encrypts, all decrypt), each ≥ 32 characters. */
+const keyRing = z
+  .string()
+  .transform((raw) => raw.split(',').map((s) => s.trim()))
+  .refine(
+    (ring) => ring.every((s) => s.length >= 32),
+    'every key must be at least 32 characters of random data (comma-separated, newest first)',
+  )
+  .refine((ring) => new Set(ring).size === ring.length, 'a key appears twice');
+
 const rule = (fallback: string) =>
   z
     .string()
@@ -90,6 +100,14 @@ const schema = z.object({
   // mail can be sent, "off" when MAIL_TRANSPORT is "none" (nobody could ever verify).
   EMAIL_VERIFICATION: z.enum(['required', 'optional', 'off']).optional(),
   EMAIL_VERIFICATION_TTL_SECONDS: seconds(24 * 3600, 60).refine((v) => v <= 7 * 24 * 3600, 'must be at most 604800 seconds'),
+  // Second factors and passkeys (lib/mfa, lib/passkeys).
+  MFA_ENCRYPTION_KEY: keyRing,
+  STEP_UP_MAX_AGE_SECONDS: seconds(600, 30).refine((v) => v <= 24 * 3600, 'must be at most 86400 seconds'),
+  WEBAUTHN_RP_ID: z
+    .string()
+    .regex(/^[a-z0-9.-]{1,253}$/, 'must be a lower-case domain name (no scheme, no port)')
+    .optional(),
+  WEBAUTHN_RP_NAME: z.string().min(1).max(100).optional(),
 });
 
 /** Every variable the configuration reads. */
@@ -108,6 +126,8 @@ export type Config = Omit<
   MAIL_TRANSPORT: 'none' | 'outbox' | 'webhook';
   /** Defaults to "required" when mail can be sent, "off" when MAIL_TRANSPORT is "none". */
   EMAIL_VERIFICATION: EmailVerificationMode;
+  /** The WebAuthn relying party: its id (a domain), its name, and the one origin ceremonies may come from. */
+  webauthn: { rpId: string; rpName: string; origin: string };
 };
 
 /** Whether password sign-ups verify their email, and whether an unverified one may sign in meanwhile. */
@@ -164,6 +184,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       `Invalid environment configuration:\n  EMAIL_VERIFICATION: "${emailVerification}" needs email, but MAIL_TRANSPORT is "none"; set MAIL_TRANSPORT to "webhook" (or "outbox" locally), or EMAIL_VERIFICATION to "off"`,
     );
   }
+  const appHost = new URL(c.APP_URL).hostname;
+  const rpId = c.WEBAUTHN_RP_ID ?? appHost;
+  if (rpId !== appHost && !appHost.endsWith(`.${rpId}`)) {
+    throw new ConfigError(
+      `Invalid environment configuration:\n  WEBAUTHN_RP_ID: "${rpId}" must be the host of APP_URL (${appHost}) or a parent domain of it`,
+    );
+  }
   const { CLIENT_IP_SOURCE, TRUSTED_PROXY_HOPS, ...rest } = c;
   return {
     ...rest,
@@ -172,6 +199,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     EMAIL_VERIFICATION: emailVerification,
     jwtIssuer: c.JWT_ISSUER ?? c.APP_URL,
     secureCookies: c.APP_URL.startsWith('https://'),
+    webauthn: { rpId, rpName: c.WEBAUTHN_RP_NAME ?? appHost, origin: new URL(c.APP_URL).origin },
   };
 }
 

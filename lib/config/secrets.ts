@@ -20,5 +20,6 @@ export async function freshSecrets(alg: 'ES256' | 'EdDSA' = 'ES256'): Promise<Re
     ACCESS_TOKEN_SIGNING_KEYS: JSON.stringify([await newSigningJwk(alg)]),
     REFRESH_TOKEN_SECRET: newSecret(),
     OAUTH_CALLER_SECRET: newSecret(),
+    MFA_ENCRYPTION_KEY: newSecret(),
   };
 }

@@ -25,7 +25,7 @@ const limiterKey = (name: Name, id: string) => `${prefixOf(name)}:${tagged(id)}`
  * The account lockout windows: read before a sign-in, counted after a failure, cleared when the owner proves
  * the address. No in-memory cache: it would keep refusing after a clear.
  */
-const LOCKOUT_WINDOWS: ReadonlySet<Name> = new Set(['signInPerAccountIp', 'signInPerAccount']);
+const LOCKOUT_WINDOWS: ReadonlySet<Name> = new Set(['signInPerAccountIp', 'signInPerAccount', 'secondFactorPerAccount']);
 
 /** All limiters of the app. */
 export class RateLimits {
@@ -127,6 +127,29 @@ export class RateLimits {
   /** Counts a server-to-server OAuth call. */
   oauth(caller: string | undefined): Promise<void> {
     return this.enforce([['oauthPerCaller', ipBucket(caller)]]);
+  }
+
+  /**
+   * Admits a second-factor attempt (a TOTP or recovery code, a passkey): every attempt counts per IP; the
+   * account's failure window is only read here, and counted by {@link secondFactorFailed}.
+   */
+  async secondFactor(userId: string, ip: string | undefined): Promise<void> {
+    const [, account] = await Promise.all([
+      this.enforce([['secondFactorPerIp', ipBucket(ip)]]),
+      this.limiters.secondFactorPerAccount.getRemaining(tagged(userId)),
+    ]);
+    if (account.remaining <= 0) throw limited(account.reset, account.limit);
+  }
+
+  /** Counts a wrong second factor against the account; true when this failure used up the window (a streak). */
+  async secondFactorFailed(userId: string): Promise<boolean> {
+    const result = await this.limiters.secondFactorPerAccount.limit(tagged(userId));
+    return result.success && result.remaining === 0;
+  }
+
+  /** Counts a WebAuthn challenge handed out to an IP. */
+  passkeyChallenge(ip: string | undefined): Promise<void> {
+    return this.enforce([['passkeyChallengesPerIp', ipBucket(ip)]]);
   }
 
   /** Refuses a refresh from an IP that recently failed too often; memory only, no Redis. */

@@ -38,6 +38,12 @@ export const RATE_LIMITS = {
   // Every request (each may send a mail), as above.
   emailVerificationPerIp: { env: 'RATE_LIMIT_EMAIL_VERIFICATION_PER_IP', fallback: '10/3600', per: 'ip' },
   emailVerificationPerAccount: { env: 'RATE_LIMIT_EMAIL_VERIFICATION_PER_ACCOUNT', fallback: '3/3600', per: 'account' },
+  // Every second-factor attempt (TOTP, recovery code, passkey sign-in or step-up), as sign-in per IP.
+  secondFactorPerIp: { env: 'RATE_LIMIT_SECOND_FACTOR_PER_IP', fallback: '30/60', per: 'ip' },
+  // Failures only, per account from everywhere: 10 wrong codes stop TOTP guessing (1 in 10^5 per window).
+  secondFactorPerAccount: { env: 'RATE_LIMIT_SECOND_FACTOR_PER_ACCOUNT', fallback: '10/900', per: 'account' },
+  // Every WebAuthn challenge handed out (each is a Redis key until it expires): challenge floods.
+  passkeyChallengesPerIp: { env: 'RATE_LIMIT_PASSKEY_CHALLENGES_PER_IP', fallback: '60/60', per: 'ip' },
 } as const satisfies Record<string, LimitDeclaration>;
 
 /** The name of a limit. */

@@ -23,6 +23,12 @@ export const passwordResetKey = (tokenHash: string) => `${PREFIX}:reset:${tokenH
 /** The hash of a user's newest reset token, so a new request voids the one before. */
 export const userPasswordResetKey = (userId: string) => `${PREFIX}:{user:${userId}}:reset`;
 
+/** A half-signed-in state (password right, second factor pending), by the SHA-256 of its token. */
+export const mfaPendingKey = (tokenHash: string) => `${PREFIX}:mfa:${tokenHash}`;
+
+/** A WebAuthn challenge handed out, until it is used once or expires: its purpose and user. */
+export const webauthnChallengeKey = (challenge: string) => `${PREFIX}:webauthn:${challenge}`;
+
 /** A pending email verification, by the SHA-256 of its token: the user id, until used or expired. */
 export const emailVerificationKey = (tokenHash: string) => `${PREFIX}:verify:${tokenHash}`;
 

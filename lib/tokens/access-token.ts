@@ -5,12 +5,16 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import { AuthError } from '../auth/errors';
 import type { KeySet } from './keys';
+import type { Aal, AuthMethod } from './assurance';
 
 /** The claims this app puts in an access token. */
 export interface AccessClaims {
   sub: string;
   sid: string;
   provider: string;
+  /** Assurance level and methods (as Supabase Auth); absent only in tokens signed before they existed. */
+  aal?: Aal;
+  amr?: AuthMethod[];
 }
 
 /** Settings for signing and verifying. */
@@ -39,6 +43,7 @@ export async function signAccessToken(
     {
       sid: claims.sid,
       provider: claims.provider,
+      ...(claims.aal ? { aal: claims.aal, amr: claims.amr ?? [] } : {}),
       sub: claims.sub,
       iss: settings.issuer,
       aud: settings.audience,

@@ -36,6 +36,8 @@ export const FAMILY_FIELDS = {
   /** Device details, dropped when the family is revoked. */
   userAgent: 'ua',
   ip: 'ip',
+  /** The session's assurance, packed (`aal2;pwd otp;<ms>`, lib/tokens/assurance.ts); absent means one factor. */
+  assurance: 'asr',
   /** On a revoked family's tombstone: when, and why (`reuse`, `signout`, `revoked_by_user`, ...). */
   revokedAt: 'revokedAt',
   reason: 'reason',
@@ -61,6 +63,8 @@ export type RotateOutcome =
       rotations: number;
       /** Recoveries of this family so far, on `recovered` only. */
       recoveries?: number;
+      /** The packed assurance field (lib/tokens/assurance.ts), when the family has one. */
+      assurance?: string;
     }
   | { status: 'rate_limited'; retryAfterMs: number }
   | { status: 'reused'; userId: string }
@@ -91,7 +95,9 @@ export function decodeRotateReply(reply: unknown): RotateOutcome {
     case 'rotated':
     case 'replayed':
     case 'recovered': {
-      const [userId, provider, expiresAt, rotations, recoveries] = rest;
+      const [userId, provider, expiresAt, rotations, ...tail] = rest;
+      // The assurance comes last: after the recovery count on `recovered`.
+      const [recoveries, assurance] = status === 'recovered' ? tail : [undefined, tail[0]];
       return {
         status,
         userId: text(userId, 'userId'),
@@ -99,6 +105,7 @@ export function decodeRotateReply(reply: unknown): RotateOutcome {
         expiresAt: count(expiresAt, 'expiresAt'),
         rotations: count(rotations, 'rotations'),
         ...(status === 'recovered' ? { recoveries: count(recoveries, 'recoveries') } : {}),
+        ...(typeof assurance === 'string' && assurance !== '' ? { assurance } : {}),
       };
     }
     case 'rate_limited':

@@ -9,7 +9,8 @@ const REVOKED = FAMILY_STATE.revoked;
 
 /**
  * Rotate. KEYS[1] family hash. ARGV: presented hash, successor hash, grace ms, idle ms, refresh limit,
- * limit window ms. Replies {status, userId, provider, refreshExpiresAtMs, rotations, recoveries}; status
+ * limit window ms. Replies {status, userId, provider, refreshExpiresAtMs, rotations, recoveries, assurance}
+ * (recoveries on `recovered` only; the packed assurance last, so the level survives a refresh); status
  * is one of rotated | replayed | recovered | reused | revoked | expired | unknown, or
  * {'rate_limited', retryAfterMs}. The per-session rate limit lives here so the hot path stays at one
  * round trip.
@@ -32,7 +33,8 @@ local grace, idle = tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local f = redis.call('HMGET', key, '${F.state}', '${F.current}', '${F.previous}', '${F.previousAt}', '${F.absoluteExpiresAt}', '${F.lastUsed}',
-  '${F.userId}', '${F.provider}', '${F.rotations}', '${F.windowStart}', '${F.windowCount}', '${F.lastRecovery}', '${F.presentedButRefused}')
+  '${F.userId}', '${F.provider}', '${F.rotations}', '${F.windowStart}', '${F.windowCount}', '${F.lastRecovery}', '${F.presentedButRefused}',
+  '${F.assurance}')
 local st = f[1]
 if not st then return {'unknown'} end
 if st == '${REVOKED}' then return {'revoked', f[7]} end
@@ -66,18 +68,18 @@ if isCurrent then
   if f[13] then redis.call('HDEL', key, '${F.presentedButRefused}') end
   rot = redis.call('HINCRBY', key, '${F.rotations}', 1)
   redis.call('PEXPIREAT', key, expires)
-  return {'rotated', f[7], f[8], expires, rot}
+  return {'rotated', f[7], f[8], expires, rot, f[14]}
 end
 if isGraceReplay then
   redis.call('HSET', key, '${F.windowStart}', winAt, '${F.windowCount}', winN)
-  return {'replayed', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot}
+  return {'replayed', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot, f[14]}
 end
 if isRecovery then
   -- Not a use of the session: lastUsed, and with it the idle expiry and the key's TTL, stay as the
   -- rotation set them, so retrying a lost response cannot keep a family alive.
   redis.call('HSET', key, '${F.lastRecovery}', rot, '${F.windowStart}', winAt, '${F.windowCount}', winN)
   local recoveries = redis.call('HINCRBY', key, '${F.recoveries}', 1)
-  return {'recovered', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot, recoveries}
+  return {'recovered', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot, recoveries, f[14]}
 end
 -- An older token, the predecessor of a current token that was already presented, or a second
 -- recovery in a row: someone holds a copy. Revoke the family but keep a tombstone until it would

@@ -12,6 +12,7 @@ import { AuthError } from '../auth/errors';
 import { RefreshTokenCodec, type RefreshToken } from './refresh-token';
 import { decodeRotateReply, FAMILY_FIELDS as F, FAMILY_STATE } from './family';
 import { REVOKE_SCRIPT, ROTATE_SCRIPT } from './rotation.lua';
+import { decodeAssurance, encodeAssurance, firstFactor, type Assurance } from './assurance';
 
 /** Lifetimes of a family, in seconds. */
 export interface RotationSettings {
@@ -28,6 +29,8 @@ export interface FamilyOwner {
   provider: string;
   userAgent?: string | undefined;
   ip?: string | undefined;
+  /** How the session was authenticated; one factor of `provider` when left out. */
+  assurance?: Assurance | undefined;
 }
 
 /** A refresh token handed to a client, with the identity it stands for. */
@@ -45,6 +48,8 @@ export interface IssuedRefresh {
   outcome: 'started' | 'rotated' | 'replayed' | 'recovered';
   /** Recoveries of this family so far (only for `recovered`). */
   recoveries?: number;
+  /** The session's assurance, as the family keeps it (carried into every access token). */
+  assurance: Assurance;
 }
 
 /** Where a reuse was seen from, for the security event. */
@@ -92,6 +97,7 @@ export class RotationEngine {
     const expires = Math.min(absExp, now + this.settings.idleSeconds * 1000);
     const key = familyKey(familyId);
     const index = userSessionsKey(owner.userId);
+    const assurance = owner.assurance ?? firstFactor(owner.provider);
     await this.redis
       .pipeline()
       .hset(key, {
@@ -105,6 +111,7 @@ export class RotationEngine {
         [F.rotations]: 0,
         [F.userAgent]: (owner.userAgent ?? '').slice(0, MAX_FIELD),
         [F.ip]: (owner.ip ?? '').slice(0, MAX_FIELD),
+        [F.assurance]: encodeAssurance(assurance),
       })
       .pexpireat(key, expires)
       .zadd(index, { score: absExp, member: familyId })
@@ -119,6 +126,7 @@ export class RotationEngine {
       refreshToken: token.raw,
       refreshExpiresAt: expires,
       outcome: 'started',
+      assurance,
     };
   }
 
@@ -154,6 +162,7 @@ export class RotationEngine {
           refreshExpiresAt: outcome.expiresAt,
           outcome: outcome.status,
           ...(outcome.recoveries !== undefined ? { recoveries: outcome.recoveries } : {}),
+          assurance: decodeAssurance(outcome.assurance, outcome.provider),
         };
       case 'reused':
         await this.afterReuse(token, outcome.userId, context);
@@ -224,6 +233,8 @@ export function eventSource(context: RequestContext): { ip?: string; userAgent?:
 
 /** A security-relevant event shown to the user. */
 export type SecurityEvent =
+  /** A passkey or second factor changed, a recovery code was used, or wrong codes piled up (lib/mfa/events.ts). */
+  | import('../mfa/events').MfaSecurityEvent
   /** A rotated refresh token was presented again (a stolen copy, or a client bug): its session was revoked. */
   | {
       type: 'refresh_token_reuse';

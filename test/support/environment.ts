@@ -9,7 +9,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../../api/_hono/app';
 import { warmUp } from '../../lib/health';
 import { parseConfig, type Config } from '../../lib/config/env';
-import { buildAppServices, type AppServices } from '../../lib/services/app-services';
+import { buildAppServices, prismaFactorStores, type AppServices } from '../../lib/services/app-services';
 import { buildTokenServices } from '../../lib/services/token-services';
 import { PrismaUserRepository } from '../../lib/users/prisma-repository';
 import { createPrismaClient } from '../../lib/db/client';
@@ -81,7 +81,11 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
     ...overrides,
   });
   const prisma = createPrismaClient(config.DATABASE_URL);
-  const services = buildAppServices(await buildTokenServices(config), new PrismaUserRepository(prisma));
+  const services = buildAppServices(
+    await buildTokenServices(config),
+    new PrismaUserRepository(prisma),
+    prismaFactorStores(prisma),
+  );
   // As the servers do at start (lib/health.ts): the first request measures a query, not a connect.
   await warmUp(services.users);
   const app = createApp(async () => services);
