@@ -186,6 +186,8 @@ describe('sign-in', () => {
       'session_id',
       'user_id',
       'provider',
+      'aal',
+      'amr',
     ];
     assert.deepEqual(Object.keys(body).sort(), [...tokenFields, 'user'].sort(), 'sign-in adds the user');
     assert.deepEqual(Object.keys(rotated).sort(), [...tokenFields].sort(), 'a refresh does not read the user');
