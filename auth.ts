@@ -12,6 +12,9 @@ import { getConfig } from './lib/config/env';
 import { logEvent } from './lib/observability/log';
 import { getAppServices } from './lib/services/app-services';
 import { authConfig } from './auth.config';
+import { MfaRequiredError } from './lib/mfa/errors';
+import { secondStepProviders } from './nextauth/second-factor-providers';
+import { rememberSecondFactor } from './app/_lib/second-factor-cookie';
 
 /** A sign-in refused by a rate limit; its code reaches the sign-in form, so it can say "try again later". */
 class RateLimitedSignin extends CredentialsSignin {
@@ -30,6 +33,15 @@ class UnavailableSignin extends CredentialsSignin {
 /** A right password for an account whose email is not confirmed yet (EMAIL_VERIFICATION=required). */
 class UnverifiedSignin extends CredentialsSignin {
   override code = 'email_not_verified';
+}
+
+/** A right password for an account with TOTP on: the page asks for the code next, with this token. */
+class SecondFactorRequired extends CredentialsSignin {
+  override code = 'mfa_required';
+  /** The half-signed-in token (single-use, short-lived); the page keeps it in an HttpOnly cookie. */
+  constructor(readonly mfaToken: string) {
+    super();
+  }
 }
 
 /** Where a refused OAuth sign-in lands: the sign-in page, with a message chosen by `error`. */
@@ -52,6 +64,11 @@ async function oauthSignIn(user: User, account: Account, profile: Profile | unde
     context: request ? browserContext(request.headers) : {},
   });
   if (!result.ok) {
+    if (result.reason === 'mfa_required') {
+      // The provider vouched for the first factor; the second-factor page finishes the sign-in.
+      await rememberSecondFactor(result.mfaToken);
+      return '/signin/second-factor';
+    }
     if (result.reason === 'not_linkable') return signInError('OAuthAccountNotLinked');
     // A refusal here is this deployment's fault (secret mismatch, bad body), not the user's.
     return signInError(result.reason === 'unavailable' ? 'OAuthUnavailable' : 'Configuration');
@@ -96,6 +113,7 @@ const credentials = Credentials({
         backend: session,
       };
     } catch (error) {
+      if (error instanceof MfaRequiredError) throw new SecondFactorRequired(error.mfaToken);
       if (error instanceof AuthError && error.code === 'invalid_credentials') throw new CredentialsSignin();
       if (error instanceof AuthError && error.code === 'rate_limited') {
         throw new RateLimitedSignin(error.details?.retryAfterSeconds);
@@ -109,8 +127,11 @@ const credentials = Credentials({
 
 let oauthProviders: ReturnType<typeof buildOAuthProviders> | undefined;
 
+/** The second sign-in step (TOTP or recovery code) and passkey sign-in. */
+const secondSteps = secondStepProviders(browserContext);
+
 /** The providers, built once per process: NextAuth's lazy config runs on every request. */
-const providers = () => [credentials, ...(oauthProviders ??= buildOAuthProviders())];
+const providers = () => [credentials, ...secondSteps, ...(oauthProviders ??= buildOAuthProviders())];
 
 /** The error Auth.js logged while handling the current request or server action (it redirects with a catch-all code). */
 const authFailures = new AsyncLocalStorage<{ error?: Error }>();
@@ -148,6 +169,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
       },
       ...base.callbacks,
       async signIn({ user, account, profile }) {
+        // The second-step providers (second-factor, passkey) are "credentials" too: only OAuth goes on.
         if (!account || account.type === 'credentials') return true;
         return oauthSignIn(user, account, profile, request);
       },

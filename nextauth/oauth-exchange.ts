@@ -22,7 +22,9 @@ export interface OAuthExchangeBody {
 /** How an exchange ended. */
 export type OAuthExchangeResult =
   | { ok: true; session: SessionTokens }
-  | { ok: false; reason: 'not_linkable' | 'refused' | 'unavailable'; status?: number; code?: string };
+  | { ok: false; reason: 'not_linkable' | 'refused' | 'unavailable'; status?: number; code?: string }
+  /** The account has TOTP on: the half-signed-in token for the second step (never put in a URL). */
+  | { ok: false; reason: 'mfa_required'; mfaToken: string };
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
@@ -130,6 +132,9 @@ export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAut
   }
   const code = typeof json?.error?.code === 'string' ? (json.error.code as string) : undefined;
   logEvent('warn', 'oauth_exchange_refused', { provider: body.provider, status: res.status, code });
+  if (res.status === 403 && code === 'mfa_required' && typeof json?.error?.mfa_token === 'string') {
+    return { ok: false, reason: 'mfa_required', mfaToken: json.error.mfa_token };
+  }
   if (res.status === 409 && code === 'account_not_linkable')
     return { ok: false, reason: 'not_linkable', status: res.status, code };
   return {

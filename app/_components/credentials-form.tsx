@@ -11,12 +11,15 @@ export function CredentialsForm({
   withName = false,
   callbackUrl,
   newPassword = false,
+  passkeyAutofill = false,
 }: {
   action: (prev: FormState, form: FormData) => Promise<FormState>;
   submitLabel: string;
   withName?: boolean;
   callbackUrl?: string;
   newPassword?: boolean;
+  /** Offer passkeys in the email field's autofill (conditional mediation). */
+  passkeyAutofill?: boolean;
 }) {
   const [state, formAction, pending] = useActionState(action, {});
   // Sign-up with email verification on: the same "check your email" for any address, and no form to retry.
@@ -33,7 +36,13 @@ export function CredentialsForm({
         )}
         <label>
           Email
-          <input name="email" type="email" autoComplete="email" required defaultValue={state.email} />
+          <input
+            name="email"
+            type="email"
+            autoComplete={passkeyAutofill ? 'username webauthn' : 'email'}
+            required
+            defaultValue={state.email}
+          />
         </label>
         <label>
           Password

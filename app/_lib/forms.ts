@@ -16,6 +16,8 @@ export interface FormState {
   email?: string;
   /** The password was right but the email is not confirmed yet: offer to send the link again. */
   unverified?: boolean;
+  /** The action needs a fresh second factor first (step_up_required): ask for it, then run the action again. */
+  stepUp?: boolean;
 }
 
 /** Client IP (under CLIENT_IP_SOURCE; Next.js sees no socket) and user agent, for rate limits and the device list. */
@@ -29,7 +31,7 @@ export const field = (form: FormData, name: string) => {
 
 /** What a form says when Redis or the database did not answer: the truth, and that nothing is lost. */
 export const UNAVAILABLE =
-  'We can\'t do this right now because of a problem on our side. Your account is fine; please try again in a minute.';
+  "We can't do this right now because of a problem on our side. Your account is fine; please try again in a minute.";
 
 /**
  * Runs a use case: its value, or, for an AuthError whose code `messages` names, the error the form shows
@@ -38,11 +40,13 @@ export const UNAVAILABLE =
 export async function attempt<T>(
   work: () => Promise<T>,
   messages: Partial<Record<AuthErrorCode, string | true>>,
-): Promise<{ value: T } | { error: string }> {
+): Promise<{ value: T } | { error: string; stepUp?: true }> {
   try {
     return { value: await work() };
   } catch (error) {
     if (isDependencyError(error)) return { error: UNAVAILABLE };
+    // A sensitive action without a fresh second factor: the form asks for one, then runs the action again.
+    if (error instanceof AuthError && error.code === 'step_up_required') return { error: error.message, stepUp: true };
     const shown = error instanceof AuthError ? messages[error.code] : undefined;
     if (shown === undefined) throw error;
     return { error: shown === true ? (error as AuthError).message : shown };

@@ -3,6 +3,8 @@ import { AuthError as NextAuthError } from 'next-auth';
 import { signIn } from '@/auth';
 import { safeCallbackUrl } from '../_components/safe-redirect';
 import { UNAVAILABLE, type FormState } from './forms';
+import { redirect } from 'next/navigation';
+import { rememberSecondFactor } from './second-factor-cookie';
 
 /** "in 40 seconds", "in 12 minutes": when a refused sign-in may try again, from the limit's Retry-After. */
 export function retryInWords(seconds: number | undefined): string {
@@ -21,6 +23,11 @@ export async function signInWithPassword(email: string, password: string, callba
     // NextAuth signals success with a redirect "error"; only its own AuthError means failure.
     if (error instanceof NextAuthError) {
       const code = (error as { code?: string }).code;
+      if (code === 'mfa_required') {
+        // The password was right; the second-factor page finishes (the token rides in an HttpOnly cookie).
+        await rememberSecondFactor((error as unknown as { mfaToken: string }).mfaToken);
+        redirect(`/signin/second-factor?callbackUrl=${encodeURIComponent(safeCallbackUrl(callbackUrl))}`);
+      }
       if (code === 'email_not_verified') {
         return { error: 'Confirm your email address first, with the link we sent you.', email, unverified: true };
       }

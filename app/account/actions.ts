@@ -29,6 +29,8 @@ export async function revokeSessionAction(form: FormData): Promise<void> {
 /** Signs out every device but this one. */
 export async function revokeOtherSessionsAction(): Promise<void> {
   const session = await currentSession();
+  // Sensitive: the page uses the step-up form (security/); this one refuses without a fresh second factor.
+  await (await getAppServices()).mfa.requireStepUp({ userId: session.user.id, sessionId: session.sessionId });
   await (await getTokenServices()).sessions.revokeAll(session.user.id, session.sessionId);
   revalidatePath('/account');
 }

@@ -1,12 +1,12 @@
 'use client';
-import { useActionState } from 'react';
-import type { FormState } from '../_lib/forms';
+import { useStepUpAction } from './security/step-up';
 import { deleteAccountAction } from './actions';
 import { FormMessages } from '../_components/form-parts';
 
 /** Deletes the account: the password (if the account has one) and the word "delete" to confirm. */
 export function DeleteAccountForm({ hasPassword }: { hasPassword: boolean }) {
-  const [state, formAction, pending] = useActionState<FormState, FormData>(deleteAccountAction, {});
+  // A fresh second factor may be asked for first; the form is then sent again as it was.
+  const [state, formAction, pending, stepUpPrompt] = useStepUpAction(deleteAccountAction);
   return (
     <section>
       <h2>Delete account</h2>
@@ -16,6 +16,7 @@ export function DeleteAccountForm({ hasPassword }: { hasPassword: boolean }) {
       </p>
       <form action={formAction} data-testid="delete-account-form">
         <FormMessages error={state.error} />
+        {stepUpPrompt}
         {hasPassword && (
           <label>
             Password

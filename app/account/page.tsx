@@ -7,21 +7,27 @@ import { DeleteAccountForm } from './delete-account-form';
 import { PasswordForm } from './password-form';
 import { ResendVerificationForm } from '../_components/resend-verification-form';
 import { SecurityEvents, SessionList } from './sessions';
+import { SecuritySettings } from './security/security-settings';
+import { SecondFactorsProvider } from './security/step-up';
 
 export const dynamic = 'force-dynamic';
 
 export default async function AccountPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const session = await auth();
   if (!session || session.error) redirect('/signin?callbackUrl=/account');
-  const { sessions, rotation, auth: accounts, emailVerifications } = await getAppServices();
-  const [devices, events, { hasPassword, emailVerified: verified }, params] = await Promise.all([
+  const { sessions, rotation, auth: accounts, emailVerifications, mfa, passkeys } = await getAppServices();
+  const caller = { userId: session.user.id, sessionId: session.sessionId };
+  const [devices, events, { hasPassword, emailVerified: verified }, params, factors, keys, assurance] = await Promise.all([
     sessions.list(session.user.id),
     rotation.securityEvents(session.user.id),
     accounts.credentials(session.user.id),
     searchParams,
+    mfa.status(session.user.id),
+    passkeys.list(session.user.id),
+    mfa.sessionAssurance(caller),
   ]);
   return (
-    <>
+    <SecondFactorsProvider totp={factors.totpEnabled} passkeys={factors.passkeys > 0}>
       <h1>Your account</h1>
       <dl>
         <dt>Signed in as</dt>
@@ -51,7 +57,8 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
       <SecurityEvents events={events} />
       <SessionList sessions={devices} currentId={session.sessionId} />
       {hasPassword && <PasswordForm />}
+      <SecuritySettings passkeys={keys} status={factors} assurance={assurance} />
       <DeleteAccountForm hasPassword={hasPassword} />
-    </>
+    </SecondFactorsProvider>
   );
 }

@@ -1,17 +1,18 @@
 'use client';
-import { useActionState } from 'react';
-import type { FormState } from '../_lib/forms';
+import { useStepUpAction } from './security/step-up';
 import { changePasswordAction } from './actions';
 import { FormMessages, NewPasswordFields } from '../_components/form-parts';
 
 /** Change-password form: current password, new password twice. */
 export function PasswordForm() {
-  const [state, formAction, pending] = useActionState<FormState, FormData>(changePasswordAction, {});
+  // A fresh second factor may be asked for first; the form is then sent again as it was.
+  const [state, formAction, pending, stepUpPrompt] = useStepUpAction(changePasswordAction);
   return (
     <section>
       <h2>Change password</h2>
       <form action={formAction} data-testid="password-form">
         <FormMessages error={state.error} done={state.done} />
+        {stepUpPrompt}
         <label>
           Current password
           <input name="current_password" type="password" autoComplete="current-password" required maxLength={256} />

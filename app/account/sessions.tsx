@@ -3,7 +3,8 @@ import { devicesWere } from '../_components/devices';
 import type { SessionInfo } from '@/lib/tokens/sessions';
 import type { SecurityEvent } from '@/lib/tokens/rotation';
 import { describeMfaEvent } from '@/lib/mfa/events';
-import { revokeAllSessionsAction, revokeOtherSessionsAction, revokeSessionAction } from './actions';
+import { revokeAllSessionsAction, revokeSessionAction } from './actions';
+import { SignOutOthers } from './security/security-forms';
 
 const when = (ms: number | string) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 
@@ -32,9 +33,7 @@ export function SessionList({ sessions, currentId }: { sessions: SessionInfo[]; 
           </li>
         ))}
       </ul>
-      <form action={revokeOtherSessionsAction}>
-        <button type="submit">Sign out all other devices</button>
-      </form>
+      <SignOutOthers />
       <form action={revokeAllSessionsAction}>
         <button type="submit">Sign out everywhere</button>
       </form>

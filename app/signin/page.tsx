@@ -5,6 +5,7 @@ import { signInAction } from './actions';
 import { CredentialsForm } from '../_components/credentials-form';
 import { OAuthButtons } from '../_components/oauth-buttons';
 import { safeCallbackUrl } from '../_components/safe-redirect';
+import { PasskeySignIn } from './passkey-sign-in';
 
 const MESSAGES: Record<string, string> = {
   SessionExpired: 'Your session has ended. Please sign in again.',
@@ -20,6 +21,7 @@ const MESSAGES: Record<string, string> = {
   OAuthUnavailable: 'Sign-in with that provider is temporarily unavailable. Please try again shortly.',
   OAuthCallbackInvalid:
     'This sign-in could not be completed: its return link from the provider was already used, has expired or was altered (for example after going back or reloading the page). Please sign in again.',
+  SecondFactorExpired: 'That sign-in took too long or was already finished. Please sign in again.',
   OAuthProviderUnreachable: 'The sign-in provider could not be reached. Please try again shortly, or sign in another way.',
 };
 
@@ -51,7 +53,8 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           {notice}
         </p>
       )}
-      <CredentialsForm action={signInAction} submitLabel="Sign in" callbackUrl={callbackUrl} />
+      <CredentialsForm action={signInAction} submitLabel="Sign in" callbackUrl={callbackUrl} passkeyAutofill />
+      <PasskeySignIn callbackUrl={callbackUrl ?? '/account'} />
       {getConfig().MAIL_TRANSPORT !== 'none' && (
         <p className="muted">
           <Link href="/forgot-password">Forgot your password?</Link>

@@ -29,8 +29,8 @@ export function sessionRoutes(services: () => Promise<AppServices>) {
     if (!scope.success) throw new ApiError('invalid_request', 'scope must be "all" or "others".');
     const claims = c.get('claims');
     const { sessions, mfa } = await services();
-    // Signing out other devices is sensitive: with a second factor, it needs a fresh one.
-    await mfa.requireStepUp({ userId: claims.sub, sessionId: claims.sid });
+    // Signing out the other devices (and keeping this one) is sensitive: with a second factor, it needs a fresh one.
+    if (scope.data === 'others') await mfa.requireStepUp({ userId: claims.sub, sessionId: claims.sid });
     const revoked = await sessions.revokeAll(claims.sub, scope.data === 'others' ? claims.sid : undefined);
     return c.json({ revoked });
   });

@@ -1,0 +1,32 @@
+'use server';
+/** @module Passkey sign-in from the sign-in page: a challenge, then the browser's assertion through NextAuth. */
+import { AuthError as NextAuthError } from 'next-auth';
+import { signIn } from '@/auth';
+import { getAppServices } from '@/lib/services/app-services';
+import { safeCallbackUrl } from '../_components/safe-redirect';
+import { clientContext, UNAVAILABLE } from '../_lib/forms';
+import { retryInWords } from '../_lib/password-sign-in';
+
+/** Options for navigator.credentials.get() (a fresh single-use challenge). */
+export async function passkeySignInOptionsAction() {
+  const { passkeys } = await getAppServices();
+  return passkeys.signInOptions(await clientContext());
+}
+
+/** Signs in with the assertion (JSON text) and redirects; the error to show when refused. */
+export async function passkeySignInAction(response: string, callbackUrl: string): Promise<{ error?: string }> {
+  try {
+    await signIn('passkey', { response, redirectTo: safeCallbackUrl(callbackUrl) });
+    return {};
+  } catch (error) {
+    if (!(error instanceof NextAuthError)) throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'rate_limited') {
+      return {
+        error: `Too many attempts. Try again ${retryInWords((error as { retryAfterSeconds?: number }).retryAfterSeconds)}.`,
+      };
+    }
+    if (code === 'service_unavailable') return { error: UNAVAILABLE };
+    return { error: 'This passkey was not accepted here. Use another passkey, or sign in with your password.' };
+  }
+}

@@ -1,0 +1,22 @@
+import Link from 'next/link';
+import { redirect } from 'next/navigation';
+import { safeCallbackUrl } from '../../_components/safe-redirect';
+import { pendingSecondFactor } from '../../_lib/second-factor-cookie';
+import { SecondFactorForm } from './second-factor-form';
+
+export const dynamic = 'force-dynamic';
+
+export default async function SecondFactorPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  if (!(await pendingSecondFactor())) redirect('/signin?error=SecondFactorExpired');
+  const { callbackUrl } = await searchParams;
+  return (
+    <>
+      <h1>Two-step verification</h1>
+      <p className="muted">Your password was right. Enter the code from your authenticator app to finish signing in.</p>
+      <SecondFactorForm callbackUrl={safeCallbackUrl(callbackUrl)} />
+      <p className="muted">
+        <Link href="/signin">Start over</Link>
+      </p>
+    </>
+  );
+}
