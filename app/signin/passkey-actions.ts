@@ -13,11 +13,14 @@ export async function passkeySignInOptionsAction() {
   return passkeys.signInOptions(await clientContext());
 }
 
-/** Signs in with the assertion (JSON text) and redirects; the error to show when refused. */
-export async function passkeySignInAction(response: string, callbackUrl: string): Promise<{ error?: string }> {
+/**
+ * Signs in with the assertion (JSON text): where to go next, or the error to show when refused. No redirect
+ * from here: the autofill ceremony runs outside any form, so the page navigates itself.
+ */
+export async function passkeySignInAction(response: string, callbackUrl: string): Promise<{ error?: string; next?: string }> {
   try {
-    await signIn('passkey', { response, redirectTo: safeCallbackUrl(callbackUrl) });
-    return {};
+    await signIn('passkey', { response, redirect: false });
+    return { next: safeCallbackUrl(callbackUrl) };
   } catch (error) {
     if (!(error instanceof NextAuthError)) throw error;
     const code = (error as { code?: string }).code;

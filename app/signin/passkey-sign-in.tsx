@@ -16,7 +16,8 @@ export function PasskeySignIn({ callbackUrl }: { callbackUrl: string }) {
     const optionsJSON = await passkeySignInOptionsAction();
     const response = await startAuthentication({ optionsJSON, useBrowserAutofill });
     const result = await passkeySignInAction(JSON.stringify(response), callbackUrl);
-    if (result?.error) setError(result.error);
+    if (result.next) window.location.assign(result.next);
+    else setError(result.error);
   };
 
   useEffect(() => {
@@ -50,9 +51,7 @@ export function PasskeySignIn({ callbackUrl }: { callbackUrl: string }) {
             setError(undefined);
             try {
               await finish(false);
-            } catch (e) {
-              // A redirect after success is thrown through here: let it go.
-              if ((e as { digest?: string }).digest?.startsWith('NEXT_REDIRECT')) throw e;
+            } catch {
               setError('No passkey was used. Try again, or sign in with your password.');
             }
           })
