@@ -108,7 +108,7 @@ export async function confirmTotpAction(_prev: SecurityFormState, form: FormData
     rate_limited: true,
   });
   if ('error' in result) return result;
-  revalidatePath('/account');
+  // No revalidation: the page would swap this form for the "on" controls and lose the codes shown once.
   return { done: 'Two-step verification is on.', recoveryCodes: result.value.recoveryCodes };
 }
 
