@@ -29,6 +29,8 @@ describe('kept: same-origin destinations, as path and query', () => {
     ['http://127.0.0.1:3000/account?x=1', '/account?x=1'],
     ['HTTP://127.0.0.1:3000/account', '/account'],
     ['http://127.0.0.1:3000', '/'],
+    ['\uff0f\uff0fevil.example', '/%EF%BC%8F%EF%BC%8Fevil.example'], // fullwidth solidus: a relative path, encoded
+    ['/\u2028/evil.example', '/%E2%80%A8/evil.example'], // a line separator is no control character to the parser
     ['http:evil.example', '/evil.example'], // our scheme without slashes is a relative path (as in browsers)
   ];
   for (const [value, expected] of kept) {
