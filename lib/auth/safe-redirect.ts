@@ -43,7 +43,7 @@ function hidesAnotherHost(path: string, origin: string): boolean {
 /**
  * The path and query of `value` if it is a safe post-sign-in destination on `appUrl`'s origin, else `fallback`.
  * Resolved with the WHATWG URL parser as a browser would; refused are: non-strings, over-long values, control
- * characters (raw or percent-encoded), backslashes (raw or `%5C`), another origin, userinfo, and any path
+ * characters (raw or percent-encoded), backslashes (raw, or `%5C` in the path), another origin, userinfo, and any path
  * that starts with `//` as it stands or after decoding. The fragment is dropped: nothing here needs one.
  */
 export function safeRedirectPath(value: unknown, appUrl: string, fallback: string): string {
