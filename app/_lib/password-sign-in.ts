@@ -1,7 +1,8 @@
 /** @module Signing in with email and password through NextAuth, shared by the sign-in and sign-up actions. */
 import { AuthError as NextAuthError } from 'next-auth';
 import { signIn } from '@/auth';
-import { safeCallbackUrl } from '../_components/safe-redirect';
+import { safeRedirectPath } from '@/lib/auth/safe-redirect';
+import { getConfig } from '@/lib/config/env';
 import { UNAVAILABLE, type FormState } from './forms';
 
 /** "in 40 seconds", "in 12 minutes": when a refused sign-in may try again, from the limit's Retry-After. */
@@ -15,7 +16,7 @@ export function retryInWords(seconds: number | undefined): string {
 /** Signs in and redirects to `callbackUrl` (if safe); the form's error when NextAuth refuses. */
 export async function signInWithPassword(email: string, password: string, callbackUrl: unknown): Promise<FormState> {
   try {
-    await signIn('credentials', { email, password, redirectTo: safeCallbackUrl(callbackUrl) });
+    await signIn('credentials', { email, password, redirectTo: safeRedirectPath(callbackUrl, getConfig().APP_URL, '/account') });
     return {};
   } catch (error) {
     // NextAuth signals success with a redirect "error"; only its own AuthError means failure.
