@@ -9,6 +9,7 @@ import type { RateLimits } from '../rate-limit/limits';
 import type { Redis } from '../redis/client';
 import { passwordResetKey, userPasswordResetKey } from '../redis/keys';
 import { logEvent } from '../observability/log';
+import { inBackground, type Defer } from '../runtime/deferred';
 import type { RequestContext, RotationEngine } from '../tokens/rotation';
 import type { SessionDirectory } from '../tokens/sessions';
 import { normalizeEmail } from '../users/email';
@@ -41,15 +42,21 @@ export class PasswordResets {
 
   /**
    * Mails a reset link if a password account, or an account whose email is verified, has this email (so
-   * someone whose unverified password was removed can set one). The caller learns nothing either way
-   * (the same answer for any address); requests are limited per IP and per address.
+   * someone whose unverified password was removed can set one). The caller learns nothing either way:
+   * the same answer for any address, limited per IP and per address, and everything that depends on the
+   * address (the lookup, the link, the mail) is handed to `defer`, so the answer's timing cannot tell either.
    */
-  async request(emailInput: string, context: RequestContext = {}): Promise<void> {
-    const { mailer, users } = this.deps;
+  async request(emailInput: string, context: RequestContext = {}, defer: Defer = inBackground): Promise<void> {
+    const { mailer } = this.deps;
     if (!mailer) throw new AuthError('service_unavailable', 'Password reset by email is not available here.');
     const email = normalizeEmail(emailInput);
     await this.deps.limits.passwordReset(email, context.ip);
-    const user = await users.findByEmail(email);
+    defer(() => this.mailLink(mailer, email, context));
+  }
+
+  /** Looks the address up and mails its account a link; runs after the answer. */
+  private async mailLink(mailer: Mailer, email: string, context: RequestContext): Promise<void> {
+    const user = await this.deps.users.findByEmail(email);
     if (!user || (!user.passwordHash && !user.emailVerified)) {
       logEvent('info', 'auth.password_reset_requested', { knownUser: false, ip: context.ip });
       return;

@@ -12,6 +12,7 @@ import type { SessionDirectory } from '../tokens/sessions';
 import { normalizeEmail } from '../users/email';
 import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
 import { logEvent } from '../observability/log';
+import { inBackground, type Defer } from '../runtime/deferred';
 import type { RateLimits } from '../rate-limit/limits';
 import { AuthError, isRefusedToken } from './errors';
 import { refreshSession, withAccessToken, type SessionTokens, type TokenIssuer } from './session-tokens';
@@ -59,10 +60,13 @@ export class AuthService {
   /**
    * Registers a password user. Verification off: the user, or `email_taken` if the address is in use.
    * On: a new user is mailed a verification link, an existing one's owner a notice; both answer `check_email`.
+   * Both cases do the same work before answering (hash, one insert); which mail goes out, and the lookup of
+   * the existing account it needs, are handed to `defer`, so the answer's timing does not tell them apart.
    */
   async signUp(
     input: { email: string; password: string; name?: string | undefined },
     context: RequestContext = {},
+    defer: Defer = inBackground,
   ): Promise<SignUpResult> {
     const { users, verifications } = this.deps;
     await this.deps.limits.signUp(context.ip);
@@ -74,18 +78,20 @@ export class AuthService {
       logEvent('info', 'auth.signup', { userId: user.id });
       return { status: 'created', user: toPublicUser(user) };
     }
-    let user: UserRecord | null;
+    let user: UserRecord;
     try {
       user = await create();
     } catch (error) {
       if (!(error instanceof AuthError && error.code === 'email_taken')) throw error;
-      user = await users.findByEmail(email);
-      // Deleted between the two calls: nobody to tell, and the answer stays the same.
-      if (user) await verifications.afterSignUp(user, false, context);
+      defer(async () => {
+        const existing = await users.findByEmail(email);
+        // Deleted meanwhile: nobody to tell.
+        if (existing) await verifications.afterSignUp(existing, false, context);
+      });
       return { status: 'check_email' };
     }
     logEvent('info', 'auth.signup', { userId: user.id });
-    await verifications.afterSignUp(user, true, context);
+    defer(() => verifications.afterSignUp(user, true, context));
     return { status: 'check_email' };
   }
 

@@ -1,8 +1,20 @@
 /** Mounts the Hono API under /api/v1 on the edge runtime. */
-import { handle } from 'hono/vercel';
+import { after } from 'next/server';
+import type { ExecutionContext } from 'hono';
 import { app } from '@/api/_hono/app';
 
 export const runtime = 'edge';
 
-const handler = handle(app);
+/**
+ * Next.js route handlers get no execution context, but `after()` keeps the function running until a promise
+ * settles (Vercel's waitUntil underneath): offered to the app as its `waitUntil`, so mail that a route sends
+ * after its answer (api/_hono/deferred.ts) is not cut off when the answer is out.
+ */
+const executionContext = (): ExecutionContext => ({
+  waitUntil: (promise) => after(promise),
+  passThroughOnException: () => {},
+  props: {},
+});
+
+const handler = (request: Request) => app.fetch(request, undefined, executionContext());
 export { handler as GET, handler as POST, handler as PUT, handler as PATCH, handler as DELETE, handler as OPTIONS };
