@@ -59,9 +59,9 @@ export class AuthService {
 
   /**
    * Registers a password user. Verification off: the user, or `email_taken` if the address is in use.
-   * On: a new user is mailed a verification link, an existing one's owner a notice; both answer `check_email`.
-   * Both cases do the same work before answering (hash, one insert); which mail goes out, and the lookup of
-   * the existing account it needs, are handed to `defer`, so the answer's timing does not tell them apart.
+   * On: `check_email` at once, for a new address and a used one alike, after the same work (the limit and
+   * the hash); the insert and what follows it (a new account's link, or a notice to the existing one's owner)
+   * are handed to `defer`. Even the insert tells: a new row is committed and flushed, a refused one is not.
    */
   async signUp(
     input: { email: string; password: string; name?: string | undefined },
@@ -71,6 +71,7 @@ export class AuthService {
     const { users, verifications } = this.deps;
     await this.deps.limits.signUp(context.ip);
     const email = normalizeEmail(input.email);
+    // Hashed before answering in both cases: it costs the caller the same, and bounds the work left behind.
     const passwordHash = await hashPassword(input.password, this.deps.passwordIterations);
     const create = () => users.create({ email, name: input.name?.trim() || null, passwordHash });
     if (this.deps.emailVerification === 'off' || !verifications) {
@@ -78,20 +79,20 @@ export class AuthService {
       logEvent('info', 'auth.signup', { userId: user.id });
       return { status: 'created', user: toPublicUser(user) };
     }
-    let user: UserRecord;
-    try {
-      user = await create();
-    } catch (error) {
-      if (!(error instanceof AuthError && error.code === 'email_taken')) throw error;
-      defer(async () => {
+    defer(async () => {
+      let user: UserRecord;
+      try {
+        user = await create();
+      } catch (error) {
+        if (!(error instanceof AuthError && error.code === 'email_taken')) throw error;
         const existing = await users.findByEmail(email);
         // Deleted meanwhile: nobody to tell.
         if (existing) await verifications.afterSignUp(existing, false, context);
-      });
-      return { status: 'check_email' };
-    }
-    logEvent('info', 'auth.signup', { userId: user.id });
-    defer(() => verifications.afterSignUp(user, true, context));
+        return;
+      }
+      logEvent('info', 'auth.signup', { userId: user.id });
+      await verifications.afterSignUp(user, true, context);
+    });
     return { status: 'check_email' };
   }
 
