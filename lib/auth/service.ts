@@ -10,6 +10,7 @@ import type { EmailVerifications } from './email-verification';
 import { replacePassword } from './password-replacement';
 import type { SessionDirectory } from '../tokens/sessions';
 import { normalizeEmail } from '../users/email';
+import { isStandInEmail, standInEmail } from '../users/stand-in-email';
 import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
 import { logEvent } from '../observability/log';
 import { inBackground, type Defer } from '../runtime/deferred';
@@ -125,7 +126,8 @@ export class AuthService {
    * Signs in with a provider's identity: finds, links or creates the user, then starts a session. A new
    * provider account links into the existing user with its email only when both emails are verified. If
    * the provider verified it and the user's is unverified (perhaps registered by someone else to hijack the
-   * owner's account later), the verified owner wins: see claimUnverified. An unverified one never links.
+   * owner's account later), the verified owner wins: see claimUnverified. An unverified one never links, and a
+   * new user made from it gets a stand-in address instead (createForIdentity).
    * `caller` is the IP of the server that called (for its rate limit), `context` the person's browser.
    */
   async signInWithOAuth(
@@ -147,17 +149,26 @@ export class AuthService {
         );
       }
       if (existing && !existing.emailVerified) user = await this.claimUnverified(existing, identity, context);
-      user ??=
-        existing ??
-        (await users.create({
-          email,
-          name: identity.name ?? null,
-          image: identity.image ?? null,
-          emailVerified: identity.emailVerified ? new Date() : null,
-        }));
+      user ??= existing ?? (await this.createForIdentity(identity, email));
     }
     await users.upsertAccount(user.id, account);
     return this.startSession(user, identity.provider, context);
+  }
+
+  /**
+   * A new user for a provider account. Only an address the provider vouches for becomes the account's email;
+   * an unvouched one would occupy the address (the real owner could then neither sign up nor reset), so the
+   * account gets a stand-in and keeps the reported address as unverified contact data.
+   */
+  private async createForIdentity(identity: OAuthIdentity, email: string): Promise<UserRecord> {
+    const vouched = identity.emailVerified && !isStandInEmail(email);
+    return this.deps.users.create({
+      email: vouched ? email : await standInEmail(identity.provider, identity.providerAccountId),
+      unverifiedEmail: vouched || isStandInEmail(email) ? null : email,
+      name: identity.name ?? null,
+      image: identity.image ?? null,
+      emailVerified: vouched ? new Date() : null,
+    });
   }
 
   /**
