@@ -230,6 +230,67 @@ describe('linking an OAuth sign-in to an existing user', () => {
     assert.equal(retry.status, 409);
   });
 
+  test("a mailed reset link claims an address an older unverified provider sign-in holds: the squatter's sessions and identity go", async () => {
+    // Accounts made before stand-ins held the address itself: no password, email unverified, one provider account.
+    const email = uniqueEmail('legacy-squat');
+    const legacy = await withLinks.services.users.create({ email, name: 'Squatter', image: 'https://example.test/x.png' });
+    const identity = oauthBody({ provider: 'github', email, emailVerified: false });
+    await withLinks.services.users.upsertAccount(legacy.id, {
+      provider: 'github',
+      providerAccountId: identity.providerAccountId,
+      type: 'oauth',
+    });
+    const squatter = (await (await post(identity)).json()) as any;
+    assert.equal(squatter.user.id, legacy.id, 'the squatter is signed in to the account holding the address');
+
+    // The owner's sign-up is told to use password reset (the address has an account), which now mails a link.
+    assert.equal((await withLinks.post('/api/v1/auth/signup', { email, password: PASSWORD })).status, 202);
+    assert.equal((await withLinks.post('/api/v1/auth/password-reset', { email })).status, 202);
+    const mails = await outbox(withLinks.services.redis, email);
+    assert.deepEqual(
+      mails.map((mail) => mail.subject),
+      ['Set a password', 'Someone tried to create an account with your email'],
+    );
+    const token = await mailedToken(withLinks.services.redis, email, withLinks.config.APP_URL, '/reset-password');
+    const reset = await withLinks.post('/api/v1/auth/password-reset/confirm', { token, new_password: 'the owner passphrase' });
+    assert.equal(reset.status, 200);
+    assert.equal(((await reset.json()) as any).signed_out_sessions, 1);
+
+    assert.equal(
+      (await withLinks.refresh(squatter.refresh_token)).body.error.code,
+      'token_revoked',
+      "the squatter's session is dead",
+    );
+    assert.equal(
+      await withLinks.services.users.findByAccount('github', identity.providerAccountId),
+      null,
+      'the identity that never proved the address is unlinked',
+    );
+    const claimed = await withLinks.services.users.findByEmail(email);
+    assert.ok(claimed?.emailVerified);
+    assert.deepEqual(
+      [claimed.name, claimed.image, claimed.unverifiedEmail],
+      [null, null, null],
+      "nothing of the squatter's is left",
+    );
+    const events = await withLinks.services.rotation.securityEvents(legacy.id);
+    assert.deepEqual(
+      events.map((e) => [e.type, 'provider' in e ? e.provider : null, 'signedOutSessions' in e ? e.signedOutSessions : null]),
+      [
+        ['password_reset', null, 0],
+        ['unverified_account_claimed', 'email', 1],
+      ],
+    );
+
+    const owner = await withLinks.post('/api/v1/auth/signin', { email, password: 'the owner passphrase' });
+    assert.equal(owner.status, 200, 'the owner signs in with the password');
+    assert.equal(
+      (await post({ ...identity, profile: { ...identity.profile, name: 'Squatter again' } })).status,
+      409,
+      'and the squatter cannot link back in',
+    );
+  });
+
   test('an unverified provider email never links, not even to a verified account, which is left as it was', async () => {
     for (const verified of [false, true]) {
       const owner = await passwordUser({ verified });
