@@ -11,7 +11,14 @@ export const runtime = 'edge';
  * after its answer (api/_hono/deferred.ts) is not cut off when the answer is out.
  */
 const executionContext = (): ExecutionContext => ({
-  waitUntil: (promise) => after(promise),
+  waitUntil: (promise) => {
+    try {
+      after(promise);
+    } catch {
+      // Outside Next's request scope (not expected in a route handler): the work is already running, and
+      // runDeferred logs its failures; only the platform's promise to wait for it is lost.
+    }
+  },
   passThroughOnException: () => {},
   props: {},
 });
