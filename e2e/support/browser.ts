@@ -43,8 +43,12 @@ export async function submitCredentials(page: Page, form: 'signin' | 'signup', e
  * the page answers "check your email" for any address and signs nobody in.
  */
 export async function signUp(page: Page, email: string, password: string): Promise<void> {
+  const before = (await relayedTo(email)).length;
   await submitCredentials(page, 'signup', email, password);
   await page.locator('[role=status]', { hasText: 'Check your email' }).waitFor();
+  // The account is created after the answer (no enumeration by timing), and then mailed (a link, or a notice):
+  // the mail says the sign-up is done, so a sign-in right after cannot beat it.
+  await mailsTo(email, before + 1);
 }
 
 /** Signs up or in on a new page of `context` (a browser of its own); resolves on the account page. */
