@@ -106,7 +106,7 @@ export class PasswordResets {
    * every session is signed out, the provider accounts that never proved the address are unlinked, the name,
    * image and contact address they brought are dropped, the email is marked verified, and a security event says
    * so (as when a verified provider claims such an account, lib/auth/service.ts). Returns the sessions signed
-   * out; none, and nothing changed but the sign-out, when the email was verified meanwhile.
+   * out; if the email was verified meanwhile, that sign-out is all that happens.
    */
   private async claimForMailbox(user: UserRecord, context: RequestContext): Promise<number> {
     const { users, sessions, rotation } = this.deps;
