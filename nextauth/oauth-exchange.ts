@@ -5,9 +5,10 @@ import { CALLER_PROOF_HEADER, signCallerProof } from '../lib/auth/caller-proof';
 import { providerVouchesForEmail } from './oauth-providers';
 import type { OAuthAccountInput } from '../lib/users/repository';
 import type { SessionTokens } from '../lib/auth/session-tokens';
+import { STAND_IN_EMAIL_DOMAIN, standInEmail } from '../lib/users/stand-in-email';
 
 /** Domain for stand-in addresses of provider accounts without an email (RFC 2606: `.invalid` is never deliverable). */
-export const PLACEHOLDER_EMAIL_DOMAIN = 'users.oauth.invalid';
+export const PLACEHOLDER_EMAIL_DOMAIN = STAND_IN_EMAIL_DOMAIN;
 
 /** The body of POST /api/v1/auth/oauth. */
 export interface OAuthExchangeBody {
@@ -27,14 +28,7 @@ export type OAuthExchangeResult =
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
 /** A stand-in address for a provider account that shares no email (X by default): unique per account, unverified, undeliverable. */
-export async function placeholderEmail(provider: string, providerAccountId: string): Promise<string> {
-  const local = `${provider}-${providerAccountId}`;
-  if (/^[a-z0-9_-]{1,64}$/i.test(local)) return `${local}@${PLACEHOLDER_EMAIL_DOMAIN}`.toLowerCase();
-  // Odd or long ids: a digest keeps the address valid and still one per account.
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(local)));
-  const hex = Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${provider}-${hex}@${PLACEHOLDER_EMAIL_DOMAIN}`;
-}
+export const placeholderEmail = standInEmail;
 
 /** Builds the exchange body from what NextAuth hands the signIn callback. */
 export async function oauthExchangeBody(account: Account, profile: Profile | undefined, user: User): Promise<OAuthExchangeBody> {

@@ -29,7 +29,7 @@ export const field = (form: FormData, name: string) => {
 
 /** What a form says when Redis or the database did not answer: the truth, and that nothing is lost. */
 export const UNAVAILABLE =
-  'We can\'t do this right now because of a problem on our side. Your account is fine; please try again in a minute.';
+  "We can't do this right now because of a problem on our side. Your account is fine; please try again in a minute.";
 
 /**
  * Runs a use case: its value, or, for an AuthError whose code `messages` names, the error the form shows

@@ -53,6 +53,13 @@ function describe(e: SecurityEvent): string {
     case 'password_reset':
       return `your password was reset with a link sent by email${source(e)}; ${devicesWere(e.signedOutSessions)} signed out.`;
     case 'unverified_account_claimed':
+      if (e.provider === 'email') {
+        return (
+          `you set a password with a link sent to this address, for an account that a sign-in with another provider had ` +
+          `created without that provider confirming the address, perhaps by someone else: that sign-in was unlinked and ` +
+          `${devicesWere(e.signedOutSessions)} signed out${source(e)}.`
+        );
+      }
       return (
         `you signed in with ${e.provider}, which confirmed this email address, to an account whose email nobody had confirmed, ` +
         `perhaps created by someone else: its password was removed and ${devicesWere(e.signedOutSessions)} signed out${source(e)}. ` +

@@ -244,7 +244,9 @@ export type SecurityEvent =
     }
   /**
    * A provider-verified sign-in claimed an account whose email nobody had verified (perhaps registered by
-   * someone else): its password and linked accounts were removed and every session signed out.
+   * someone else): its password and linked accounts were removed and every session signed out. `provider` is
+   * `email` when a password-reset link mailed to the address made the claim (the account had been made by a
+   * provider that did not vouch for the address).
    */
   | {
       type: 'unverified_account_claimed';

@@ -17,6 +17,7 @@ import { startBridge, type Bridge, type Cmd, type RecordedRequest } from '../../
 import { freshSecrets } from '../../lib/config/secrets';
 import { limitOverrides, ONE_CLIENT_SCOPES } from '../../lib/rate-limit/table';
 import { assertSingleSlot } from './slots';
+import { settled } from '../../lib/runtime/deferred';
 
 /** The test database (migrated by `npm test` before the tests run). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authtest';
@@ -25,7 +26,7 @@ export interface TestEnvironment {
   config: Config;
   services: AppServices;
   baseUrl: string;
-  /** POSTs JSON to a path of the API. */
+  /** POSTs JSON to a path of the API; resolves once the work it deferred past its answer (mail) is done. */
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Presents a refresh token; returns the status and parsed body. */
   refresh(token: string): Promise<{ status: number; body: Record<string, any> }>;
@@ -91,12 +92,16 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
     );
   });
   const baseUrl = `http://127.0.0.1:${server.port}`;
-  const post: TestEnvironment['post'] = (path, body, headers = {}) =>
-    fetch(baseUrl + path, {
+  const post: TestEnvironment['post'] = async (path, body, headers = {}) => {
+    const res = await fetch(baseUrl + path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
+    // Mail goes out after the answer (lib/runtime/deferred.ts): wait for it, so a test reads the outbox in order.
+    await settled();
+    return res;
+  };
   return {
     config,
     services,

@@ -4,6 +4,7 @@ import { verifyCallerProof, CALLER_PROOF_HEADER } from '../../../lib/auth/caller
 import type { AppServices } from '../../../lib/services/app-services';
 import { clearRefreshCookie, readRefreshCookie, refreshCookie } from '../cookies';
 import { requestContext } from '../context';
+import { deferFor } from '../deferred';
 import { signInInput, signUpInput } from '../../../lib/auth/input';
 import { oauthBody, parseBody, readBodyText, readJson, refreshBody, requireJsonContentType } from '../validation';
 import { ApiError } from '../errors';
@@ -33,9 +34,10 @@ export function authRoutes(services: () => Promise<AppServices>) {
   app.post('/signup', async (c) => {
     const body = await readJson(c, signUpInput);
     const { auth, config } = await services();
-    const result = await auth.signUp(body, requestContext(c, config.clientIp));
+    const result = await auth.signUp(body, requestContext(c, config.clientIp), deferFor(c));
     if (result.status === 'created') return c.json({ user: result.user }, 201);
-    // The same answer whether the address was new or already had an account (EMAIL_VERIFICATION on).
+    // The same answer, after the same work, whether the address was new or already had an account
+    // (EMAIL_VERIFICATION on); the mail goes out after it.
     return c.json({ message: CHECK_EMAIL }, 202);
   });
 
