@@ -64,7 +64,9 @@ async function startRecordingBridge(
     requests.push(request);
     commands.push(...request.commands);
   };
-  let bridge = await startBridge({ port: 0, token, onRequest, ...(redisUrl ? { redisUrl } : {}) });
+  // A given redis-server is used alone, even where REDIS_CLUSTER_NODES would put the bridge in cluster mode.
+  const backend = (url: string | undefined) => (url ? { redisUrl: url, clusterNodes: [] } : {});
+  let bridge = await startBridge({ port: 0, token, onRequest, ...backend(redisUrl) });
   const port = bridge.port;
   return {
     bridge,
@@ -72,7 +74,7 @@ async function startRecordingBridge(
     requests,
     async useRedis(url) {
       await bridge.close();
-      bridge = await startBridge({ port, token, onRequest, redisUrl: url });
+      bridge = await startBridge({ port, token, onRequest, ...backend(url) });
     },
     async close() {
       await bridge.close();
