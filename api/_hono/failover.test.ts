@@ -134,7 +134,7 @@ describe('reads from a replica that lags, and sign-outs that wait for a replica'
   let env: TestEnvironment;
   before(async () => {
     pair = await startRedisPair();
-    env = await startTestEnvironment({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '2000' }, { redisUrl: pair.primary.url });
+    env = await startTestEnvironment({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '1000' }, { redisUrl: pair.primary.url });
   });
   after(async () => {
     await env.close();

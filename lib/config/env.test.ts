@@ -110,4 +110,8 @@ test('the replica wait is off by default and bounded', async () => {
   assert.equal(config.REDIS_WAIT_TIMEOUT_MS, 200);
   assert.match(messageOf({ ...base, REDIS_WAIT_REPLICAS: '-1' }), /REDIS_WAIT_REPLICAS:/);
   assert.match(messageOf({ ...base, REDIS_WAIT_TIMEOUT_MS: '0' }), /REDIS_WAIT_TIMEOUT_MS:/);
+  assert.match(
+    messageOf({ ...base, REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '2000', REDIS_TIMEOUT_MS: '2000' }),
+    /REDIS_WAIT_TIMEOUT_MS: must be less than REDIS_TIMEOUT_MS/,
+  );
 });

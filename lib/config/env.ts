@@ -158,6 +158,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       'Invalid environment configuration:\n  SESSION_IDLE_TTL_SECONDS: must not exceed SESSION_ABSOLUTE_TTL_SECONDS',
     );
   }
+  // The WAIT must end before the client gives up on the request, or a sign-out that succeeded would answer 503.
+  if (c.REDIS_WAIT_REPLICAS > 0 && c.REDIS_WAIT_TIMEOUT_MS >= c.REDIS_TIMEOUT_MS) {
+    throw new ConfigError(
+      'Invalid environment configuration:\n  REDIS_WAIT_TIMEOUT_MS: must be less than REDIS_TIMEOUT_MS (the request would time out first)',
+    );
+  }
   if (c.NODE_ENV === 'production' && c.PASSWORD_PBKDF2_ITERATIONS < 600_000) {
     throw new ConfigError(
       'Invalid environment configuration:\n  PASSWORD_PBKDF2_ITERATIONS: must be at least 600000 in production (OWASP)',
