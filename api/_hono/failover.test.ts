@@ -166,25 +166,36 @@ describe('reads from a replica that lags, and sign-outs that wait for a replica'
   });
 });
 
-describe('reads from a replica that has not seen a new session', () => {
+describe('reads from a replica that lags (the bridge in read-replica mode, as Upstash Global)', () => {
   let pair: RedisPair;
   let env: TestEnvironment;
   before(async () => {
     pair = await startRedisPair();
-    env = await startTestEnvironment({}, { redisUrl: pair.primary.url });
+    env = await startTestEnvironment({}, { redisUrl: pair.primary.url, readReplicaUrl: pair.replica.url });
   });
   after(async () => {
     await env.close();
     await pair.stop();
   });
 
-  test('an access token of a session the replica does not know yet is not treated as revoked', async () => {
-    // The replica lags: the sign-in reaches the primary only. Reads then come from the replica (as on
-    // Upstash Global, where the nearest replica answers them).
+  test('a session the replica has not seen yet is not refused; once the replica has its sign-out, it is', async () => {
+    // The replica lags: the sign-in reaches the primary only, and the access-token check reads the replica.
     await pair.breakLink();
     const { body } = await signUpAndIn(env);
     assert.equal(await pair.replica.admin.exists(`auth:{fam:${body.session_id}}`), 0, 'the replica has not seen it');
-    await env.useRedis(pair.replica.url);
-    assert.equal(await sessionsStatus(env, body.access_token), 200);
+    const hgets = await replicaCalls(pair, 'hget');
+    assert.equal(await sessionsStatus(env, body.access_token), 200, 'just signed in, and still signed in');
+    assert.ok((await replicaCalls(pair, 'hget')) > hgets, 'the check was read from the replica');
+    // The replica catches up, then the session is signed out: its tombstone on the replica refuses the token.
+    await pair.relink();
+    assert.equal((await env.post('/api/v1/auth/signout', { refresh_token: body.refresh_token })).status, 204);
+    await pair.synced();
+    assert.equal(await sessionsStatus(env, body.access_token), 401);
   });
 });
+
+/** How many times the replica has run a command (INFO commandstats). */
+async function replicaCalls(pair: RedisPair, command: string): Promise<number> {
+  const stats = await pair.replica.admin.info('commandstats');
+  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+}

@@ -45,12 +45,15 @@ export interface TestEnvironment {
 export interface TestEnvironmentOptions {
   /** The redis-server behind the bridge (default: REDIS_URL, as the bridge reads it). */
   redisUrl?: string;
+  /** A replica of it that serves the reads, as on Upstash Global (the bridge's read-replica mode). */
+  readReplicaUrl?: string;
 }
 
 /** A bridge (cluster mode when REDIS_CLUSTER_NODES is set) that records every command it runs. */
 async function startRecordingBridge(
   token: string,
   redisUrl?: string,
+  readReplicaUrl?: string,
 ): Promise<{
   bridge: Bridge;
   commands: Cmd[];
@@ -66,7 +69,13 @@ async function startRecordingBridge(
   };
   // A given redis-server is used alone, even where REDIS_CLUSTER_NODES would put the bridge in cluster mode.
   const backend = (url: string | undefined) => (url ? { redisUrl: url, clusterNodes: [] } : {});
-  let bridge = await startBridge({ port: 0, token, onRequest, ...backend(redisUrl) });
+  let bridge = await startBridge({
+    port: 0,
+    token,
+    onRequest,
+    ...backend(redisUrl),
+    ...(readReplicaUrl ? { readReplicaUrl } : {}),
+  });
   const port = bridge.port;
   return {
     bridge,
@@ -89,7 +98,13 @@ export async function startTestEnvironment(
   options: TestEnvironmentOptions = {},
 ): Promise<TestEnvironment> {
   const token = crypto.randomUUID();
-  const { bridge, commands, requests, useRedis, close: closeBridge } = await startRecordingBridge(token, options.redisUrl);
+  const {
+    bridge,
+    commands,
+    requests,
+    useRedis,
+    close: closeBridge,
+  } = await startRecordingBridge(token, options.redisUrl, options.readReplicaUrl);
   const config = parseConfig({
     NODE_ENV: 'test',
     UPSTASH_REDIS_REST_URL: bridge.url,

@@ -109,6 +109,8 @@ export interface RedisPair {
   synced(): Promise<void>;
   /** Breaks the replication link: the replica becomes a primary of its own, writes stop reaching it. */
   breakLink(): Promise<void>;
+  /** Makes it a replica of the primary again (after `breakLink`, a lag to catch up) and waits until synced. */
+  relink(): Promise<void>;
   /** Stops both servers. */
   stop(): Promise<void>;
 }
@@ -129,6 +131,10 @@ export async function startRedisPair(): Promise<RedisPair> {
     },
     async breakLink() {
       await replica.admin.call('REPLICAOF', 'NO', 'ONE');
+    },
+    async relink() {
+      await replica.admin.call('REPLICAOF', '127.0.0.1', String(primary.port));
+      await pair.synced();
     },
     async stop() {
       await Promise.all([primary.stop(), replica.stop()]);

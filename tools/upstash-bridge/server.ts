@@ -79,6 +79,12 @@ export interface BridgeOptions {
   redisUrl?: string;
   /** Seed nodes (`host:port`) of a Redis Cluster: every command, and every command of a pipeline, goes to the master of its slot. */
   clusterNodes?: string[];
+  /**
+   * A replica of `redisUrl` that serves the read-only commands, as an Upstash Global database serves reads
+   * from the nearest replica; writes, scripts and transactions still go to `redisUrl`. A replica that lags
+   * (its link broken or paused by a test) answers with what it has. Not with `clusterNodes`.
+   */
+  readReplicaUrl?: string;
   /** Cluster mode: `all` sends SCRIPT LOAD to every master; `one` to one master only, as a naive proxy does. */
   scriptLoad?: 'all' | 'one';
   /** Called for every HTTP request the bridge served: its commands and its size on the wire (tests, cost counting). */
@@ -115,6 +121,7 @@ export async function startBridge(opts: BridgeOptions = {}): Promise<Bridge> {
     clusterNodes.length > 0
       ? await connectCluster(clusterNodes, scriptLoad)
       : singleBackend(await connectRedis(redisUrl), redisUrl);
+  if (opts.readReplicaUrl && clusterNodes.length === 0) await readFromReplica(backend, await connectRedis(opts.readReplicaUrl));
   let server: ReturnType<typeof createServer>;
   try {
     const commands = await loadCommandNames(backend);
@@ -286,6 +293,32 @@ async function connectCluster(nodes: string[], scriptLoad: 'all' | 'one'): Promi
 
 function nodeName(node: Redis): string {
   return `${node.options.host}:${node.options.port}`;
+}
+
+/**
+ * Read-replica mode: read-only commands (the server's own `readonly` flag; never scripts) go to the replica,
+ * everything else stays on the primary. Changes `backend` in place.
+ */
+async function readFromReplica(backend: Backend, replica: Redis): Promise<void> {
+  const docs = (await backend.run(['COMMAND'])) as unknown[];
+  const reads = new Set<string>();
+  for (const doc of docs) {
+    if (!Array.isArray(doc)) continue;
+    const name = String(doc[0]).toUpperCase();
+    const flags = (doc[2] as unknown[]).map(String);
+    if (flags.includes('readonly') && !/^(EVAL|FCALL|SCRIPT)/.test(name)) reads.add(name);
+  }
+  const fromPrimary = backend.run;
+  const fromReplica = createBatcher(replica);
+  backend.run = (cmd) => (reads.has(cmd[0]) ? fromReplica(cmd) : fromPrimary(cmd));
+  const [quit, disconnect] = [backend.quit, backend.disconnect];
+  backend.quit = async () => {
+    await Promise.all([quit(), replica.quit().catch(() => replica.disconnect())]);
+  };
+  backend.disconnect = () => {
+    disconnect();
+    replica.disconnect();
+  };
 }
 
 /**
