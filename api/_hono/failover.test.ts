@@ -83,6 +83,8 @@ describe('a failover to a replica that missed the last rotation', () => {
   });
 });
 
+// An RDB snapshot, not AOF `everysec`: kill -9 of the process alone loses nothing AOF has written, since the
+// kernel still holds it (only a machine crash loses the unsynced second), so a snapshot is what a test can lose.
 describe('a restart that loses the writes after the last snapshot', () => {
   let redis: RedisProcess;
   let env: TestEnvironment;
