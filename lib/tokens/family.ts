@@ -65,6 +65,8 @@ export type RotateOutcome =
       recoveries?: number;
       /** Resumptions of this family so far (tokens ahead of the store), on `resumed` only. */
       resumes?: number;
+      /** On `replayed` and `recovered`: the current token is the rt1 successor stored before rt2. */
+      legacy?: boolean;
     }
   | { status: 'rate_limited'; retryAfterMs: number }
   | { status: 'reused'; userId: string }
@@ -98,7 +100,7 @@ export function decodeRotateReply(reply: unknown): RotateOutcome {
     case 'replayed':
     case 'recovered':
     case 'resumed': {
-      const [userId, provider, expiresAt, rotations, counted] = rest;
+      const [userId, provider, expiresAt, rotations, counted, legacy] = rest;
       return {
         status,
         userId: text(userId, 'userId'),
@@ -107,6 +109,7 @@ export function decodeRotateReply(reply: unknown): RotateOutcome {
         rotations: count(rotations, 'rotations'),
         ...(status === 'recovered' ? { recoveries: count(counted, 'recoveries') } : {}),
         ...(status === 'resumed' ? { resumes: count(counted, 'resumes') } : {}),
+        ...(legacy === 1 || legacy === '1' ? { legacy: true } : {}),
       };
     }
     case 'too_far_ahead':

@@ -15,13 +15,16 @@
  * A successor's secret is SHA-256 of its predecessor's family and secret: deterministic, so a replay
  * inside the grace window or a recovery re-derives the very same successor, and independent of the key
  * ring, so it stays the same when a key is added between a rotation and its replay. What is stored (the
- * token's hash) covers family, expiry, position and secret, not the kid or the tag: a successor re-tagged
- * under a newer key is the same token to Redis. Only hashes reach Redis. Authority comes from the tag:
+ * token's hash) covers family, expiry and secret, not the position (tag-covered; an rt1 token's successor
+ * learns its position from the script), the kid or the tag: a successor re-tagged under a newer key is the
+ * same token to Redis. Only hashes reach Redis. Authority comes from the tag:
  * knowing a secret without a key's tag is worth nothing.
  *
- * `rt1.<family>.<absExp>.<secret>.<tag>` tokens (before issue 22) verify against every key of the ring and
- * keep rotating as rt1 until their families end: their replays and recoveries must re-derive the rt1
- * successor that the code before them stored (secret = HMAC(key, predecessor)).
+ * `rt1.<family>.<absExp>.<secret>.<tag>` tokens (before issue 22) verify against every key of the ring. Their
+ * successors are rt2, at the position the family's rotation count gives and tagged by the newest key, so a
+ * session moves to rt2 (and off the old key) at its first refresh. A replay or recovery of an rt1 token that
+ * the code before rt2 rotated gets the rt1 successor that code stored (secret = HMAC(key, predecessor)): its
+ * hash goes to the script alongside, for rt1 tokens only.
  *
  * Hashing is synchronous (token-crypto.ts): native `node:crypto` on Node, @noble/hashes on the edge. An
  * rt2 rotation costs two HMACs (verify, tag the successor) and three SHA-256 (presented hash, successor
@@ -53,6 +56,22 @@ export interface RefreshToken {
   position?: number;
   /** rt2: fingerprints of the stored hashes of the tokens before it, nearest first ('' for rt1). */
   anchors: string;
+}
+
+/**
+ * The successor of a presented token, before the rotation script has answered: what Redis compares, and how
+ * to spell the token once the script has said which position it holds.
+ */
+export interface Successor {
+  /** {@link RefreshTokenCodec.hash} of the rt2 successor (its position is not part of it). */
+  hash: string;
+  /**
+   * rt1 tokens only: the hash of the rt1 successor the code before rt2 derived, which is what Redis holds
+   * when that code rotated the token, so a replay or recovery of it must get that one back.
+   */
+  legacyHash?: string;
+  /** The token to hand out: the rt2 successor at `position`, tagged by the newest key, or the rt1 one. */
+  issue(position: number, legacy?: boolean): string;
 }
 
 /** What the codec keeps of a parsed token beyond its public parts. */
@@ -106,15 +125,34 @@ export class RefreshTokenCodec {
   }
 
   /**
-   * The deterministic successor of a token: same family and expiry, the next position, tagged under the
-   * newest key. `presentedHash` is {@link hash} of `token`, which the caller has computed already.
+   * The deterministic successor of a token, for the rotation: same family and expiry, secret derived from
+   * the token's, anchors shifted in. Its position comes from the script's answer (an rt1 token has none of
+   * its own; the family's rotation count gives it). `presentedHash` is {@link hash} of `token`.
+   */
+  next(token: RefreshToken, presentedHash: string): Successor {
+    const t = token as Parsed;
+    const secret = this.primary.hashing.hash(`rt2-next.${t.familyId}.${t.secret}`);
+    const anchors = (presentedHash.slice(0, ANCHOR_LENGTH) + t.anchors).slice(0, AHEAD_LIMIT * ANCHOR_LENGTH);
+    const hash = this.primary.hashing.hash(`rt2.${t.familyId}.${t.expText}.${secret}`);
+    if (t.position !== undefined)
+      return { hash, issue: (position) => this.assemble(t.familyId, t.expText, position, secret, anchors).raw };
+    const legacy = this.successorV1(t);
+    return {
+      hash,
+      legacyHash: this.hash(legacy),
+      issue: (position, useLegacy) =>
+        useLegacy ? legacy.raw : this.assemble(t.familyId, t.expText, position, secret, anchors).raw,
+    };
+  }
+
+  /**
+   * The successor of a token whose position is known: rt2 at the next position; for an rt1 token, the rt1
+   * successor the code before rt2 derived (tests and benchmarks; the rotation uses {@link next}).
    */
   successor(token: RefreshToken, presentedHash: string = this.hash(token)): Parsed {
     const t = token as Parsed;
     if (t.position === undefined) return this.successorV1(t);
-    const secret = this.primary.hashing.hash(`rt2-next.${t.familyId}.${t.secret}`);
-    const anchors = (presentedHash.slice(0, ANCHOR_LENGTH) + t.anchors).slice(0, AHEAD_LIMIT * ANCHOR_LENGTH);
-    return this.assemble(t.familyId, t.expText, t.position + 1, secret, anchors);
+    return this.parseInternal(this.next(t, presentedHash).issue(t.position + 1)) as Parsed;
   }
 
   /** Parses and authenticates a token; null when malformed, forged, or tagged by a key not in the ring. */
@@ -157,7 +195,7 @@ export class RefreshTokenCodec {
     const [, familyId, expText, secret, tag] = m1 as unknown as [string, string, string, string, string];
     const body = `rt1.${familyId}.${expText}.${secret}`;
     // rt1 tokens name no key: any key of the ring may have tagged them (at most a few HMACs, and only
-    // until the last rt1 family ends).
+    // until the last rt1 token has been refreshed or has gone idle).
     const v1Key = this.ring.find((key) => timingSafeEqualText(tag, key.hashing.mac(body, 16)))?.hashing;
     if (!v1Key) return null;
     return {
@@ -175,7 +213,9 @@ export class RefreshTokenCodec {
   hash(token: RefreshToken): string {
     const t = token as Parsed;
     if (t.position === undefined) return this.primary.hashing.hash(t.raw);
-    return this.primary.hashing.hash(`rt2.${t.familyId}.${t.expText}.${t.position.toString(36)}.${t.secret}`);
+    // The position is left out: it is covered by the tag, and an rt1 token's successor is hashed before
+    // the script has said which position it takes.
+    return this.primary.hashing.hash(`rt2.${t.familyId}.${t.expText}.${t.secret}`);
   }
 
   private get primary(): RingKey {

@@ -88,32 +88,43 @@ test('a new key at the front of the ring: older tokens verify, successors are ta
   assert.equal((await newOnly.rotate(t2.refreshToken)).outcome, 'rotated');
 });
 
-test('a family started with an rt1 token keeps rotating as rt1, with replay, recovery and reuse as before, under a ring that has its key', async () => {
+test('a family started with an rt1 token keeps rotating: its successors are rt2 at the position the family counted, tagged by the newest key', async () => {
   const start = await engine.start(owner());
-  // What the code before rt2 stored at sign-in: the hash of an rt1 token.
+  // What the code before rt2 stored at sign-in: the hash of an rt1 token, tagged by the only key there was.
   const legacy = codec.mintV1ForTest(start.familyId, start.refreshExpiresAt + 3_600_000);
   await redis.hset(familyKey(start.familyId), { cur: codec.hash(legacy) });
   const ring = new RotationEngine(redis, RefreshTokenCodec.create([NEW, OLD]), settings);
   const ringLate = new RotationEngine(redis, RefreshTokenCodec.create([NEW, OLD]), { ...settings, graceSeconds: -1 });
   const t1 = await ring.rotate(legacy.raw);
   assert.equal(t1.outcome, 'rotated');
-  assert.match(t1.refreshToken, /^rt1\./, 'its successors stay rt1 (their replays must re-derive what was stored)');
-  assert.equal((await ring.rotate(legacy.raw)).refreshToken, t1.refreshToken, 'replay');
+  const [version, , , position, kid] = t1.refreshToken.split('.');
+  assert.deepEqual([version, position, kid], ['rt2', '1', refreshKeyId(NEW)]);
+  assert.equal((await ring.rotate(legacy.raw)).refreshToken, t1.refreshToken, 'a replay of the rt1 token: the same rt2 token');
   assert.equal((await ringLate.rotate(legacy.raw)).outcome, 'recovered');
-  let token = t1.refreshToken;
-  for (let i = 0; i < 3; i++) token = (await ring.rotate(token)).refreshToken;
-  assert.match(token, /^rt1\./);
+  // From here on it is an rt2 chain, with what that brings: a lost rotation is resumed.
+  const t2 = await ring.rotate(t1.refreshToken);
+  const restore = await snapshot(start.familyId);
+  const t3 = await ring.rotate(t2.refreshToken);
+  await restore();
+  assert.equal((await ring.rotate(t3.refreshToken)).outcome, 'resumed');
   assert.equal(await codeOf(ring.rotate(t1.refreshToken)), 'token_reused', 'reuse is still caught');
 });
 
-test('an rt1 token rotated by the code before rt2 is still replayed and recovered to the same rt1 successor', async () => {
+test('an rt1 token rotated by the code before rt2 is still replayed and recovered to the rt1 successor it stored', async () => {
   const start = await engine.start(owner());
   const t0 = codec.mintV1ForTest(start.familyId, start.refreshExpiresAt + 3_600_000);
-  const t1 = codec.successor(t0);
+  const t1 = codec.successor(t0); // the rt1 successor, derived as that code did
+  assert.match(t1.raw, /^rt1\./);
   // The old code rotated t0 → t1 and stored that.
   await redis.hset(familyKey(start.familyId), { cur: codec.hash(t1), prev: codec.hash(t0), prevAt: Date.now(), rot: 1 });
   assert.equal((await engine.rotate(t0.raw)).refreshToken, t1.raw);
-  assert.equal((await late.rotate(t0.raw)).outcome, 'recovered');
+  const recovered = await late.rotate(t0.raw);
+  assert.equal(recovered.outcome, 'recovered');
+  assert.equal(recovered.refreshToken, t1.raw);
+  // Presenting the rt1 successor then upgrades the chain.
+  const t2 = await engine.rotate(t1.raw);
+  assert.equal(t2.outcome, 'rotated');
+  assert.match(t2.refreshToken, /^rt2\.[^.]+\.[^.]+\.2\./);
 });
 
 test('after a lost rotation the newest token continues the chain (resumed, no security event); older tokens are still refused', async () => {

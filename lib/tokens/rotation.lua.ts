@@ -11,8 +11,9 @@ const REVOKED = FAMILY_STATE.revoked;
 /**
  * Rotate. KEYS[1] family hash. ARGV: presented hash, successor hash, grace ms, idle ms, refresh limit,
  * limit window ms, tombstone ms (a revoked family's hash lives at least this long: the longest an access
- * token lives), the presented token's position ('' for rt1), its anchors. Replies {status, userId,
- * provider, refreshExpiresAtMs, rotations, recoveries or resumes}; status is one of rotated | replayed |
+ * token lives), the presented token's position ('' for rt1), its anchors, and for an rt1 token the hash
+ * of the rt1 successor the code before rt2 derived ('' otherwise). Replies {status, userId, provider,
+ * refreshExpiresAtMs, rotations, recoveries or resumes, legacy}; status is one of rotated | replayed |
  * recovered | resumed | reused | revoked | expired | unknown, or {'rate_limited', retryAfterMs}, or
  * {'too_far_ahead', userId, ahead}. The per-session rate limit lives here so the hot path stays at one
  * round trip.
@@ -52,8 +53,11 @@ if now >= absExp or now - tonumber(f[6]) > idle then
 end
 local rot = tonumber(f[9]) or 0
 local isCurrent = presented == f[2]
--- The predecessor re-derives the current token (the client computed the successor from it).
-local isPredecessor = not isCurrent and presented == f[3] and successor == f[2]
+-- The predecessor re-derives the current token (the client computed the successor from it). An rt1
+-- token rotated by the code before rt2 has an rt1 successor stored: that one is handed back (legacy).
+local legacy = ARGV[10] ~= '' and ARGV[10] == f[2]
+local isPredecessor = not isCurrent and presented == f[3] and (successor == f[2] or legacy)
+legacy = legacy and 1 or 0
 local isGraceReplay = isPredecessor and now - tonumber(f[4]) <= grace
 local lastRecovery = tonumber(f[12])
 local isRecovery = isPredecessor and not isGraceReplay and not f[13] and lastRecovery ~= rot - 1
@@ -97,14 +101,14 @@ if isCurrent or isAhead then
 end
 if isGraceReplay then
   redis.call('HSET', key, '${F.windowStart}', winAt, '${F.windowCount}', winN)
-  return {'replayed', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot}
+  return {'replayed', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot, 0, legacy}
 end
 if isRecovery then
   -- Not a use of the session: lastUsed, and with it the idle expiry and the key's TTL, stay as the
   -- rotation set them, so retrying a lost response cannot keep a family alive.
   redis.call('HSET', key, '${F.lastRecovery}', rot, '${F.windowStart}', winAt, '${F.windowCount}', winN)
   local recoveries = redis.call('HINCRBY', key, '${F.recoveries}', 1)
-  return {'recovered', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot, recoveries}
+  return {'recovered', f[7], f[8], math.min(absExp, tonumber(f[6]) + idle), rot, recoveries, legacy}
 end
 -- An older token, the predecessor of a current token that was already presented, a second recovery in
 -- a row, or a token ahead whose anchor does not match: someone holds a copy (or a key). Revoke the

@@ -145,11 +145,17 @@ export class RotationEngine {
     if (!token) throw new AuthError('invalid_token', 'Refresh token is malformed or was not issued by this server.');
     if (token.absoluteExpiresAt <= Date.now()) throw new AuthError('token_expired', 'Refresh token has expired.');
     const presentedHash = this.codec.hash(token);
-    const successor = this.codec.successor(token, presentedHash);
-    const successorHash = this.codec.hash(successor);
+    const successor = this.codec.next(token, presentedHash);
     const reply = await this.rotateScript.exec(
       [familyKey(token.familyId)],
-      [presentedHash, successorHash, ...this.rotateSettings, token.position?.toString() ?? '', token.anchors],
+      [
+        presentedHash,
+        successor.hash,
+        ...this.rotateSettings,
+        token.position?.toString() ?? '',
+        token.anchors,
+        successor.legacyHash ?? '',
+      ],
     );
     const outcome = decodeRotateReply(reply);
     switch (outcome.status) {
@@ -168,7 +174,9 @@ export class RotationEngine {
           familyId: token.familyId,
           userId: outcome.userId,
           provider: outcome.provider,
-          refreshToken: successor.raw,
+          // The script says which position the token handed out holds (an rt1 token's successor takes the
+          // family's count), and whether it is the rt1 successor the code before rt2 stored.
+          refreshToken: successor.issue(outcome.rotations, outcome.legacy),
           refreshExpiresAt: outcome.expiresAt,
           outcome: outcome.status,
           ...(outcome.recoveries !== undefined ? { recoveries: outcome.recoveries } : {}),
