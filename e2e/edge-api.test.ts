@@ -24,7 +24,7 @@ test('sign-up, sign-in, refresh and sign-out through the edge route, with health
   assert.equal((await mailsTo(email)).length, 1, 'the verification link arrives, after() ran on the edge route');
   const signin = await post('/api/v1/auth/signin', { email, password });
   assert.equal(signin.status, 200);
-  assert.match(signin.headers.get('set-cookie') ?? '', /refresh_token=rt1\..*Path=\/api\/v1\/auth.*HttpOnly/i);
+  assert.match(signin.headers.get('set-cookie') ?? '', /refresh_token=rt2\..*Path=\/api\/v1\/auth.*HttpOnly/i);
   const session = (await signin.json()) as { refresh_token: string };
   const rotated = await post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token });
   assert.equal(rotated.status, 200);

@@ -147,9 +147,16 @@ describe('account deletion', () => {
 
     assert.equal(await env.services.users.findById(user!.id), null);
     const redis = env.services.redis;
-    for (const key of [familyKey(laptop.session_id), userSessionsKey(user!.id), userEventsKey(user!.id)]) {
+    for (const key of [userSessionsKey(user!.id), userEventsKey(user!.id)]) {
       assert.equal(await redis.exists(key), 0, `${key} is gone`);
     }
+    // The laptop's session is replaced by a bare tombstone (no user, no device, no token) that lives as long
+    // as an access token: "not found" would count as active (a lagging replica says it too).
+    const tombstone = (await redis.hgetall(familyKey(laptop.session_id))) as unknown as string[];
+    assert.deepEqual(tombstone.filter((_, i) => i % 2 === 0).sort(), ['reason', 'revokedAt', 'st']);
+    assert.equal(await redis.hget(familyKey(laptop.session_id), 'reason'), 'account_deleted');
+    const ttl = await redis.pttl(familyKey(laptop.session_id));
+    assert.ok(ttl > 0 && ttl <= env.config.ACCESS_TOKEN_TTL_SECONDS * 1000, `tombstone lives ${ttl} ms`);
     // The phone was signed out by the password change: only a tombstone is left until it would have gone
     // idle, so its token still says "revoked", with no device details.
     assert.deepEqual(await redis.hmget(familyKey(phone.session_id), 'st', 'ua', 'ip', 'cur'), ['revoked', null, null, null]);

@@ -146,10 +146,10 @@ describe('sign-in', () => {
   test('returns tokens and a path-scoped HttpOnly SameSite=Lax refresh cookie', async () => {
     const { res, body } = await signUpAndIn();
     assert.equal(typeof body.access_token, 'string');
-    assert.match(body.refresh_token, /^rt1\./);
+    assert.match(body.refresh_token, /^rt2\./);
     assert.ok(body.access_token_expires_at > Date.now() && body.refresh_token_expires_at > body.access_token_expires_at);
     const cookie = res.headers.get('set-cookie') ?? '';
-    assert.match(cookie, /^refresh_token=rt1\./);
+    assert.match(cookie, /^refresh_token=rt2\./);
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
     assert.match(cookie, /Path=\/api\/v1\/auth/);
@@ -238,7 +238,7 @@ describe('refresh-token rotation', () => {
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
     const next = await env.post('/api/v1/auth/refresh-token', undefined, { cookie });
     assert.equal(next.status, 200);
-    assert.match(next.headers.get('set-cookie') ?? '', /^refresh_token=rt1\./);
+    assert.match(next.headers.get('set-cookie') ?? '', /^refresh_token=rt2\./);
   });
 
   test('a bodiless JSON POST with the cookie signs out, and the cookie then refreshes nothing', async () => {
@@ -464,7 +464,7 @@ describe('oauth endpoint', () => {
     const headers = { [CALLER_PROOF_HEADER]: await signCallerProof(env.config.OAUTH_CALLER_SECRET, text) };
     const res = await env.post('/api/v1/auth/oauth', text, headers);
     assert.equal(res.status, 200);
-    assert.match(((await res.json()) as any).refresh_token, /^rt1\./);
+    assert.match(((await res.json()) as any).refresh_token, /^rt2\./);
     assert.equal((await env.post('/api/v1/auth/oauth', text, headers)).status, 401, 'replay refused');
   });
 });

@@ -371,7 +371,7 @@ describe('the OAuth session behaves like a password session', () => {
   test('its refresh token rotates, replays within grace, is caught on reuse, and sign-out revokes it', async () => {
     const res = await signedPost(oauthBody());
     const session = (await res.json()) as any;
-    assert.match(session.refresh_token, /^rt1\./);
+    assert.match(session.refresh_token, /^rt2\./);
 
     const a = await refresh(session.refresh_token);
     assert.equal(a.status, 200);
@@ -407,7 +407,7 @@ describe("NextAuth's exchange helper against the real endpoint", () => {
     const result = await exchangeOAuthSignIn(oauthBody({ provider: 'google' }), options());
     assert.ok(result.ok);
     assert.equal(result.session.provider, 'google');
-    assert.match(result.session.refreshToken, /^rt1\./);
+    assert.match(result.session.refreshToken, /^rt2\./);
   });
 
   test('reports an unlinkable account as not_linkable, and a wrong secret as refused', async () => {

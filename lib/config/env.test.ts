@@ -88,3 +88,30 @@ test('email verification: required when mail can be sent, off without mail, and 
   }
   assert.match(messageOf({ ...base, EMAIL_VERIFICATION: 'yes' }), /EMAIL_VERIFICATION/);
 });
+
+test('REFRESH_TOKEN_SECRET is a key ring: comma-separated, newest first, each ≥ 32 characters, distinct, at most 4', async () => {
+  const base = await valid();
+  const [a, b] = ['a'.repeat(32), 'b'.repeat(40)];
+  assert.deepEqual(parseConfig({ ...base, REFRESH_TOKEN_SECRET: `${a}, ${b}` }).REFRESH_TOKEN_SECRET, [a, b]);
+  assert.deepEqual(parseConfig({ ...base, REFRESH_TOKEN_SECRET: a }).REFRESH_TOKEN_SECRET, [a]);
+  assert.match(
+    messageOf({ ...base, REFRESH_TOKEN_SECRET: `${a},short` }),
+    /REFRESH_TOKEN_SECRET: must be at least 32 characters/,
+  );
+  assert.match(messageOf({ ...base, REFRESH_TOKEN_SECRET: `${a},${a}` }), /REFRESH_TOKEN_SECRET: lists the same secret twice/);
+  const five = ['c', 'd', 'e', 'f', 'g'].map((c) => c.repeat(32)).join(',');
+  assert.match(messageOf({ ...base, REFRESH_TOKEN_SECRET: five }), /REFRESH_TOKEN_SECRET: must list at most 4 secrets/);
+});
+
+test('the replica wait is off by default and bounded', async () => {
+  const base = await valid();
+  const config = parseConfig(base);
+  assert.equal(config.REDIS_WAIT_REPLICAS, 0);
+  assert.equal(config.REDIS_WAIT_TIMEOUT_MS, 200);
+  assert.match(messageOf({ ...base, REDIS_WAIT_REPLICAS: '-1' }), /REDIS_WAIT_REPLICAS:/);
+  assert.match(messageOf({ ...base, REDIS_WAIT_TIMEOUT_MS: '0' }), /REDIS_WAIT_TIMEOUT_MS:/);
+  assert.match(
+    messageOf({ ...base, REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '2000', REDIS_TIMEOUT_MS: '2000' }),
+    /REDIS_WAIT_TIMEOUT_MS: must be less than REDIS_TIMEOUT_MS/,
+  );
+});

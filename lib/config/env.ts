@@ -29,6 +29,22 @@ const jwkList = z
       .min(1, 'needs at least one key'),
   );
 
+/**
+ * A secret that rotates: a comma-separated list, newest first. The first signs, every one verifies, so a
+ * rotation is "prepend a new secret; drop the old one once nothing it signed can still be presented".
+ */
+const secretRing = (maxKeys: number) =>
+  z
+    .string()
+    .transform((raw) => raw.split(',').map((secret) => secret.trim()))
+    .pipe(
+      z
+        .array(z.string().min(32, 'must be at least 32 characters of random data (each, when comma-separated)'))
+        .min(1)
+        .max(maxKeys, `must list at most ${maxKeys} secrets (newest first)`)
+        .refine((secrets) => new Set(secrets).size === secrets.length, 'lists the same secret twice'),
+    );
+
 const rule = (fallback: string) =>
   z
     .string()
@@ -55,6 +71,10 @@ const schema = z.object({
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
   REDIS_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  // After security-relevant writes only (sign-out, revocation, reuse detection): WAIT for this many
+  // replicas, at most REDIS_WAIT_TIMEOUT_MS. 0 turns it off (docs/scaling.md: what it costs).
+  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(8).default(0),
+  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(200),
   DATABASE_URL: z
     .string()
     .regex(/^(postgres(ql)?|prisma(\+postgres)?):\/\//, 'must be a postgresql://, prisma:// or prisma+postgres:// URL'),
@@ -65,7 +85,8 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: seconds(900, 2),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).default('edge-auth-api'),
-  REFRESH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters of random data'),
+  // A key ring (newest first): refresh tokens name the key that tagged them; see docs/security.md.
+  REFRESH_TOKEN_SECRET: secretRing(4),
   REFRESH_GRACE_SECONDS: seconds(20, 0).refine((v) => v <= 120, 'must be at most 120 seconds'),
   SESSION_IDLE_TTL_SECONDS: seconds(7 * 24 * 3600, 60),
   SESSION_ABSOLUTE_TTL_SECONDS: seconds(30 * 24 * 3600, 60),
@@ -138,6 +159,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (c.SESSION_IDLE_TTL_SECONDS > c.SESSION_ABSOLUTE_TTL_SECONDS) {
     throw new ConfigError(
       'Invalid environment configuration:\n  SESSION_IDLE_TTL_SECONDS: must not exceed SESSION_ABSOLUTE_TTL_SECONDS',
+    );
+  }
+  // The WAIT must end before the client gives up on the request, or a sign-out that succeeded would answer 503.
+  if (c.REDIS_WAIT_REPLICAS > 0 && c.REDIS_WAIT_TIMEOUT_MS >= c.REDIS_TIMEOUT_MS) {
+    throw new ConfigError(
+      'Invalid environment configuration:\n  REDIS_WAIT_TIMEOUT_MS: must be less than REDIS_TIMEOUT_MS (the request would time out first)',
     );
   }
   if (c.NODE_ENV === 'production' && c.PASSWORD_PBKDF2_ITERATIONS < 600_000) {
