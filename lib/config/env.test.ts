@@ -1,7 +1,7 @@
 /** Configuration: a missing or bad variable is refused with a message that names it. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freshSecrets } from './secrets';
+import { freshSecrets, newSecret } from './secrets';
 import { ConfigError, parseConfig } from './env';
 
 const valid = async () => ({
@@ -87,4 +87,27 @@ test('email verification: required when mail can be sent, off without mail, and 
     assert.match(message, /EMAIL_VERIFICATION: .* MAIL_TRANSPORT is "none"/);
   }
   assert.match(messageOf({ ...base, EMAIL_VERIFICATION: 'yes' }), /EMAIL_VERIFICATION/);
+});
+
+test('AUTH_SECRET is a list, newest first; one secret is a list of one', async () => {
+  const base = await valid();
+  const [newer, older] = [newSecret(), newSecret()];
+  assert.deepEqual(parseConfig({ ...base, AUTH_SECRET: older }).AUTH_SECRET, [older]);
+  const rotating = parseConfig({ ...base, AUTH_SECRET: `${newer}, ${older}` });
+  assert.deepEqual(rotating.AUTH_SECRET, [newer, older], 'spaces after the commas are not part of a secret');
+});
+
+test('a rotating secret names the variable and the position of a short one, never the secret itself', async () => {
+  const base = await valid();
+  const newer = newSecret();
+  assert.match(messageOf({ ...base, AUTH_SECRET: 'short' }), /AUTH_SECRET: must be at least 32 characters/);
+  const message = messageOf({ ...base, AUTH_SECRET: `${newer},too-short-to-be-a-secret` });
+  assert.match(message, /AUTH_SECRET: secret 2 of 2 is too short: each must be at least 32 characters/);
+  assert.ok(!message.includes(newer) && !message.includes('too-short-to-be-a-secret'), 'no secret in the message');
+  assert.match(messageOf({ ...base, AUTH_SECRET: `${newer},${newer}` }), /AUTH_SECRET: lists the same secret twice/);
+});
+
+test("Auth.js's numbered AUTH_SECRET_1.. variables are refused: the list in AUTH_SECRET replaces them", async () => {
+  const message = messageOf({ ...(await valid()), AUTH_SECRET_1: newSecret() });
+  assert.match(message, /AUTH_SECRET_1: is not read; put older secrets after the newest in AUTH_SECRET/);
 });

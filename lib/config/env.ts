@@ -46,6 +46,28 @@ const rateLimitSchema = Object.fromEntries(
   LIMIT_NAMES.map((name) => [RATE_LIMITS[name].env, rule(RATE_LIMITS[name].fallback)]),
 ) as Record<LimitVariable, ReturnType<typeof rule>>;
 
+/**
+ * A secret that rotates without a logout: a comma-separated list, newest first. The first signs or
+ * encrypts, every one verifies or decrypts, so a new secret goes in front and the old one is dropped
+ * once what it protected has expired (docs/operations.md). One secret is a list of one.
+ */
+export const secretList = (minLength = 32) =>
+  z.string().transform((raw, ctx) => {
+    const secrets = raw.split(',').map((secret) => secret.trim());
+    // Positions only: the message must never echo a secret.
+    const short = secrets.flatMap((secret, i) => (secret.length < minLength ? [i + 1] : []));
+    if (short.length > 0) {
+      const which = secrets.length > 1 ? `secret ${short.join(', ')} of ${secrets.length} is too short: each ` : '';
+      ctx.addIssue({ code: 'custom', message: `${which}must be at least ${minLength} characters (openssl rand -base64 32)` });
+      return z.NEVER;
+    }
+    if (new Set(secrets).size < secrets.length) {
+      ctx.addIssue({ code: 'custom', message: 'lists the same secret twice' });
+      return z.NEVER;
+    }
+    return secrets as readonly string[];
+  });
+
 const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])
@@ -55,7 +77,8 @@ const flag = (fallback: boolean) =>
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   APP_URL: z.url().default('http://localhost:3000'),
-  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)'),
+  // NextAuth's cookie encryption keys, newest first (Auth.js encrypts with the first, decrypts with any).
+  AUTH_SECRET: secretList(),
   UPSTASH_REDIS_REST_URL: z.url(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
@@ -140,6 +163,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (c.NODE_ENV === 'production' && c.PASSWORD_PBKDF2_ITERATIONS < 600_000) {
     throw new ConfigError(
       'Invalid environment configuration:\n  PASSWORD_PBKDF2_ITERATIONS: must be at least 600000 in production (OWASP)',
+    );
+  }
+  const numbered = Object.keys(env).filter((name) => /^AUTH_SECRET_\d+$/.test(name) && env[name]);
+  if (numbered.length > 0) {
+    // Auth.js would read these, but our list in AUTH_SECRET replaces them: a secret set here would be ignored.
+    throw new ConfigError(
+      `Invalid environment configuration:\n${numbered.map((n) => `  ${n}: is not read; put older secrets after the newest in AUTH_SECRET, comma-separated`).join('\n')}`,
     );
   }
   const mailTransport = c.MAIL_TRANSPORT ?? (c.NODE_ENV === 'production' ? 'none' : 'outbox');
