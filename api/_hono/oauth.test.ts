@@ -43,7 +43,7 @@ async function signedPost(
     target = env,
     secret = target.config.OAUTH_CALLER_SECRET,
     nowMs = Date.now(),
-  }: { target?: TestEnvironment; secret?: string; nowMs?: number } = {},
+  }: { target?: TestEnvironment; secret?: string | readonly string[]; nowMs?: number } = {},
 ) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return target.post('/api/v1/auth/oauth', text, { [CALLER_PROOF_HEADER]: await signCallerProof(secret, text, nowMs) });

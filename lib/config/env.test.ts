@@ -89,12 +89,13 @@ test('email verification: required when mail can be sent, off without mail, and 
   assert.match(messageOf({ ...base, EMAIL_VERIFICATION: 'yes' }), /EMAIL_VERIFICATION/);
 });
 
-test('AUTH_SECRET is a list, newest first; one secret is a list of one', async () => {
+test('AUTH_SECRET and OAUTH_CALLER_SECRET are lists, newest first; one secret is a list of one', async () => {
   const base = await valid();
   const [newer, older] = [newSecret(), newSecret()];
   assert.deepEqual(parseConfig({ ...base, AUTH_SECRET: older }).AUTH_SECRET, [older]);
-  const rotating = parseConfig({ ...base, AUTH_SECRET: `${newer}, ${older}` });
-  assert.deepEqual(rotating.AUTH_SECRET, [newer, older], 'spaces after the commas are not part of a secret');
+  const rotating = parseConfig({ ...base, AUTH_SECRET: `${newer},${older}`, OAUTH_CALLER_SECRET: `${newer}, ${older}` });
+  assert.deepEqual(rotating.AUTH_SECRET, [newer, older]);
+  assert.deepEqual(rotating.OAUTH_CALLER_SECRET, [newer, older], 'spaces after the commas are not part of a secret');
 });
 
 test('a rotating secret names the variable and the position of a short one, never the secret itself', async () => {
@@ -104,6 +105,7 @@ test('a rotating secret names the variable and the position of a short one, neve
   const message = messageOf({ ...base, AUTH_SECRET: `${newer},too-short-to-be-a-secret` });
   assert.match(message, /AUTH_SECRET: secret 2 of 2 is too short: each must be at least 32 characters/);
   assert.ok(!message.includes(newer) && !message.includes('too-short-to-be-a-secret'), 'no secret in the message');
+  assert.match(messageOf({ ...base, OAUTH_CALLER_SECRET: `${newer},` }), /OAUTH_CALLER_SECRET: secret 2 of 2 is too short/);
   assert.match(messageOf({ ...base, AUTH_SECRET: `${newer},${newer}` }), /AUTH_SECRET: lists the same secret twice/);
 });
 

@@ -98,7 +98,8 @@ const schema = z.object({
   SESSION_IDLE_TTL_SECONDS: seconds(7 * 24 * 3600, 60),
   SESSION_ABSOLUTE_TTL_SECONDS: seconds(30 * 24 * 3600, 60),
   PASSWORD_PBKDF2_ITERATIONS: z.coerce.number().int().min(1_000).max(10_000_000).default(600_000),
-  OAUTH_CALLER_SECRET: z.string().min(32, 'must be at least 32 characters of random data'),
+  // The caller proof's HMAC keys, newest first: NextAuth signs with the first, the API accepts any.
+  OAUTH_CALLER_SECRET: secretList(),
   // Trust X-Forwarded-For for client IPs (true on Vercel, whose edge sets it; behind no proxy, false).
   TRUST_PROXY: flag(process.env.VERCEL === '1'),
   // Every rate limit, from its one declaration in lib/rate-limit/table.ts.
