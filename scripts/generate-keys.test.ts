@@ -104,6 +104,13 @@ test('without a command, fresh values for every secret of a new deployment', asy
   assert.deepEqual(names.sort(), ['ACCESS_TOKEN_SIGNING_KEYS', 'AUTH_SECRET', 'OAUTH_CALLER_SECRET', 'REFRESH_TOKEN_SECRET']);
 });
 
+test('--help prints the usage', async () => {
+  const run = await keys(projectWith({}), ['--help']);
+  assert.equal(run.code, 0);
+  assert.match(run.stdout, /npm run keys -- rotate <NAME>/);
+  assert.match(run.stdout, /NAME: AUTH_SECRET, REFRESH_TOKEN_SECRET, OAUTH_CALLER_SECRET, ACCESS_TOKEN_SIGNING_KEYS/);
+});
+
 test('bad input: a clear message, nothing on stdout, exit 2 for usage and 1 for a current value that does not allow it', async () => {
   const dir = projectWith({ AUTH_SECRET: 'short-secret-from-long-ago' });
   const cases: [string[], number, RegExp][] = [

@@ -37,6 +37,10 @@ function fail(code: 1 | 2, message: string): never {
 
 /** Reads the command line: no command, rotate or retire, a variable, and the key algorithm. */
 function parseArgs(args: string[]): { command: 'fresh' | 'rotate' | 'retire'; name?: Rotating; alg: 'ES256' | 'EdDSA' } {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const rest = [...args];
   let alg: 'ES256' | 'EdDSA' = 'ES256';
   const algAt = rest.indexOf('--alg');
