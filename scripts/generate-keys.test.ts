@@ -116,6 +116,7 @@ test('bad input: a clear message, nothing on stdout, exit 2 for usage and 1 for 
   const cases: [string[], number, RegExp][] = [
     [['rotate'], 2, /rotate needs the name of a variable/],
     [['rotate', 'DATABASE_URL'], 2, /DATABASE_URL is not a rotating secret/],
+    [['retire', 'toString'], 2, /toString is not a rotating secret/],
     [['spin', 'AUTH_SECRET'], 2, /unknown command: spin/],
     [['rotate', 'AUTH_SECRET', 'extra'], 2, /unexpected argument: extra/],
     [['rotate', 'ACCESS_TOKEN_SIGNING_KEYS', '--alg', 'RS256'], 2, /--alg takes ES256 or EdDSA/],

@@ -57,7 +57,7 @@ function parseArgs(args: string[]): { command: 'fresh' | 'rotate' | 'retire'; na
   if (command === undefined) return { command: 'fresh', alg };
   if (command !== 'rotate' && command !== 'retire') fail(2, `unknown command: ${command}`);
   if (name === undefined) fail(2, `${command} needs the name of a variable`);
-  if (!(name in ROTATING)) fail(2, `${name} is not a rotating secret`);
+  if (!Object.hasOwn(ROTATING, name)) fail(2, `${name} is not a rotating secret`);
   if (extra.length > 0) fail(2, `unexpected argument: ${extra[0]}`);
   return { command, name: name as Rotating, alg };
 }
