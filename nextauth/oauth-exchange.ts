@@ -1,7 +1,7 @@
 /** @module The server-to-server half of an OAuth sign-in: NextAuth's account/profile → a signed POST /api/v1/auth/oauth → the backend's session tokens. */
 import type { Account, Profile, User } from 'next-auth';
 import { logEvent } from '../lib/observability/log';
-import { CALLER_PROOF_HEADER, signCallerProof } from '../lib/auth/caller-proof';
+import { CALLER_PROOF_HEADER, signCallerProof, type CallerSecrets } from '../lib/auth/caller-proof';
 import { providerVouchesForEmail } from './oauth-providers';
 import type { OAuthAccountInput } from '../lib/users/repository';
 import type { SessionTokens } from '../lib/auth/session-tokens';
@@ -62,7 +62,8 @@ export async function oauthExchangeBody(account: Account, profile: Profile | und
 /** Where to call and with what; `fetchImpl` is for tests. */
 export interface OAuthExchangeOptions {
   appUrl: string;
-  callerSecret: string;
+  /** OAUTH_CALLER_SECRET: the first (newest) signs. */
+  callerSecret: CallerSecrets;
   /** The browser's user agent and IP, so the session list names the device and where it signed in from. */
   context?: { userAgent?: string | null | undefined; ip?: string | null | undefined };
   fetchImpl?: typeof fetch;

@@ -18,8 +18,8 @@ before(async () => {
   before1 = await startTestEnvironment({ REFRESH_TOKEN_SECRET: OLD });
   // The new secret first tags; the old one still verifies. The other secrets are shared, as in one deployment.
   const shared = {
-    AUTH_SECRET: before1.config.AUTH_SECRET,
-    OAUTH_CALLER_SECRET: before1.config.OAUTH_CALLER_SECRET,
+    AUTH_SECRET: before1.config.AUTH_SECRET.join(','),
+    OAUTH_CALLER_SECRET: before1.config.OAUTH_CALLER_SECRET.join(','),
     ACCESS_TOKEN_SIGNING_KEYS: JSON.stringify(before1.config.ACCESS_TOKEN_SIGNING_KEYS),
   };
   during = await startTestEnvironment({ ...shared, REFRESH_TOKEN_SECRET: `${NEW},${OLD}` });

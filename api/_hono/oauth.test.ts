@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CALLER_PROOF_HEADER, signCallerProof } from '../../lib/auth/caller-proof';
+import { newSecret } from '../../lib/config/secrets';
 import { base64urlAlias } from '../../test/support/base64url';
 import { exchangeOAuthSignIn, type OAuthExchangeBody } from '../../nextauth/oauth-exchange';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
@@ -43,7 +44,7 @@ async function signedPost(
     target = env,
     secret = target.config.OAUTH_CALLER_SECRET,
     nowMs = Date.now(),
-  }: { target?: TestEnvironment; secret?: string; nowMs?: number } = {},
+  }: { target?: TestEnvironment; secret?: string | readonly string[]; nowMs?: number } = {},
 ) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return target.post('/api/v1/auth/oauth', text, { [CALLER_PROOF_HEADER]: await signCallerProof(secret, text, nowMs) });
@@ -417,6 +418,22 @@ describe("NextAuth's exchange helper against the real endpoint", () => {
     assert.deepEqual(notLinkable.ok ? 'ok' : notLinkable.reason, 'not_linkable');
     const refused = await exchangeOAuthSignIn(oauthBody(), { ...options(), callerSecret: 'x'.repeat(40) });
     assert.deepEqual(refused.ok ? 'ok' : [refused.reason, refused.status], ['refused', 401]);
+  });
+
+  test('during an OAUTH_CALLER_SECRET rotation, NextAuth on the old value and on the new list both get in', async () => {
+    const older = env.config.OAUTH_CALLER_SECRET[0]!;
+    const rotating = await startTestEnvironment({ OAUTH_CALLER_SECRET: `${newSecret()},${older}` });
+    try {
+      const via = (callerSecret: string | readonly string[]) => ({ appUrl: rotating.baseUrl, callerSecret });
+      // An instance still on the old value, and one already on the new list, sign in at the same time.
+      const fromOld = await exchangeOAuthSignIn(oauthBody(), via(older));
+      const fromNew = await exchangeOAuthSignIn(oauthBody(), via(rotating.config.OAUTH_CALLER_SECRET));
+      assert.deepEqual([fromOld.ok, fromNew.ok], [true, true]);
+      const stranger = await exchangeOAuthSignIn(oauthBody(), via(newSecret()));
+      assert.deepEqual(stranger.ok ? 'ok' : [stranger.reason, stranger.status], ['refused', 401]);
+    } finally {
+      await rotating.close();
+    }
   });
 
   test('reports an unreachable backend as unavailable', async () => {
