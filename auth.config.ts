@@ -57,6 +57,9 @@ async function rotate(token: JWT): Promise<JWT> {
 /** The NextAuth config without providers (those live in auth.ts, which may touch the database). */
 export function authConfig(): NextAuthConfig {
   return {
+    // Every AUTH_SECRET, newest first: Auth.js encrypts with the first and decrypts with any, so a rotation
+    // keeps every session. Set here, because Auth.js would read the env variable as one secret, commas included.
+    secret: [...getConfig().AUTH_SECRET],
     pages: { signIn: '/signin', error: '/signin' },
     session: { strategy: 'jwt', maxAge: getConfig().SESSION_ABSOLUTE_TTL_SECONDS },
     trustHost: true,

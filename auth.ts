@@ -5,6 +5,7 @@ import Credentials from 'next-auth/providers/credentials';
 import { requestContext } from './lib/auth/request-context';
 import { AuthError, isDependencyError } from './lib/auth/errors';
 import { signInInput } from './lib/auth/input';
+import { safeRedirectPath } from './lib/auth/safe-redirect';
 import { exchangeOAuthSignIn, oauthExchangeBody } from './nextauth/oauth-exchange';
 import { buildOAuthProviders } from './nextauth/oauth-providers';
 import { classifyOAuthFailure, type OAuthFailure } from './nextauth/oauth-errors';
@@ -159,13 +160,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth((request) => {
     },
     callbacks: {
       // Same-origin paths and URLs only, resolved against APP_URL (no open redirects, no "localhost" detours).
+      // A URL on the origin Auth.js saw (Next.js calls 127.0.0.1 "localhost") is ours too: only its path is kept.
       redirect({ url, baseUrl }) {
-        const origin = appOrigin();
-        if (url.startsWith('/') && !url.startsWith('//')) return `${origin}${url}`;
-        const target = URL.parse(url);
-        if (target && (target.origin === origin || target.origin === baseUrl))
-          return `${origin}${target.pathname}${target.search}`;
-        return origin;
+        const base = URL.parse(url)?.origin === baseUrl ? baseUrl : getConfig().APP_URL;
+        return `${appOrigin()}${safeRedirectPath(url, base, '/')}`;
       },
       ...base.callbacks,
       async signIn({ user, account, profile }) {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { APP_URL, uniqueEmail } from './support/browser';
+import { APP_URL, mailsTo, uniqueEmail } from './support/browser';
 
 const post = (path: string, body: unknown) =>
   fetch(`${APP_URL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -20,9 +20,11 @@ test('sign-up, sign-in, refresh and sign-out through the edge route, with health
   const password = 'an edge-route passphrase';
   // 202 "check your email": the browser tests run with EMAIL_VERIFICATION=optional.
   assert.equal((await post('/api/v1/auth/signup', { email, password })).status, 202);
+  // The account is created after the answer (docs/security.md, "Account enumeration by timing"), then mailed.
+  assert.equal((await mailsTo(email)).length, 1, 'the verification link arrives, after() ran on the edge route');
   const signin = await post('/api/v1/auth/signin', { email, password });
   assert.equal(signin.status, 200);
-  assert.match(signin.headers.get('set-cookie') ?? '', /refresh_token=rt1\..*Path=\/api\/v1\/auth.*HttpOnly/i);
+  assert.match(signin.headers.get('set-cookie') ?? '', /refresh_token=rt2\..*Path=\/api\/v1\/auth.*HttpOnly/i);
   const session = (await signin.json()) as { refresh_token: string };
   const rotated = await post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token });
   assert.equal(rotated.status, 200);

@@ -1,13 +1,14 @@
 /** @module The server-to-server half of an OAuth sign-in: NextAuth's account/profile → a signed POST /api/v1/auth/oauth → the backend's session tokens. */
 import type { Account, Profile, User } from 'next-auth';
 import { logEvent } from '../lib/observability/log';
-import { CALLER_PROOF_HEADER, signCallerProof } from '../lib/auth/caller-proof';
+import { CALLER_PROOF_HEADER, signCallerProof, type CallerSecrets } from '../lib/auth/caller-proof';
 import { providerVouchesForEmail } from './oauth-providers';
 import type { OAuthAccountInput } from '../lib/users/repository';
 import type { SessionTokens } from '../lib/auth/session-tokens';
+import { STAND_IN_EMAIL_DOMAIN, standInEmail } from '../lib/users/stand-in-email';
 
 /** Domain for stand-in addresses of provider accounts without an email (RFC 2606: `.invalid` is never deliverable). */
-export const PLACEHOLDER_EMAIL_DOMAIN = 'users.oauth.invalid';
+export const PLACEHOLDER_EMAIL_DOMAIN = STAND_IN_EMAIL_DOMAIN;
 
 /** The body of POST /api/v1/auth/oauth. */
 export interface OAuthExchangeBody {
@@ -24,19 +25,12 @@ export type OAuthExchangeResult =
   | { ok: true; session: SessionTokens }
   | { ok: false; reason: 'not_linkable' | 'refused' | 'unavailable'; status?: number; code?: string }
   /** The account has TOTP on: the half-signed-in token for the second step (never put in a URL). */
-  | { ok: false; reason: 'mfa_required'; mfaToken: string };
+  | { ok: false; reason: 'mfa_required'; mfaToken: string; status: 403; code: 'mfa_required' };
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
 /** A stand-in address for a provider account that shares no email (X by default): unique per account, unverified, undeliverable. */
-export async function placeholderEmail(provider: string, providerAccountId: string): Promise<string> {
-  const local = `${provider}-${providerAccountId}`;
-  if (/^[a-z0-9_-]{1,64}$/i.test(local)) return `${local}@${PLACEHOLDER_EMAIL_DOMAIN}`.toLowerCase();
-  // Odd or long ids: a digest keeps the address valid and still one per account.
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(local)));
-  const hex = Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${provider}-${hex}@${PLACEHOLDER_EMAIL_DOMAIN}`;
-}
+export const placeholderEmail = standInEmail;
 
 /** Builds the exchange body from what NextAuth hands the signIn callback. */
 export async function oauthExchangeBody(account: Account, profile: Profile | undefined, user: User): Promise<OAuthExchangeBody> {
@@ -70,7 +64,8 @@ export async function oauthExchangeBody(account: Account, profile: Profile | und
 /** Where to call and with what; `fetchImpl` is for tests. */
 export interface OAuthExchangeOptions {
   appUrl: string;
-  callerSecret: string;
+  /** OAUTH_CALLER_SECRET: the first (newest) signs. */
+  callerSecret: CallerSecrets;
   /** The browser's user agent and IP, so the session list names the device and where it signed in from. */
   context?: { userAgent?: string | null | undefined; ip?: string | null | undefined };
   fetchImpl?: typeof fetch;
@@ -133,7 +128,7 @@ export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAut
   const code = typeof json?.error?.code === 'string' ? (json.error.code as string) : undefined;
   logEvent('warn', 'oauth_exchange_refused', { provider: body.provider, status: res.status, code });
   if (res.status === 403 && code === 'mfa_required' && typeof json?.error?.mfa_token === 'string') {
-    return { ok: false, reason: 'mfa_required', mfaToken: json.error.mfa_token };
+    return { ok: false, reason: 'mfa_required', mfaToken: json.error.mfa_token, status: 403, code: 'mfa_required' };
   }
   if (res.status === 409 && code === 'account_not_linkable')
     return { ok: false, reason: 'not_linkable', status: res.status, code };

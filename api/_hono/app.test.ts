@@ -146,10 +146,10 @@ describe('sign-in', () => {
   test('returns tokens and a path-scoped HttpOnly SameSite=Lax refresh cookie', async () => {
     const { res, body } = await signUpAndIn();
     assert.equal(typeof body.access_token, 'string');
-    assert.match(body.refresh_token, /^rt1\./);
+    assert.match(body.refresh_token, /^rt2\./);
     assert.ok(body.access_token_expires_at > Date.now() && body.refresh_token_expires_at > body.access_token_expires_at);
     const cookie = res.headers.get('set-cookie') ?? '';
-    assert.match(cookie, /^refresh_token=rt1\./);
+    assert.match(cookie, /^refresh_token=rt2\./);
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
     assert.match(cookie, /Path=\/api\/v1\/auth/);
@@ -240,7 +240,70 @@ describe('refresh-token rotation', () => {
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
     const next = await env.post('/api/v1/auth/refresh-token', undefined, { cookie });
     assert.equal(next.status, 200);
-    assert.match(next.headers.get('set-cookie') ?? '', /^refresh_token=rt1\./);
+    assert.match(next.headers.get('set-cookie') ?? '', /^refresh_token=rt2\./);
+  });
+
+  test('a bodiless JSON POST with the cookie signs out, and the cookie then refreshes nothing', async () => {
+    const { res, body } = await signUpAndIn();
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const out = await env.post('/api/v1/auth/signout', undefined, { cookie });
+    assert.equal(out.status, 204);
+    assert.match(out.headers.get('set-cookie') ?? '', /^refresh_token=;/);
+    assert.equal((await refresh(body.refresh_token)).status, 401);
+  });
+
+  // Issue 21, item 6: a form or a no-cors fetch from a same-site origin sends the cookie, but never JSON.
+  describe('with the cookie as the only credential, anything but JSON is refused before any work', () => {
+    const cases: Array<[string, Record<string, string>, string | undefined]> = [
+      ['bodiless text/plain', { 'content-type': 'text/plain' }, undefined],
+      ['text/plain with a body', { 'content-type': 'text/plain' }, 'x'],
+      ['bodiless, no content type', {}, undefined],
+      ['bodiless form', { 'content-type': 'application/x-www-form-urlencoded' }, undefined],
+      ['form with a body', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=b'],
+      ['bodiless multipart', { 'content-type': 'multipart/form-data; boundary=x' }, undefined],
+      ['json in the wrong place', { 'content-type': 'text/plain; application/json' }, undefined],
+    ];
+    for (const path of ['/api/v1/auth/signout', '/api/v1/auth/refresh-token']) {
+      for (const [name, headers, payload] of cases) {
+        test(`${path}: ${name} → 415, and the session lives on`, async () => {
+          const { res, body } = await signUpAndIn();
+          const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+          const commandsBefore = env.commands.length;
+          const refused = await fetch(env.baseUrl + path, { method: 'POST', headers: { ...headers, cookie }, body: payload });
+          assert.equal(refused.status, 415);
+          assert.equal(((await refused.json()) as any).error.code, 'unsupported_media_type');
+          assert.equal(refused.headers.get('set-cookie'), null, 'the cookie is neither cleared nor replaced');
+          assert.equal(env.commands.length, commandsBefore, 'no Redis command ran: nothing was revoked or rotated');
+          // The session is intact: the token still rotates, and the cookie with JSON still works.
+          const rotated = await refresh(body.refresh_token);
+          assert.equal(rotated.status, 200);
+          const next = await env.post(path, undefined, { cookie: `refresh_token=${rotated.body.refresh_token}` });
+          assert.equal(next.status, path.endsWith('signout') ? 204 : 200);
+        });
+      }
+    }
+
+    test('a JSON content type with parameters or a +json suffix is JSON', async () => {
+      for (const type of ['application/json; charset=utf-8', 'Application/JSON', 'application/vnd.api+json']) {
+        const { res } = await signUpAndIn();
+        const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+        const next = await fetch(`${env.baseUrl}/api/v1/auth/refresh-token`, {
+          method: 'POST',
+          headers: { 'content-type': type, cookie },
+        });
+        assert.equal(next.status, 200, type);
+      }
+    });
+
+    test('a token in a JSON body needs no cookie, and a missing token is still 400', async () => {
+      const { body } = await signUpAndIn();
+      assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: body.refresh_token })).status, 200);
+      const none = await fetch(`${env.baseUrl}/api/v1/auth/signout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(none.status, 400);
+    });
   });
 
   test('token responses are JSON that no cache may keep (RFC 6749 §5.1), with exactly one refresh cookie', async () => {
@@ -403,7 +466,7 @@ describe('oauth endpoint', () => {
     const headers = { [CALLER_PROOF_HEADER]: await signCallerProof(env.config.OAUTH_CALLER_SECRET, text) };
     const res = await env.post('/api/v1/auth/oauth', text, headers);
     assert.equal(res.status, 200);
-    assert.match(((await res.json()) as any).refresh_token, /^rt1\./);
+    assert.match(((await res.json()) as any).refresh_token, /^rt2\./);
     assert.equal((await env.post('/api/v1/auth/oauth', text, headers)).status, 401, 'replay refused');
   });
 });

@@ -63,8 +63,8 @@ test('sign-up, sign-in, refresh, recovery, reuse, sign-out and email verificatio
     rotated.refresh_token,
     newest.refresh_token,
     again.refresh_token,
-    env.config.AUTH_SECRET,
-    env.config.REFRESH_TOKEN_SECRET,
+    ...env.config.AUTH_SECRET,
+    ...env.config.REFRESH_TOKEN_SECRET,
     env.config.UPSTASH_REDIS_REST_TOKEN,
     ...link.secrets,
   ];

@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CALLER_PROOF_HEADER, signCallerProof } from '../../lib/auth/caller-proof';
+import { newSecret } from '../../lib/config/secrets';
 import { base64urlAlias } from '../../test/support/base64url';
 import { exchangeOAuthSignIn, type OAuthExchangeBody } from '../../nextauth/oauth-exchange';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
-import { mailedToken } from '../../test/support/outbox';
+import { mailedToken, outbox } from '../../test/support/outbox';
 
 let env: TestEnvironment;
 /** Verification links on, unverified accounts may sign in: the pre-hijacking scenario of issue 13. */
@@ -43,7 +44,7 @@ async function signedPost(
     target = env,
     secret = target.config.OAUTH_CALLER_SECRET,
     nowMs = Date.now(),
-  }: { target?: TestEnvironment; secret?: string; nowMs?: number } = {},
+  }: { target?: TestEnvironment; secret?: string | readonly string[]; nowMs?: number } = {},
 ) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return target.post('/api/v1/auth/oauth', text, { [CALLER_PROOF_HEADER]: await signCallerProof(secret, text, nowMs) });
@@ -189,23 +190,105 @@ describe('linking an OAuth sign-in to an existing user', () => {
     );
   });
 
-  test('an unverified account made through an unverified provider loses that identity to a verified one', async () => {
+  test('an unverified provider email never occupies the address: the account gets a stand-in, the verified owner their own', async () => {
     const email = uniqueEmail('x-squat');
     const x = oauthBody({ provider: 'twitter', email, emailVerified: false });
     const squatter = (await (await post(x)).json()) as any;
+    assert.match(squatter.user.email, /^twitter-.+@users\.oauth\.invalid$/, 'a stand-in, not the address');
+    const held = await withLinks.services.users.findById(squatter.user.id);
+    assert.equal(held?.unverifiedEmail, email, 'the address is kept as unverified contact data');
+    assert.equal(await withLinks.services.users.findByEmail(email), null, 'nobody holds the address');
+
     const victim = (await (await post(oauthBody({ email, emailVerified: true }))).json()) as any;
-    assert.equal(victim.user.id, squatter.user.id);
-    assert.equal((await withLinks.refresh(squatter.refresh_token)).body.error.code, 'token_revoked');
-    assert.equal(
-      await withLinks.services.users.findByAccount('twitter', x.providerAccountId),
-      null,
-      'the unverified identity was dropped',
-    );
+    assert.notEqual(victim.user.id, squatter.user.id, 'the verified owner gets an account of their own');
+    assert.equal(victim.user.email, email);
+    assert.equal((await withLinks.refresh(squatter.refresh_token)).status, 200, "the squatter's stand-in account is untouched");
     const xAgain = oauthBody({ provider: 'twitter', id: x.providerAccountId, email, emailVerified: false });
+    // Another name: the very same signed bytes would be refused as a replay.
+    const again = (await (await post({ ...xAgain, profile: { ...xAgain.profile, name: 'X again' } })).json()) as any;
+    assert.equal(again.user.id, squatter.user.id, 'the X identity keeps signing in to its stand-in account');
+  });
+
+  test('the real owner of an address an unverified provider reported signs up, verifies and signs in with a password', async () => {
+    const email = uniqueEmail('owner-after-squat');
+    const squat = await post(oauthBody({ email, emailVerified: false }));
+    assert.equal(squat.status, 200);
+    const squatter = (await squat.json()) as any;
+
+    assert.equal((await withLinks.post('/api/v1/auth/signup', { email, password: PASSWORD })).status, 202);
+    const subjects = (await outbox(withLinks.services.redis, email)).map((mail) => mail.subject);
+    assert.deepEqual(subjects, ['Confirm your email address'], 'a new account: its link, not a notice');
+    const token = await mailedToken(withLinks.services.redis, email, withLinks.config.APP_URL, '/verify-email');
+    assert.equal((await withLinks.post('/api/v1/auth/email-verification/confirm', { token })).status, 200);
+    const signIn = await passwordSignIn(email);
+    assert.equal(signIn.status, 200);
+    const owner = (await signIn.json()) as any;
+    assert.notEqual(owner.user_id, squatter.user.id);
+    assert.equal(owner.user.email, email);
+
+    // The unverified identity still cannot link into the owner's account.
+    const retry = await post(oauthBody({ email, emailVerified: false }));
+    assert.equal(retry.status, 409);
+  });
+
+  test("a mailed reset link claims an address an older unverified provider sign-in holds: the squatter's sessions and identity go", async () => {
+    // Accounts made before stand-ins held the address itself: no password, email unverified, one provider account.
+    const email = uniqueEmail('legacy-squat');
+    const legacy = await withLinks.services.users.create({ email, name: 'Squatter', image: 'https://example.test/x.png' });
+    const identity = oauthBody({ provider: 'github', email, emailVerified: false });
+    await withLinks.services.users.upsertAccount(legacy.id, {
+      provider: 'github',
+      providerAccountId: identity.providerAccountId,
+      type: 'oauth',
+    });
+    const squatter = (await (await post(identity)).json()) as any;
+    assert.equal(squatter.user.id, legacy.id, 'the squatter is signed in to the account holding the address');
+
+    // The owner's sign-up is told to use password reset (the address has an account), which now mails a link.
+    assert.equal((await withLinks.post('/api/v1/auth/signup', { email, password: PASSWORD })).status, 202);
+    assert.equal((await withLinks.post('/api/v1/auth/password-reset', { email })).status, 202);
+    const mails = await outbox(withLinks.services.redis, email);
+    assert.deepEqual(
+      mails.map((mail) => mail.subject),
+      ['Set a password', 'Someone tried to create an account with your email'],
+    );
+    const token = await mailedToken(withLinks.services.redis, email, withLinks.config.APP_URL, '/reset-password');
+    const reset = await withLinks.post('/api/v1/auth/password-reset/confirm', { token, new_password: 'the owner passphrase' });
+    assert.equal(reset.status, 200);
+    assert.equal(((await reset.json()) as any).signed_out_sessions, 1);
+
     assert.equal(
-      (await post({ ...xAgain, profile: { ...xAgain.profile, name: 'X again' } })).status,
+      (await withLinks.refresh(squatter.refresh_token)).body.error.code,
+      'token_revoked',
+      "the squatter's session is dead",
+    );
+    assert.equal(
+      await withLinks.services.users.findByAccount('github', identity.providerAccountId),
+      null,
+      'the identity that never proved the address is unlinked',
+    );
+    const claimed = await withLinks.services.users.findByEmail(email);
+    assert.ok(claimed?.emailVerified);
+    assert.deepEqual(
+      [claimed.name, claimed.image, claimed.unverifiedEmail],
+      [null, null, null],
+      "nothing of the squatter's is left",
+    );
+    const events = await withLinks.services.rotation.securityEvents(legacy.id);
+    assert.deepEqual(
+      events.map((e) => [e.type, 'provider' in e ? e.provider : null, 'signedOutSessions' in e ? e.signedOutSessions : null]),
+      [
+        ['password_reset', null, 0],
+        ['unverified_account_claimed', 'email', 1],
+      ],
+    );
+
+    const owner = await withLinks.post('/api/v1/auth/signin', { email, password: 'the owner passphrase' });
+    assert.equal(owner.status, 200, 'the owner signs in with the password');
+    assert.equal(
+      (await post({ ...identity, profile: { ...identity.profile, name: 'Squatter again' } })).status,
       409,
-      'and cannot link back in',
+      'and the squatter cannot link back in',
     );
   });
 
@@ -247,15 +330,22 @@ describe('linking an OAuth sign-in to an existing user', () => {
   });
 
   test('a new email creates an OAuth-only user that has no password', async () => {
-    const body = oauthBody({ emailVerified: false });
-    const res = await signedPost(body);
-    assert.equal(res.status, 200);
-    const user = await env.services.users.findByEmail(body.profile.email);
-    assert.ok(user);
-    assert.equal(user.passwordHash, null);
-    assert.equal(user.emailVerified, null);
-    const signin = await env.post('/api/v1/auth/signin', { email: body.profile.email, password: PASSWORD });
-    assert.equal(signin.status, 401, 'no password sign-in into an OAuth-only user');
+    for (const emailVerified of [true, false]) {
+      const body = oauthBody({ emailVerified });
+      const res = await signedPost(body);
+      assert.equal(res.status, 200);
+      const user = await env.services.users.findByAccount(body.provider, body.providerAccountId);
+      assert.ok(user);
+      assert.equal(user.passwordHash, null);
+      assert.equal(Boolean(user.emailVerified), emailVerified);
+      // Unvouched, the address is contact data only; the account's email is a stand-in nobody can mail.
+      assert.deepEqual(
+        [user.email === body.profile.email, user.unverifiedEmail],
+        emailVerified ? [true, null] : [false, body.profile.email],
+      );
+      const signin = await env.post('/api/v1/auth/signin', { email: body.profile.email, password: PASSWORD });
+      assert.equal(signin.status, 401, 'no password sign-in into an OAuth-only user');
+    }
   });
 });
 
@@ -282,7 +372,7 @@ describe('the OAuth session behaves like a password session', () => {
   test('its refresh token rotates, replays within grace, is caught on reuse, and sign-out revokes it', async () => {
     const res = await signedPost(oauthBody());
     const session = (await res.json()) as any;
-    assert.match(session.refresh_token, /^rt1\./);
+    assert.match(session.refresh_token, /^rt2\./);
 
     const a = await refresh(session.refresh_token);
     assert.equal(a.status, 200);
@@ -318,7 +408,7 @@ describe("NextAuth's exchange helper against the real endpoint", () => {
     const result = await exchangeOAuthSignIn(oauthBody({ provider: 'google' }), options());
     assert.ok(result.ok);
     assert.equal(result.session.provider, 'google');
-    assert.match(result.session.refreshToken, /^rt1\./);
+    assert.match(result.session.refreshToken, /^rt2\./);
   });
 
   test('reports an unlinkable account as not_linkable, and a wrong secret as refused', async () => {
@@ -327,7 +417,23 @@ describe("NextAuth's exchange helper against the real endpoint", () => {
     const notLinkable = await exchangeOAuthSignIn(oauthBody({ email, emailVerified: false }), options());
     assert.deepEqual(notLinkable.ok ? 'ok' : notLinkable.reason, 'not_linkable');
     const refused = await exchangeOAuthSignIn(oauthBody(), { ...options(), callerSecret: 'x'.repeat(40) });
-    assert.deepEqual(refused.ok || refused.reason === 'mfa_required' ? 'ok' : [refused.reason, refused.status], ['refused', 401]);
+    assert.deepEqual(refused.ok ? 'ok' : [refused.reason, refused.status], ['refused', 401]);
+  });
+
+  test('during an OAUTH_CALLER_SECRET rotation, NextAuth on the old value and on the new list both get in', async () => {
+    const older = env.config.OAUTH_CALLER_SECRET[0]!;
+    const rotating = await startTestEnvironment({ OAUTH_CALLER_SECRET: `${newSecret()},${older}` });
+    try {
+      const via = (callerSecret: string | readonly string[]) => ({ appUrl: rotating.baseUrl, callerSecret });
+      // An instance still on the old value, and one already on the new list, sign in at the same time.
+      const fromOld = await exchangeOAuthSignIn(oauthBody(), via(older));
+      const fromNew = await exchangeOAuthSignIn(oauthBody(), via(rotating.config.OAUTH_CALLER_SECRET));
+      assert.deepEqual([fromOld.ok, fromNew.ok], [true, true]);
+      const stranger = await exchangeOAuthSignIn(oauthBody(), via(newSecret()));
+      assert.deepEqual(stranger.ok ? 'ok' : [stranger.reason, stranger.status], ['refused', 401]);
+    } finally {
+      await rotating.close();
+    }
   });
 
   test('reports an unreachable backend as unavailable', async () => {

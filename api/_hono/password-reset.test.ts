@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
 import { mailedToken, outbox as outboxOf } from '../../test/support/outbox';
+import { settled } from '../../lib/runtime/deferred';
 
 let env: TestEnvironment;
 before(async () => {
@@ -110,7 +111,7 @@ describe('mail transports', () => {
     }
   });
 
-  test('MAIL_TRANSPORT=webhook: the relay gets the mail with its token; a failing relay is a 503', async () => {
+  test('MAIL_TRANSPORT=webhook: the relay gets the mail with its token; a failing relay changes no answer', async () => {
     const received: Array<{ authorization?: string; body: Record<string, string> }> = [];
     let answer = 200;
     const relay = createServer((req: IncomingMessage, res) => {
@@ -139,13 +140,88 @@ describe('mail transports', () => {
       assert.equal(received[0]!.body.from, 'Auth <auth@example.test>');
       assert.match(received[0]!.body.text ?? '', /\/reset-password\?token=[A-Za-z0-9_-]{43}/);
 
+      // The mail goes out after the answer, which therefore cannot depend on it: a 503 for a failing relay
+      // would tell that the address has an account (an unknown one is never mailed). The failure is logged.
       answer = 500;
       const failed = await requestReset(email, hooked);
-      assert.equal(failed.status, 503);
-      assert.equal(failed.body.error.code, 'service_unavailable');
+      assert.equal(failed.status, 202);
+      assert.equal(received.length, 2, 'the relay was called, and failed');
+      assert.deepEqual(failed.body, (await requestReset(uniqueEmail('nobody'), hooked)).body, 'the same answer as for nobody');
     } finally {
       await hooked.close();
       relay.close();
     }
   });
+});
+
+describe('no account enumeration: the answer never waits for the mail', () => {
+  // The timeout only turns a regression (an answer waiting for the held mail) into a failure instead of a hang.
+  test(
+    'sign-up (used and new address) and reset (known and unknown) all answer while the relay holds every mail',
+    { timeout: 60_000 },
+    async () => {
+      // A relay that holds each mail until told to let mail through: an answer that waited for one would never come.
+      let open = false;
+      const held: Array<() => void> = [];
+      const received: string[] = [];
+      const relay = createServer((req: IncomingMessage, res) => {
+        let text = '';
+        req.on('data', (d: Buffer) => (text += d));
+        req.on('end', () => {
+          received.push((JSON.parse(text) as { to: string }).to);
+          const answer = () => void res.writeHead(200).end();
+          if (open) answer();
+          else held.push(answer);
+        });
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      const mailing = await startTestEnvironment({
+        EMAIL_VERIFICATION: 'required',
+        MAIL_TRANSPORT: 'webhook',
+        MAIL_WEBHOOK_URL: `http://127.0.0.1:${(relay.address() as AddressInfo).port}/send`,
+        MAIL_WEBHOOK_TOKEN: 'relay-token-0123456789',
+      });
+      // Raw requests: the environment's post() waits for the deferred mail, which the relay holds.
+      const send = async (path: string, body: unknown) => {
+        const res = await fetch(mailing.baseUrl + path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return [res.status, await res.text()] as const;
+      };
+      try {
+        const used = uniqueEmail('used');
+        const fresh = uniqueEmail('new');
+        const nobody = uniqueEmail('nobody');
+        const answers = {
+          first: await send('/api/v1/auth/signup', { email: used, password: OLD }),
+          used: await send('/api/v1/auth/signup', { email: used, password: NEW }),
+          fresh: await send('/api/v1/auth/signup', { email: fresh, password: NEW }),
+          known: await send('/api/v1/auth/password-reset', { email: used }),
+          unknown: await send('/api/v1/auth/password-reset', { email: nobody }),
+        };
+        assert.deepEqual(
+          Object.values(answers).map(([status]) => status),
+          [202, 202, 202, 202, 202],
+        );
+        assert.equal(answers.used[1], answers.fresh[1], 'sign-up: the same body for a used and a new address');
+        assert.equal(answers.known[1], answers.unknown[1], 'reset: the same body for a known and an unknown address');
+
+        // Then the mail goes out: the link, the notice and the reset link to the used address, a link to the new one.
+        open = true;
+        held.splice(0).forEach((answer) => answer());
+        await settled();
+        assert.deepEqual(
+          [used, fresh, nobody].map((to) => received.filter((r) => r === to).length),
+          [3, 1, 0],
+        );
+      } finally {
+        open = true;
+        held.splice(0).forEach((answer) => answer());
+        await mailing.close();
+        relay.close();
+      }
+    },
+  );
 });

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ConfigError, getConfig, parseEnv } from '../../lib/config/env';
 import { warmUp } from '../../lib/health';
 import { getAppServices } from '../../lib/services/app-services';
+import { settled } from '../../lib/runtime/deferred';
 import { createApp } from './app';
 
 /** A whole-number variable within [min, max], with one message for every way it can be wrong. */
@@ -99,7 +100,11 @@ if (isMain) {
   } else {
     const { port: bound, close } = await startApiServer(port, host);
     if (workers === 1) console.log(`auth API listening on http://${host}:${bound}`);
-    const stop = () => void close().then(() => process.exit(0));
+    // Mail that routes sent after their answers (no waitUntil here) finishes before the process goes.
+    const stop = () =>
+      void close()
+        .then(settled)
+        .then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   }

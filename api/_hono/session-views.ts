@@ -29,7 +29,7 @@ export interface SecurityEventView {
   session_id?: string;
   /** Sessions a password change or reset, or a claimed account, signed out. */
   signed_out_sessions?: number;
-  /** The provider whose verified sign-in claimed the account. */
+  /** The provider whose verified sign-in claimed the account, or `email` for a reset link mailed to the address. */
   provider?: string;
   ip?: string;
   user_agent?: string;

@@ -34,12 +34,17 @@ export const oauthBody = z.strictObject({
   client: z.strictObject({ ip: z.string().max(100).nullish(), userAgent: z.string().max(1024).nullish() }).optional(),
 });
 
+/** 415 unless the request declares a JSON content type (`application/json`, `application/*+json`), body or not. */
+export function requireJsonContentType(c: Context): void {
+  if (!/^application\/(.+\+)?json\b/i.test(c.req.header('content-type') ?? '')) {
+    throw new ApiError('unsupported_media_type', 'Content-Type must be application/json.');
+  }
+}
+
 /** Reads the raw body as text, requiring JSON when a body is present. */
 export async function readBodyText(c: Context): Promise<string> {
   const text = await c.req.text();
-  if (text.length > 0 && !/^application\/(.+\+)?json\b/i.test(c.req.header('content-type') ?? '')) {
-    throw new ApiError('unsupported_media_type', 'Content-Type must be application/json.');
-  }
+  if (text.length > 0) requireJsonContentType(c);
   return text;
 }
 

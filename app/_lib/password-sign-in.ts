@@ -1,7 +1,8 @@
 /** @module Signing in with email and password through NextAuth, shared by the sign-in and sign-up actions. */
 import { AuthError as NextAuthError } from 'next-auth';
 import { signIn } from '@/auth';
-import { safeCallbackUrl } from '../_components/safe-redirect';
+import { safeRedirectPath } from '@/lib/auth/safe-redirect';
+import { getConfig } from '@/lib/config/env';
 import { UNAVAILABLE, type FormState } from './forms';
 import { redirect } from 'next/navigation';
 import { rememberSecondFactor } from './second-factor-cookie';
@@ -17,7 +18,7 @@ export function retryInWords(seconds: number | undefined): string {
 /** Signs in and redirects to `callbackUrl` (if safe); the form's error when NextAuth refuses. */
 export async function signInWithPassword(email: string, password: string, callbackUrl: unknown): Promise<FormState> {
   try {
-    await signIn('credentials', { email, password, redirectTo: safeCallbackUrl(callbackUrl) });
+    await signIn('credentials', { email, password, redirectTo: safeRedirectPath(callbackUrl, getConfig().APP_URL, '/account') });
     return {};
   } catch (error) {
     // NextAuth signals success with a redirect "error"; only its own AuthError means failure.
@@ -26,7 +27,9 @@ export async function signInWithPassword(email: string, password: string, callba
       if (code === 'mfa_required') {
         // The password was right; the second-factor page finishes (the token rides in an HttpOnly cookie).
         await rememberSecondFactor((error as unknown as { mfaToken: string }).mfaToken);
-        redirect(`/signin/second-factor?callbackUrl=${encodeURIComponent(safeCallbackUrl(callbackUrl))}`);
+        redirect(
+          `/signin/second-factor?callbackUrl=${encodeURIComponent(safeRedirectPath(callbackUrl, getConfig().APP_URL, '/account'))}`,
+        );
       }
       if (code === 'email_not_verified') {
         return { error: 'Confirm your email address first, with the link we sent you.', email, unverified: true };

@@ -61,6 +61,13 @@ function describe(e: SecurityEvent): string {
     case 'second_factor_failures':
       return `${describeMfaEvent(e)}${source(e)}`;
     case 'unverified_account_claimed':
+      if (e.provider === 'email') {
+        return (
+          `you set a password with a link sent to this address, for an account that a sign-in with another provider had ` +
+          `created without that provider confirming the address, perhaps by someone else: that sign-in was unlinked and ` +
+          `${devicesWere(e.signedOutSessions)} signed out${source(e)}.`
+        );
+      }
       return (
         `you signed in with ${e.provider}, which confirmed this email address, to an account whose email nobody had confirmed, ` +
         `perhaps created by someone else: its password was removed and ${devicesWere(e.signedOutSessions)} signed out${source(e)}. ` +

@@ -4,7 +4,8 @@ import { AuthError as NextAuthError } from 'next-auth';
 import { redirect } from 'next/navigation';
 import { listOAuthProviders } from '@/nextauth/oauth-providers';
 import { explainingAuthFailures, isConfigurationError, signIn } from '@/auth';
-import { safeCallbackUrl } from '../_components/safe-redirect';
+import { safeRedirectPath } from '@/lib/auth/safe-redirect';
+import { getConfig } from '@/lib/config/env';
 
 /** Sends the browser to the chosen provider's authorization page (state, PKCE and nonce set by NextAuth). */
 export async function oauthSignInAction(form: FormData): Promise<void> {
@@ -16,7 +17,10 @@ export async function oauthSignInAction(form: FormData): Promise<void> {
     // Not redirecting from inside signIn: Auth.js answers an unreachable provider with its catch-all
     // `error=Configuration`, which explainingAuthFailures names.
     const { value, failure } = await explainingAuthFailures(() =>
-      signIn(provider, { redirectTo: safeCallbackUrl(form.get('callbackUrl')), redirect: false }),
+      signIn(provider, {
+        redirectTo: safeRedirectPath(form.get('callbackUrl'), getConfig().APP_URL, '/account'),
+        redirect: false,
+      }),
     );
     target = failure && isConfigurationError(value) ? `/signin?error=${failure}` : value;
   } catch (error) {

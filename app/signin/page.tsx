@@ -1,10 +1,10 @@
 import Link from 'next/link';
 import { listOAuthProviders } from '@/nextauth/oauth-providers';
 import { getConfig } from '@/lib/config/env';
+import { safeRedirectPath } from '@/lib/auth/safe-redirect';
 import { signInAction } from './actions';
 import { CredentialsForm } from '../_components/credentials-form';
 import { OAuthButtons } from '../_components/oauth-buttons';
-import { safeCallbackUrl } from '../_components/safe-redirect';
 import { PasskeySignIn } from './passkey-sign-in';
 
 const MESSAGES: Record<string, string> = {
@@ -28,7 +28,7 @@ const MESSAGES: Record<string, string> = {
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const params = await searchParams;
   const notice = params.error ? (MESSAGES[params.error] ?? 'Sign-in failed. Please try again.') : undefined;
-  const callbackUrl = safeCallbackUrl(params.callbackUrl);
+  const callbackUrl = safeRedirectPath(params.callbackUrl, getConfig().APP_URL, '/account');
   return (
     <>
       <h1>Sign in</h1>

@@ -3,7 +3,8 @@
 import { AuthError as NextAuthError } from 'next-auth';
 import { signIn } from '@/auth';
 import { getAppServices } from '@/lib/services/app-services';
-import { safeCallbackUrl } from '../_components/safe-redirect';
+import { safeRedirectPath } from '@/lib/auth/safe-redirect';
+import { getConfig } from '@/lib/config/env';
 import { clientContext, UNAVAILABLE } from '../_lib/forms';
 import { retryInWords } from '../_lib/password-sign-in';
 
@@ -20,7 +21,7 @@ export async function passkeySignInOptionsAction() {
 export async function passkeySignInAction(response: string, callbackUrl: string): Promise<{ error?: string; next?: string }> {
   try {
     await signIn('passkey', { response, redirect: false });
-    return { next: safeCallbackUrl(callbackUrl) };
+    return { next: safeRedirectPath(callbackUrl, getConfig().APP_URL, '/account') };
   } catch (error) {
     if (!(error instanceof NextAuthError)) throw error;
     const code = (error as { code?: string }).code;

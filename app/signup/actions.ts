@@ -2,6 +2,7 @@
 /** @module The sign-up page's server action: creates the account through the auth service, then signs in. */
 import { firstIssue, signUpInput } from '@/lib/auth/input';
 import { getAppServices } from '@/lib/services/app-services';
+import { afterAnswer } from '../_lib/after-answer';
 import { attempt, clientContext, field, type FormState } from '../_lib/forms';
 import { signInWithPassword } from '../_lib/password-sign-in';
 
@@ -18,7 +19,7 @@ export async function signUpAction(_prev: FormState, form: FormData): Promise<Fo
   });
   if (!input.success) return { error: firstIssue(input.error), email: field(form, 'email') };
   const context = await clientContext();
-  const result = await attempt(async () => (await getAppServices()).auth.signUp(input.data, context), {
+  const result = await attempt(async () => (await getAppServices()).auth.signUp(input.data, context, afterAnswer), {
     email_taken: 'An account with this email already exists. Sign in instead.',
     rate_limited: true,
   });

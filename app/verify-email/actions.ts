@@ -5,6 +5,7 @@ import { emailVerificationConfirmInput, emailVerificationRequestInput, firstIssu
 import { getAppServices } from '@/lib/services/app-services';
 import { redirect } from 'next/navigation';
 import { currentSession } from '../_lib/current-session';
+import { afterAnswer } from '../_lib/after-answer';
 import { attempt, clientContext, field, type FormState } from '../_lib/forms';
 
 /** Mails a new verification link (the sign-in form's "send it again"); the same answer for any address. */
@@ -14,7 +15,7 @@ export async function resendVerificationAction(_prev: FormState, form: FormData)
   const verifications = (await getAppServices()).emailVerifications;
   if (!verifications) return { error: 'Email verification is off here.' };
   const context = await clientContext();
-  const result = await attempt(() => verifications.resend(input.data.email, context), {
+  const result = await attempt(() => verifications.resend(input.data.email, context, afterAnswer), {
     rate_limited: true,
     service_unavailable: true,
   });

@@ -43,8 +43,12 @@ export async function submitCredentials(page: Page, form: 'signin' | 'signup', e
  * the page answers "check your email" for any address and signs nobody in.
  */
 export async function signUp(page: Page, email: string, password: string): Promise<void> {
+  const before = (await relayedTo(email)).length;
   await submitCredentials(page, 'signup', email, password);
   await page.locator('[role=status]', { hasText: 'Check your email' }).waitFor();
+  // The account is created after the answer (no enumeration by timing), and then mailed (a link, or a notice):
+  // the mail says the sign-up is done, so a sign-in right after cannot beat it.
+  await mailsTo(email, before + 1);
 }
 
 /** Signs up or in on a new page of `context` (a browser of its own); resolves on the account page. */
@@ -62,16 +66,37 @@ export async function enterAccount(
 }
 
 /** The emails the app sent to `to` through the webhook transport (the relay of scripts/test/e2e.sh), newest first. */
-export async function mailsTo(to: string): Promise<RelayedMail[]> {
+async function relayedTo(to: string): Promise<RelayedMail[]> {
   return (await (await fetch(`${process.env.E2E_MAIL_RELAY_URL}/messages?to=${encodeURIComponent(to)}`)).json()) as RelayedMail[];
 }
 
-/** The newest link to `path` (e.g. "/verify-email") mailed to `to`. */
-export async function mailedLink(to: string, path: string): Promise<string> {
-  for (const mail of await mailsTo(to)) {
-    const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
-    if (link && new URL(link).pathname === path) return link;
+/** How long a mail may take to arrive: the app sends it after its answer (Next.js `after()`), so a page can show "sent" first. */
+const MAIL_DEADLINE_MS = 10_000;
+
+/**
+ * The emails sent to `to`, newest first, once at least `atLeast` have arrived (or the deadline passed: then
+ * whatever is there, for the caller's assertion to name). Mail goes out after the answer, so the page that
+ * says "sent" can come first.
+ */
+export async function mailsTo(to: string, atLeast = 1): Promise<RelayedMail[]> {
+  const until = Date.now() + MAIL_DEADLINE_MS;
+  for (;;) {
+    const mails = await relayedTo(to);
+    if (mails.length >= atLeast || Date.now() > until) return mails;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The newest link to `path` (e.g. "/verify-email") mailed to `to`, waiting for it as mailsTo does. */
+export async function mailedLink(to: string, path: string): Promise<string> {
+  const until = Date.now() + MAIL_DEADLINE_MS;
+  do {
+    for (const mail of await relayedTo(to)) {
+      const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
+      if (link && new URL(link).pathname === path) return link;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  } while (Date.now() < until);
   throw new Error(`no mail to ${to} with a link to ${path}`);
 }
 

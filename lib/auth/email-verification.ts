@@ -6,6 +6,7 @@
  */
 import type { Mailer } from '../mail/mailer';
 import { logEvent } from '../observability/log';
+import { inBackground, type Defer } from '../runtime/deferred';
 import type { RateLimits } from '../rate-limit/limits';
 import type { Redis } from '../redis/client';
 import { emailVerificationKey, userEmailVerificationKey } from '../redis/keys';
@@ -65,17 +66,22 @@ export class EmailVerifications {
     logEvent('info', 'auth.signup_existing_email', { userId: user.id, ip: context.ip });
   }
 
-  /** Mails a new link to an unverified password account; the same answer for any address, limited per IP and per address. */
-  async resend(emailInput: string, context: RequestContext = {}): Promise<void> {
+  /**
+   * Mails a new link to an unverified password account; the same answer for any address, limited per IP and
+   * per address. The lookup and the mail are handed to `defer`, so the answer's timing does not tell either.
+   */
+  async resend(emailInput: string, context: RequestContext = {}, defer: Defer = inBackground): Promise<void> {
     const email = normalizeEmail(emailInput);
     await this.deps.limits.emailVerification(email, context.ip);
-    const user = await this.deps.users.findByEmail(email);
-    if (!awaitsVerification(user)) {
-      logEvent('info', 'auth.email_verification_requested', { knownUser: false, ip: context.ip });
-      return;
-    }
-    await this.sendLink(user);
-    logEvent('info', 'auth.email_verification_requested', { knownUser: true, userId: user.id, ip: context.ip });
+    defer(async () => {
+      const user = await this.deps.users.findByEmail(email);
+      if (!awaitsVerification(user)) {
+        logEvent('info', 'auth.email_verification_requested', { knownUser: false, ip: context.ip });
+        return;
+      }
+      await this.sendLink(user);
+      logEvent('info', 'auth.email_verification_requested', { knownUser: true, userId: user.id, ip: context.ip });
+    });
   }
 
   /** Redeems a link: the account's email is verified; `invalid_verification_token` if unknown, used, voided or expired. */

@@ -9,13 +9,18 @@ import type { RateLimits } from '../rate-limit/limits';
 import type { Redis } from '../redis/client';
 import { passwordResetKey, userPasswordResetKey } from '../redis/keys';
 import { logEvent } from '../observability/log';
-import type { RequestContext, RotationEngine } from '../tokens/rotation';
+import { inBackground, type Defer } from '../runtime/deferred';
+import { eventSource, type RequestContext, type RotationEngine } from '../tokens/rotation';
 import type { SessionDirectory } from '../tokens/sessions';
 import { normalizeEmail } from '../users/email';
-import type { UserRepository } from '../users/repository';
+import type { UserRecord, UserRepository } from '../users/repository';
+import { isStandInEmail } from '../users/stand-in-email';
 import { EmailLinks, sendOrUnavailable, ttlInWords } from './email-link';
 import { AuthError } from './errors';
 import { replacePassword } from './password-replacement';
+
+/** The `provider` of an `unverified_account_claimed` event when a link mailed to the address made the claim. */
+export const CLAIMED_BY_EMAIL_LINK = 'email';
 
 /** What password reset needs. */
 export interface PasswordResetDeps {
@@ -40,17 +45,25 @@ export class PasswordResets {
   }
 
   /**
-   * Mails a reset link if a password account, or an account whose email is verified, has this email (so
-   * someone whose unverified password was removed can set one). The caller learns nothing either way
-   * (the same answer for any address); requests are limited per IP and per address.
+   * Mails a reset link to the account with this email, if any: a password account, one whose email is verified
+   * (so someone whose unverified password was removed can set one), or one that a provider created with the
+   * address without vouching for it (older accounts; new ones get a stand-in), which the link then claims
+   * (see confirm). Stand-in addresses are never mailed. The caller learns nothing either way:
+   * the same answer for any address, limited per IP and per address, and everything that depends on the
+   * address (the lookup, the link, the mail) is handed to `defer`, so the answer's timing cannot tell either.
    */
-  async request(emailInput: string, context: RequestContext = {}): Promise<void> {
-    const { mailer, users } = this.deps;
+  async request(emailInput: string, context: RequestContext = {}, defer: Defer = inBackground): Promise<void> {
+    const { mailer } = this.deps;
     if (!mailer) throw new AuthError('service_unavailable', 'Password reset by email is not available here.');
     const email = normalizeEmail(emailInput);
     await this.deps.limits.passwordReset(email, context.ip);
-    const user = await users.findByEmail(email);
-    if (!user || (!user.passwordHash && !user.emailVerified)) {
+    defer(() => this.mailLink(mailer, email, context));
+  }
+
+  /** Looks the address up and mails its account a link; runs after the answer. */
+  private async mailLink(mailer: Mailer, email: string, context: RequestContext): Promise<void> {
+    const user = await this.deps.users.findByEmail(email);
+    if (!user || isStandInEmail(user.email)) {
       logEvent('info', 'auth.password_reset_requested', { knownUser: false, ip: context.ip });
       return;
     }
@@ -67,7 +80,11 @@ export class PasswordResets {
     logEvent('info', 'auth.password_reset_requested', { knownUser: true, userId: user.id, ip: context.ip });
   }
 
-  /** Redeems a link: sets the new password and signs out every session; `invalid_reset_token` if unknown, used or expired. */
+  /**
+   * Redeems a link: sets the new password and signs out every session; `invalid_reset_token` if unknown, used
+   * or expired. An account with neither a password nor a verified email was made by a provider that did not
+   * vouch for the address, perhaps by someone else: the mailbox's owner claims it (see claimForMailbox).
+   */
   async confirm(token: string, newPassword: string, context: RequestContext = {}): Promise<{ signedOutSessions: number }> {
     const { users } = this.deps;
     const refuse = () =>
@@ -75,12 +92,43 @@ export class PasswordResets {
     const userId = await this.links.redeem(token);
     const user = userId ? await users.findById(userId) : null;
     if (!user) throw refuse();
-    const signedOutSessions = await replacePassword(this.deps, user.id, newPassword, { event: 'password_reset', context });
+    const claimed = !user.passwordHash && !user.emailVerified ? await this.claimForMailbox(user, context) : 0;
+    const signedOutSessions =
+      claimed + (await replacePassword(this.deps, user.id, newPassword, { event: 'password_reset', context }));
     // Only the mailbox's owner could follow the link.
     if (!user.emailVerified) await users.markEmailVerified(user.id, new Date());
     // Proof of the mailbox: earlier mistypes must not lock the owner out of the new password.
     await this.deps.limits.clearSignInFailures(user.email, context.ip);
     logEvent('info', 'auth.password_reset', { userId: user.id, signedOutSessions, ip: context.ip });
     return { signedOutSessions };
+  }
+
+  /**
+   * The owner of the mailbox takes over an account that a provider's unvouched sign-in made with their address:
+   * every session is signed out, the provider accounts that never proved the address are unlinked, the name,
+   * image and contact address they brought are dropped, the email is marked verified, and a security event says
+   * so (as when a verified provider claims such an account, lib/auth/service.ts). Returns the sessions signed
+   * out; if the email was verified meanwhile, that sign-out is all that happens.
+   */
+  private async claimForMailbox(user: UserRecord, context: RequestContext): Promise<number> {
+    const { users, sessions, rotation } = this.deps;
+    const signedOutSessions = await sessions.revokeAll(user.id);
+    const at = new Date();
+    if (!(await users.claimUnverified(user.id, { name: null, image: null, verifiedAt: at }))) return signedOutSessions;
+    await rotation.recordSecurityEvent({
+      type: 'unverified_account_claimed',
+      userId: user.id,
+      at: at.toISOString(),
+      provider: CLAIMED_BY_EMAIL_LINK,
+      signedOutSessions,
+      ...eventSource(context),
+    });
+    logEvent('warn', 'auth.unverified_account_claimed', {
+      userId: user.id,
+      provider: CLAIMED_BY_EMAIL_LINK,
+      signedOutSessions,
+      ip: context.ip,
+    });
+    return signedOutSessions;
   }
 }

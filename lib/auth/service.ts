@@ -10,8 +10,10 @@ import type { EmailVerifications } from './email-verification';
 import { replacePassword } from './password-replacement';
 import type { SessionDirectory } from '../tokens/sessions';
 import { normalizeEmail } from '../users/email';
+import { isStandInEmail, standInEmail } from '../users/stand-in-email';
 import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
 import { logEvent } from '../observability/log';
+import { inBackground, type Defer } from '../runtime/deferred';
 import type { RateLimits } from '../rate-limit/limits';
 import { AuthError, isRefusedToken } from './errors';
 import { refreshSession, withAccessToken, type SessionTokens, type TokenIssuer } from './session-tokens';
@@ -63,15 +65,19 @@ export class AuthService {
 
   /**
    * Registers a password user. Verification off: the user, or `email_taken` if the address is in use.
-   * On: a new user is mailed a verification link, an existing one's owner a notice; both answer `check_email`.
+   * On: `check_email` at once, for a new address and a used one alike, after the same work (the limit and
+   * the hash); the insert and what follows it (a new account's link, or a notice to the existing one's owner)
+   * are handed to `defer`. Even the insert tells: a new row is committed and flushed, a refused one is not.
    */
   async signUp(
     input: { email: string; password: string; name?: string | undefined },
     context: RequestContext = {},
+    defer: Defer = inBackground,
   ): Promise<SignUpResult> {
     const { users, verifications } = this.deps;
     await this.deps.limits.signUp(context.ip);
     const email = normalizeEmail(input.email);
+    // Hashed before answering in both cases: it costs the caller the same, and bounds the work left behind.
     const passwordHash = await hashPassword(input.password, this.deps.passwordIterations);
     const create = () => users.create({ email, name: input.name?.trim() || null, passwordHash });
     if (this.deps.emailVerification === 'off' || !verifications) {
@@ -79,18 +85,20 @@ export class AuthService {
       logEvent('info', 'auth.signup', { userId: user.id });
       return { status: 'created', user: toPublicUser(user) };
     }
-    let user: UserRecord | null;
-    try {
-      user = await create();
-    } catch (error) {
-      if (!(error instanceof AuthError && error.code === 'email_taken')) throw error;
-      user = await users.findByEmail(email);
-      // Deleted between the two calls: nobody to tell, and the answer stays the same.
-      if (user) await verifications.afterSignUp(user, false, context);
-      return { status: 'check_email' };
-    }
-    logEvent('info', 'auth.signup', { userId: user.id });
-    await verifications.afterSignUp(user, true, context);
+    defer(async () => {
+      let user: UserRecord;
+      try {
+        user = await create();
+      } catch (error) {
+        if (!(error instanceof AuthError && error.code === 'email_taken')) throw error;
+        const existing = await users.findByEmail(email);
+        // Deleted meanwhile: nobody to tell.
+        if (existing) await verifications.afterSignUp(existing, false, context);
+        return;
+      }
+      logEvent('info', 'auth.signup', { userId: user.id });
+      await verifications.afterSignUp(user, true, context);
+    });
     return { status: 'check_email' };
   }
 
@@ -126,7 +134,8 @@ export class AuthService {
    * Signs in with a provider's identity: finds, links or creates the user, then starts a session. A new
    * provider account links into the existing user with its email only when both emails are verified. If
    * the provider verified it and the user's is unverified (perhaps registered by someone else to hijack the
-   * owner's account later), the verified owner wins: see claimUnverified. An unverified one never links.
+   * owner's account later), the verified owner wins: see claimUnverified. An unverified one never links, and a
+   * new user made from it gets a stand-in address instead (createForIdentity).
    * `caller` is the IP of the server that called (for its rate limit), `context` the person's browser.
    */
   async signInWithOAuth(
@@ -148,18 +157,27 @@ export class AuthService {
         );
       }
       if (existing && !existing.emailVerified) user = await this.claimUnverified(existing, identity, context);
-      user ??=
-        existing ??
-        (await users.create({
-          email,
-          name: identity.name ?? null,
-          image: identity.image ?? null,
-          emailVerified: identity.emailVerified ? new Date() : null,
-        }));
+      user ??= existing ?? (await this.createForIdentity(identity, email));
     }
     await users.upsertAccount(user.id, account);
     await this.deps.secondFactor?.challenge(user, identity.provider);
     return this.startSession(user, identity.provider, context);
+  }
+
+  /**
+   * A new user for a provider account. Only an address the provider vouches for becomes the account's email;
+   * an unvouched one would occupy the address (the real owner could then neither sign up nor reset), so the
+   * account gets a stand-in and keeps the reported address as unverified contact data.
+   */
+  private async createForIdentity(identity: OAuthIdentity, email: string): Promise<UserRecord> {
+    const vouched = identity.emailVerified && !isStandInEmail(email);
+    return this.deps.users.create({
+      email: vouched ? email : await standInEmail(identity.provider, identity.providerAccountId),
+      unverifiedEmail: vouched || isStandInEmail(email) ? null : email,
+      name: identity.name ?? null,
+      image: identity.image ?? null,
+      emailVerified: vouched ? new Date() : null,
+    });
   }
 
   /**

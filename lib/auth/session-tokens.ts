@@ -55,7 +55,8 @@ export async function withAccessToken(
 
 /**
  * Rotates a refresh token and issues a new access token. Never touches the database. Logs a recovered
- * lost response here, so the API and NextAuth paths both report it (a client retried, not a theft).
+ * lost response and a resumed chain here, so the API and NextAuth paths both report them (a client
+ * retried, or the store lost writes: not a theft).
  */
 export async function refreshSession(
   issuer: TokenIssuer,
@@ -68,6 +69,16 @@ export async function refreshSession(
       userId: issued.userId,
       sessionId: issued.familyId,
       recoveries: issued.recoveries,
+      ip: context.ip,
+      userAgent: context.userAgent,
+    });
+  }
+  if (issued.outcome === 'resumed') {
+    // The store had lost this session's last rotations (a failover, a restart) and the token carried on.
+    logEvent('info', 'auth.refresh_resumed', {
+      userId: issued.userId,
+      sessionId: issued.familyId,
+      resumes: issued.resumes,
       ip: context.ip,
       userAgent: context.userAgent,
     });

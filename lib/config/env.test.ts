@@ -1,7 +1,7 @@
 /** Configuration: a missing or bad variable is refused with a message that names it. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freshSecrets } from './secrets';
+import { freshSecrets, newSecret } from './secrets';
 import { ConfigError, parseConfig } from './env';
 
 const valid = async () => ({
@@ -87,4 +87,56 @@ test('email verification: required when mail can be sent, off without mail, and 
     assert.match(message, /EMAIL_VERIFICATION: .* MAIL_TRANSPORT is "none"/);
   }
   assert.match(messageOf({ ...base, EMAIL_VERIFICATION: 'yes' }), /EMAIL_VERIFICATION/);
+});
+
+test('REFRESH_TOKEN_SECRET is a key ring: comma-separated, newest first, each ≥ 32 characters, distinct, at most 4', async () => {
+  const base = await valid();
+  const [a, b] = ['a'.repeat(32), 'b'.repeat(40)];
+  assert.deepEqual(parseConfig({ ...base, REFRESH_TOKEN_SECRET: `${a}, ${b}` }).REFRESH_TOKEN_SECRET, [a, b]);
+  assert.deepEqual(parseConfig({ ...base, REFRESH_TOKEN_SECRET: a }).REFRESH_TOKEN_SECRET, [a]);
+  assert.match(
+    messageOf({ ...base, REFRESH_TOKEN_SECRET: `${a},short` }),
+    /REFRESH_TOKEN_SECRET: secret 2 of 2 is too short: each must be at least 32 characters/,
+  );
+  assert.match(messageOf({ ...base, REFRESH_TOKEN_SECRET: `${a},${a}` }), /REFRESH_TOKEN_SECRET: lists the same secret twice/);
+  const five = ['c', 'd', 'e', 'f', 'g'].map((c) => c.repeat(32)).join(',');
+  assert.match(messageOf({ ...base, REFRESH_TOKEN_SECRET: five }), /REFRESH_TOKEN_SECRET: must list at most 4 secrets/);
+});
+
+test('the replica wait is off by default and bounded', async () => {
+  const base = await valid();
+  const config = parseConfig(base);
+  assert.equal(config.REDIS_WAIT_REPLICAS, 0);
+  assert.equal(config.REDIS_WAIT_TIMEOUT_MS, 200);
+  assert.match(messageOf({ ...base, REDIS_WAIT_REPLICAS: '-1' }), /REDIS_WAIT_REPLICAS:/);
+  assert.match(messageOf({ ...base, REDIS_WAIT_TIMEOUT_MS: '0' }), /REDIS_WAIT_TIMEOUT_MS:/);
+  assert.match(
+    messageOf({ ...base, REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '2000', REDIS_TIMEOUT_MS: '2000' }),
+    /REDIS_WAIT_TIMEOUT_MS: must be less than REDIS_TIMEOUT_MS/,
+  );
+});
+
+test('AUTH_SECRET and OAUTH_CALLER_SECRET are lists, newest first; one secret is a list of one', async () => {
+  const base = await valid();
+  const [newer, older] = [newSecret(), newSecret()];
+  assert.deepEqual(parseConfig({ ...base, AUTH_SECRET: older }).AUTH_SECRET, [older]);
+  const rotating = parseConfig({ ...base, AUTH_SECRET: `${newer},${older}`, OAUTH_CALLER_SECRET: `${newer}, ${older}` });
+  assert.deepEqual(rotating.AUTH_SECRET, [newer, older]);
+  assert.deepEqual(rotating.OAUTH_CALLER_SECRET, [newer, older], 'spaces after the commas are not part of a secret');
+});
+
+test('a rotating secret names the variable and the position of a short one, never the secret itself', async () => {
+  const base = await valid();
+  const newer = newSecret();
+  assert.match(messageOf({ ...base, AUTH_SECRET: 'short' }), /AUTH_SECRET: must be at least 32 characters/);
+  const message = messageOf({ ...base, AUTH_SECRET: `${newer},too-short-to-be-a-secret` });
+  assert.match(message, /AUTH_SECRET: secret 2 of 2 is too short: each must be at least 32 characters/);
+  assert.ok(!message.includes(newer) && !message.includes('too-short-to-be-a-secret'), 'no secret in the message');
+  assert.match(messageOf({ ...base, OAUTH_CALLER_SECRET: `${newer},` }), /OAUTH_CALLER_SECRET: secret 2 of 2 is too short/);
+  assert.match(messageOf({ ...base, AUTH_SECRET: `${newer},${newer}` }), /AUTH_SECRET: lists the same secret twice/);
+});
+
+test("Auth.js's numbered AUTH_SECRET_1.. variables are refused: the list in AUTH_SECRET replaces them", async () => {
+  const message = messageOf({ ...(await valid()), AUTH_SECRET_1: newSecret() });
+  assert.match(message, /AUTH_SECRET_1: is not read; put older secrets after the newest in AUTH_SECRET/);
 });

@@ -29,16 +29,10 @@ const jwkList = z
       .min(1, 'needs at least one key'),
   );
 
-/** A key ring: comma-separated secrets, newest first (the first encrypts, all decrypt), each ≥ 32 characters. */
-const keyRing = z
-  .string()
-  .transform((raw) => raw.split(',').map((s) => s.trim()))
-  .refine(
-    (ring) => ring.every((s) => s.length >= 32),
-    'every key must be at least 32 characters of random data (comma-separated, newest first)',
-  )
-  .refine((ring) => new Set(ring).size === ring.length, 'a key appears twice');
-
+/**
+ * A secret that rotates: a comma-separated list, newest first. The first signs, every one verifies, so a
+ * rotation is "prepend a new secret; drop the old one once nothing it signed can still be presented".
+ */
 const rule = (fallback: string) =>
   z
     .string()
@@ -57,14 +51,45 @@ const rateLimitSchema = Object.fromEntries(
   LIMIT_NAMES.map((name) => [RATE_LIMITS[name].env, rule(RATE_LIMITS[name].fallback)]),
 ) as Record<LimitVariable, ReturnType<typeof rule>>;
 
+/**
+ * A secret that rotates without a logout: a comma-separated list, newest first, at most `maxKeys`. The first
+ * signs or encrypts, every one verifies or decrypts, so a new secret goes in front and the old one is dropped
+ * once what it protected has expired (docs/operations.md). One secret is a list of one.
+ */
+export const secretList = (minLength = 32, maxKeys = 4) =>
+  z.string().transform((raw, ctx) => {
+    const secrets = raw.split(',').map((secret) => secret.trim());
+    // Positions only: the message must never echo a secret.
+    const short = secrets.flatMap((secret, i) => (secret.length < minLength ? [i + 1] : []));
+    if (short.length > 0) {
+      const which = secrets.length > 1 ? `secret ${short.join(', ')} of ${secrets.length} is too short: each ` : '';
+      ctx.addIssue({ code: 'custom', message: `${which}must be at least ${minLength} characters (openssl rand -base64 32)` });
+      return z.NEVER;
+    }
+    if (secrets.length > maxKeys) {
+      ctx.addIssue({ code: 'custom', message: `must list at most ${maxKeys} secrets (newest first)` });
+      return z.NEVER;
+    }
+    if (new Set(secrets).size < secrets.length) {
+      ctx.addIssue({ code: 'custom', message: 'lists the same secret twice' });
+      return z.NEVER;
+    }
+    return secrets as readonly string[];
+  });
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   APP_URL: z.url().default('http://localhost:3000'),
-  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)'),
+  // NextAuth's cookie encryption keys, newest first (Auth.js encrypts with the first, decrypts with any).
+  AUTH_SECRET: secretList(),
   UPSTASH_REDIS_REST_URL: z.url(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2_000),
   REDIS_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  // After security-relevant writes only (sign-out, revocation, reuse detection): WAIT for this many
+  // replicas, at most REDIS_WAIT_TIMEOUT_MS. 0 turns it off (docs/scaling.md: what it costs).
+  REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(8).default(0),
+  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(200),
   DATABASE_URL: z
     .string()
     .regex(/^(postgres(ql)?|prisma(\+postgres)?):\/\//, 'must be a postgresql://, prisma:// or prisma+postgres:// URL'),
@@ -75,12 +100,14 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: seconds(900, 2),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).default('edge-auth-api'),
-  REFRESH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters of random data'),
+  // A key ring (newest first): refresh tokens name the key that tagged them; see docs/security.md.
+  REFRESH_TOKEN_SECRET: secretList(),
   REFRESH_GRACE_SECONDS: seconds(20, 0).refine((v) => v <= 120, 'must be at most 120 seconds'),
   SESSION_IDLE_TTL_SECONDS: seconds(7 * 24 * 3600, 60),
   SESSION_ABSOLUTE_TTL_SECONDS: seconds(30 * 24 * 3600, 60),
   PASSWORD_PBKDF2_ITERATIONS: z.coerce.number().int().min(1_000).max(10_000_000).default(600_000),
-  OAUTH_CALLER_SECRET: z.string().min(32, 'must be at least 32 characters of random data'),
+  // The caller proof's HMAC keys, newest first: NextAuth signs with the first, the API accepts any.
+  OAUTH_CALLER_SECRET: secretList(),
   // Where the client's IP comes from (lib/auth/request-context.ts): "vercel", "proxy" (the hop the last of
   // TRUSTED_PROXY_HOPS proxies appended to X-Forwarded-For) or "socket" (the standalone Node server).
   // Default: "vercel" on Vercel, else "socket".
@@ -101,7 +128,8 @@ const schema = z.object({
   EMAIL_VERIFICATION: z.enum(['required', 'optional', 'off']).optional(),
   EMAIL_VERIFICATION_TTL_SECONDS: seconds(24 * 3600, 60).refine((v) => v <= 7 * 24 * 3600, 'must be at most 604800 seconds'),
   // Second factors and passkeys (lib/mfa, lib/passkeys).
-  MFA_ENCRYPTION_KEY: keyRing,
+  // Encrypts TOTP seeds at rest (lib/mfa/secret-box.ts): a key ring like the secrets above.
+  MFA_ENCRYPTION_KEY: secretList(),
   STEP_UP_MAX_AGE_SECONDS: seconds(600, 30).refine((v) => v <= 24 * 3600, 'must be at most 86400 seconds'),
   WEBAUTHN_RP_ID: z
     .string()
@@ -160,9 +188,22 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       'Invalid environment configuration:\n  SESSION_IDLE_TTL_SECONDS: must not exceed SESSION_ABSOLUTE_TTL_SECONDS',
     );
   }
+  // The WAIT must end before the client gives up on the request, or a sign-out that succeeded would answer 503.
+  if (c.REDIS_WAIT_REPLICAS > 0 && c.REDIS_WAIT_TIMEOUT_MS >= c.REDIS_TIMEOUT_MS) {
+    throw new ConfigError(
+      'Invalid environment configuration:\n  REDIS_WAIT_TIMEOUT_MS: must be less than REDIS_TIMEOUT_MS (the request would time out first)',
+    );
+  }
   if (c.NODE_ENV === 'production' && c.PASSWORD_PBKDF2_ITERATIONS < 600_000) {
     throw new ConfigError(
       'Invalid environment configuration:\n  PASSWORD_PBKDF2_ITERATIONS: must be at least 600000 in production (OWASP)',
+    );
+  }
+  const numbered = Object.keys(env).filter((name) => /^AUTH_SECRET_\d+$/.test(name) && env[name]);
+  if (numbered.length > 0) {
+    // Auth.js would read these, but our list in AUTH_SECRET replaces them: a secret set here would be ignored.
+    throw new ConfigError(
+      `Invalid environment configuration:\n${numbered.map((n) => `  ${n}: is not read; put older secrets after the newest in AUTH_SECRET, comma-separated`).join('\n')}`,
     );
   }
   const mailTransport = c.MAIL_TRANSPORT ?? (c.NODE_ENV === 'production' ? 'none' : 'outbox');

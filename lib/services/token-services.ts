@@ -40,6 +40,8 @@ export async function buildTokenServices(config: Config): Promise<TokenServices>
     idleSeconds: config.SESSION_IDLE_TTL_SECONDS,
     absoluteSeconds: config.SESSION_ABSOLUTE_TTL_SECONDS,
     refreshLimit: config.RATE_LIMIT_REFRESH_PER_SESSION,
+    tombstoneSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    replicaWait: { replicas: config.REDIS_WAIT_REPLICAS, timeoutMs: config.REDIS_WAIT_TIMEOUT_MS },
   });
   const accessTokens = {
     issuer: config.jwtIssuer,

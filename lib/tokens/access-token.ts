@@ -56,7 +56,10 @@ export async function signAccessToken(
   return { token, expiresAt: exp * 1000 };
 }
 
-/** Verifies signature, issuer, audience and expiry; throws AuthError `token_expired` / `invalid_token`. */
+/** A string with something in it. */
+const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+
+/** Verifies signature, issuer, audience, expiry and that exp, iat, sub, sid are there; throws `token_expired` / `invalid_token`. */
 export async function verifyAccessToken(
   keys: KeySet,
   settings: AccessTokenSettings,
@@ -70,9 +73,10 @@ export async function verifyAccessToken(
         if (!entry || entry.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
         return entry.key;
       },
-      { issuer: settings.issuer, audience: settings.audience, typ: 'at+jwt' },
+      // A token without `exp` would never expire, one without `iat` has no age: both are refused, not assumed.
+      { issuer: settings.issuer, audience: settings.audience, typ: 'at+jwt', requiredClaims: ['exp', 'iat', 'sub'] },
     );
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.provider !== 'string') {
+    if (!nonEmpty(payload.sub) || !nonEmpty(payload.sid) || typeof payload.provider !== 'string') {
       throw new AuthError('invalid_token', 'Access token lacks required claims.');
     }
     return payload as AccessClaims & JWTPayload;

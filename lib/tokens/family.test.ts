@@ -24,6 +24,29 @@ describe('decodeRotateReply', () => {
     });
   });
 
+  test('a resumption (a token ahead of the store) carries its count; one too far ahead carries the distance', () => {
+    assert.deepEqual(decodeRotateReply(['resumed', 'u1', 'google', 5, 7, 1]), {
+      status: 'resumed',
+      userId: 'u1',
+      provider: 'google',
+      expiresAt: 5,
+      rotations: 7,
+      resumes: 1,
+    });
+    assert.deepEqual(decodeRotateReply(['too_far_ahead', 'u1', 4]), { status: 'too_far_ahead', userId: 'u1', ahead: 4 });
+    // A replay or recovery whose current token is the rt1 successor stored before rt2 says so.
+    assert.equal(decodeRotateReply(['replayed', 'u1', 'google', 5, 2, 0, 1]).status === 'replayed', true);
+    assert.deepEqual(decodeRotateReply(['recovered', 'u1', 'google', 5, 2, 1, 1]), {
+      status: 'recovered',
+      userId: 'u1',
+      provider: 'google',
+      expiresAt: 5,
+      rotations: 2,
+      recoveries: 1,
+      legacy: true,
+    });
+  });
+
   test('a rate-limited reply carries the retry delay, not a user id', () => {
     assert.deepEqual(decodeRotateReply(['rate_limited', 1500]), { status: 'rate_limited', retryAfterMs: 1500 });
   });

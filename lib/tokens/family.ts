@@ -31,6 +31,8 @@ export const FAMILY_FIELDS = {
   /** The value of `rotations` at the last recovery of a lost response, and how many there were. */
   lastRecovery: 'rec',
   recoveries: 'recN',
+  /** Rotations resumed from a token ahead of the store (its last writes were lost): how many there were. */
+  resumes: 'resN',
   /** Set while the current token was presented but refused (rate limited), so it counts as used. */
   presentedButRefused: 'seen',
   /** Device details, dropped when the family is revoked. */
@@ -55,7 +57,7 @@ export type FamilyState = (typeof FAMILY_STATE)[keyof typeof FAMILY_STATE];
 /** What the rotate script answered, decoded; see rotation.lua.ts for when each happens. */
 export type RotateOutcome =
   | {
-      status: 'rotated' | 'replayed' | 'recovered';
+      status: 'rotated' | 'replayed' | 'recovered' | 'resumed';
       userId: string;
       provider: string;
       /** When the token handed out stops working unless used (epoch ms). */
@@ -63,12 +65,18 @@ export type RotateOutcome =
       rotations: number;
       /** Recoveries of this family so far, on `recovered` only. */
       recoveries?: number;
+      /** Resumptions of this family so far (tokens ahead of the store), on `resumed` only. */
+      resumes?: number;
+      /** On `replayed` and `recovered`: the current token is the rt1 successor stored before rt2. */
+      legacy?: boolean;
       /** The packed assurance field (lib/tokens/assurance.ts), when the family has one. */
       assurance?: string;
     }
   | { status: 'rate_limited'; retryAfterMs: number }
   | { status: 'reused'; userId: string }
   | { status: 'revoked' | 'expired'; userId?: string }
+  /** A genuine token further ahead of the store than its anchors reach: the family was ended, without blame. */
+  | { status: 'too_far_ahead'; userId: string; ahead: number }
   | { status: 'unknown' };
 
 /** Thrown when the script's reply has a shape the engine does not know: a script and code out of step. */
@@ -94,20 +102,23 @@ export function decodeRotateReply(reply: unknown): RotateOutcome {
   switch (status) {
     case 'rotated':
     case 'replayed':
-    case 'recovered': {
-      const [userId, provider, expiresAt, rotations, ...tail] = rest;
-      // The assurance comes last: after the recovery count on `recovered`.
-      const [recoveries, assurance] = status === 'recovered' ? tail : [undefined, tail[0]];
+    case 'recovered':
+    case 'resumed': {
+      const [userId, provider, expiresAt, rotations, counted, legacy, assurance] = rest;
       return {
         status,
         userId: text(userId, 'userId'),
         provider: text(provider, 'provider'),
         expiresAt: count(expiresAt, 'expiresAt'),
         rotations: count(rotations, 'rotations'),
-        ...(status === 'recovered' ? { recoveries: count(recoveries, 'recoveries') } : {}),
+        ...(status === 'recovered' ? { recoveries: count(counted, 'recoveries') } : {}),
+        ...(status === 'resumed' ? { resumes: count(counted, 'resumes') } : {}),
+        ...(legacy === 1 || legacy === '1' ? { legacy: true } : {}),
         ...(typeof assurance === 'string' && assurance !== '' ? { assurance } : {}),
       };
     }
+    case 'too_far_ahead':
+      return { status, userId: text(rest[0], 'userId'), ahead: count(rest[1], 'ahead') };
     case 'rate_limited':
       return { status, retryAfterMs: count(rest[0], 'retryAfterMs') };
     case 'reused':

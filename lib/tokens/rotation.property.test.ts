@@ -7,6 +7,11 @@
  * The second half adds lost responses and retries after the window. "After the window" is a second
  * engine on the same Redis whose grace window has always passed (the window is an argument of each
  * call, not state), so no test waits for a clock.
+ *
+ * The third adds lost writes: a failover to a replica, or a restart from a snapshot, puts the family back
+ * as it was at the last sync (the hash is saved at each sync and written back at a failover). A lost
+ * write never crosses a detected reuse here: a revocation lost in a failover is the documented cost that
+ * REDIS_WAIT_REPLICAS removes, not part of the rotation rule.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -15,7 +20,7 @@ import { AuthError } from '../auth/errors';
 import type { Redis } from '../redis/client';
 import { familyKey } from '../redis/keys';
 import { startTestRedis } from '../../test/support/environment';
-import { RefreshTokenCodec } from './refresh-token';
+import { AHEAD_LIMIT, RefreshTokenCodec } from './refresh-token';
 import { RotationEngine } from './rotation';
 
 let redis: Redis;
@@ -133,20 +138,27 @@ type LossyOp =
   | { kind: 'honest'; late: boolean; lost: boolean }
   | { kind: 'race'; tabs: number }
   | { kind: 'steal' }
-  | { kind: 'attack'; late: boolean };
+  | { kind: 'attack'; late: boolean }
+  /** The replica (or the snapshot) has everything so far. */
+  | { kind: 'sync' }
+  /** The store loses every write since the last sync. */
+  | { kind: 'failover' };
 
-const lossyOp = (racing: boolean): fc.Arbitrary<LossyOp> =>
+const lossyOp = (racing: boolean, failovers = false): fc.Arbitrary<LossyOp> =>
   fc.oneof(
     { weight: 6, arbitrary: fc.record({ kind: fc.constant('honest' as const), late: fc.boolean(), lost: fc.boolean() }) },
     { weight: racing ? 1 : 0, arbitrary: fc.integer({ min: 2, max: 4 }).map((tabs) => ({ kind: 'race' as const, tabs })) },
     { weight: 1, arbitrary: fc.constant({ kind: 'steal' as const }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('attack' as const), late: fc.boolean() }) },
+    { weight: failovers ? 2 : 0, arbitrary: fc.constant({ kind: 'sync' as const }) },
+    { weight: failovers ? 2 : 0, arbitrary: fc.constant({ kind: 'failover' as const }) },
   );
 
 /**
- * The rule as a model: the current token rotates; its predecessor gets the current token back (a
- * replay inside the window; after it a recovery, unless the last recovery was at the position just
- * before); anything else is reuse and revokes the family.
+ * The rule as a model: the current token rotates; a token ahead of it by at most AHEAD_LIMIT (its
+ * rotations were lost) continues the chain; the predecessor gets the current token back (a replay inside
+ * the window; after it a recovery, unless the last recovery was at the position just before); anything
+ * else is reuse and revokes the family.
  */
 class ChainModel {
   current = 0;
@@ -155,15 +167,29 @@ class ChainModel {
 
   /** Whether a presentation of generation g after the window would still be accepted. */
   acceptsLate(g: number): boolean {
-    return !this.detected && (g === this.current || (g === this.current - 1 && this.lastRecovery !== this.current - 1));
+    return (
+      !this.detected &&
+      (g === this.current ||
+        (g > this.current && g - this.current <= AHEAD_LIMIT) ||
+        (g === this.current - 1 && this.lastRecovery !== this.current - 1))
+    );
+  }
+
+  /** The model's state, to go back to when the store loses writes. */
+  save(): Pick<ChainModel, 'current' | 'lastRecovery' | 'detected'> {
+    return { current: this.current, lastRecovery: this.lastRecovery, detected: this.detected };
   }
 
   /** What presenting generation g must do, and the model's next state. */
-  present(g: number, late: boolean): 'rotated' | 'replayed' | 'recovered' | 'reused' | 'refused' {
+  present(g: number, late: boolean): 'rotated' | 'resumed' | 'replayed' | 'recovered' | 'reused' | 'refused' {
     if (this.detected) return 'refused';
     if (g === this.current) {
       this.current += 1;
       return 'rotated';
+    }
+    if (g > this.current && g - this.current <= AHEAD_LIMIT) {
+      this.current = g + 1;
+      return 'resumed';
     }
     if (g === this.current - 1 && !late) return 'replayed';
     if (g === this.current - 1 && this.lastRecovery !== this.current - 1) {
@@ -184,6 +210,17 @@ interface LossyResult {
 /** Runs a scenario with lost responses and late retries against Redis and ChainModel; asserts each step. */
 async function runLossyScenario(ops: LossyOp[], options: { attacker: boolean; avoidDoubleLoss: boolean }): Promise<LossyResult> {
   const start = await engine.start({ userId: `prop-${crypto.randomUUID()}`, provider: 'credentials' });
+  const key = familyKey(start.familyId);
+  /**
+   * The store and the model as of the last sync: what a failover goes back to. Shared rotations are
+   * counted on the chain the store keeps: a rotation lost in a failover did not happen.
+   */
+  const saveStore = async () => ({
+    hash: (await redis.hgetall(key)) as unknown as string[],
+    model: model.save(),
+    sharedRotations: result.sharedRotations,
+  });
+  let synced: Awaited<ReturnType<typeof saveStore>> | undefined;
   const generation = new Map<string, number>([[start.refreshToken, 0]]);
   const model = new ChainModel();
   const held = { honest: start.refreshToken, attacker: undefined as string | undefined };
@@ -210,16 +247,26 @@ async function runLossyScenario(ops: LossyOp[], options: { attacker: boolean; av
       if (who === 'honest') result.honestLogouts += 1;
       return undefined;
     }
-    if (expected === 'rotated' && otherCanFollow) result.sharedRotations += 1;
+    if ((expected === 'rotated' || expected === 'resumed') && otherCanFollow) result.sharedRotations += 1;
     if (who === 'honest' && expected === 'recovered') honestLoss.recoveredAt = model.current;
     if (!generation.has(outcome.token)) generation.set(outcome.token, g + 1);
     assert.equal(generation.get(outcome.token), model.current, 'every success hands out the current token');
     return outcome.token;
   };
 
+  synced = await saveStore();
   for (const step of ops) {
     if (model.detected && !options.attacker) break;
-    if (step.kind === 'honest') {
+    if (step.kind === 'sync' || (step.kind === 'failover' && !canLose(synced.model))) synced = await saveStore();
+    else if (step.kind === 'failover') {
+      // Everything since the last sync is lost: the family hash and the model go back to it.
+      const flat = synced.hash;
+      await redis.del(key);
+      await redis.hset(key, Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : []))));
+      await redis.expire(key, 3600);
+      Object.assign(model, synced.model);
+      result.sharedRotations = synced.sharedRotations;
+    } else if (step.kind === 'honest') {
       const g = generation.get(held.honest)!;
       // The one case the rule gives up on (docs/security.md): a second lost response in a row, retried
       // after the window. A client that avoids it retries inside the window instead.
@@ -230,6 +277,7 @@ async function runLossyScenario(ops: LossyOp[], options: { attacker: boolean; av
       if (next && !step.lost) held.honest = next;
       if (next && step.lost && rotates) honestLoss.lostRotationFrom = g;
     } else if (step.kind === 'race') {
+      if (generation.get(held.honest)! > model.current) continue; // a race of tabs is about the grace window
       const tokens = await Promise.all(Array.from({ length: step.tabs }, () => outcome(engine.rotate(held.honest))));
       const g = generation.get(held.honest)!;
       const expected = model.present(g, false);
@@ -254,6 +302,11 @@ async function runLossyScenario(ops: LossyOp[], options: { attacker: boolean; av
   const state = await redis.hget<string>(familyKey(start.familyId), 'st');
   assert.equal(state, model.detected ? 'revoked' : 'active', 'the family is revoked exactly when reuse was detected');
   return result;
+
+  /** A failover may lose what came after the sync: at most AHEAD_LIMIT rotations, and no detected reuse. */
+  function canLose(saved: { current: number; detected: boolean }): boolean {
+    return saved.detected === model.detected && model.current - saved.current <= AHEAD_LIMIT;
+  }
 }
 
 test('lost responses, late retries and racing tabs with no attacker: 0 honest logouts', async () => {
@@ -279,6 +332,29 @@ test('two lost responses in a row, both retried after the window, are the one ca
 test('a thief among lost responses and late retries is caught within two rotations of the chain being shared', async () => {
   // After the window only: inside it the grace replay is a separate, time-bounded trade-off.
   const lateOnly = lossyOp(false).map((o): LossyOp => (o.kind === 'honest' || o.kind === 'attack' ? { ...o, late: true } : o));
+  await fc.assert(
+    fc.asyncProperty(fc.array(lateOnly, { minLength: 1, maxLength: 30 }), async (ops) => {
+      const { sharedRotations } = await runLossyScenario(ops, { attacker: true, avoidDoubleLoss: true });
+      assert.ok(sharedRotations <= 2, `${sharedRotations} rotations while both sides could still follow the chain`);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('lost writes (failovers, restarts) among lost responses, late retries and racing tabs, no attacker: 0 honest logouts', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(lossyOp(true, true), { minLength: 1, maxLength: 30 }), async (ops) => {
+      const { honestLogouts } = await runLossyScenario(ops, { attacker: false, avoidDoubleLoss: true });
+      assert.equal(honestLogouts, 0);
+    }),
+    { numRuns: 80 },
+  );
+});
+
+test('with lost writes too, a thief is caught within two rotations of the chain being shared', async () => {
+  const lateOnly = lossyOp(false, true).map((o): LossyOp =>
+    o.kind === 'honest' || o.kind === 'attack' ? { ...o, late: true } : o,
+  );
   await fc.assert(
     fc.asyncProperty(fc.array(lateOnly, { minLength: 1, maxLength: 30 }), async (ops) => {
       const { sharedRotations } = await runLossyScenario(ops, { attacker: true, avoidDoubleLoss: true });

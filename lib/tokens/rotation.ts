@@ -9,6 +9,7 @@ import type { Redis } from '../redis/client';
 import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
 import { ScriptBatcher } from '../redis/script-batcher';
 import { AuthError } from '../auth/errors';
+import { logEvent } from '../observability/log';
 import { RefreshTokenCodec, type RefreshToken } from './refresh-token';
 import { decodeRotateReply, FAMILY_FIELDS as F, FAMILY_STATE } from './family';
 import { REVOKE_SCRIPT, ROTATE_SCRIPT } from './rotation.lua';
@@ -21,6 +22,18 @@ export interface RotationSettings {
   absoluteSeconds: number;
   /** Refreshes allowed per session per window (enforced inside the rotation script). */
   refreshLimit?: { tokens: number; windowSeconds: number };
+  /**
+   * The least time a revoked family's tombstone lives: the longest an access token lives, so that every
+   * access-token check of a revoked session finds "revoked", never "not found" (which a lagging replica
+   * also answers, and which therefore counts as active). Default 0.
+   */
+  tombstoneSeconds?: number;
+  /**
+   * After a security-relevant write (sign-out, revocation, reuse detection), wait for this many replicas
+   * to acknowledge it (Redis WAIT), at most `timeoutMs`, so that a failover right after it cannot undo it.
+   * Never after a rotation. Off (0 replicas) by default.
+   */
+  replicaWait?: { replicas: number; timeoutMs: number };
 }
 
 /** Who is signing in, and from where. */
@@ -43,11 +56,14 @@ export interface IssuedRefresh {
   refreshExpiresAt: number;
   /**
    * `rotated` for a fresh successor, `replayed` for the same successor again inside the grace window,
-   * `recovered` for the same successor after the window because it was never used (a lost response).
+   * `recovered` for the same successor after the window because it was never used (a lost response),
+   * `resumed` for a token ahead of the store (rotations the store lost in a failover or restart).
    */
-  outcome: 'started' | 'rotated' | 'replayed' | 'recovered';
+  outcome: 'started' | 'rotated' | 'replayed' | 'recovered' | 'resumed';
   /** Recoveries of this family so far (only for `recovered`). */
   recoveries?: number;
+  /** Resumptions of this family so far (only for `resumed`). */
+  resumes?: number;
   /** The session's assurance, as the family keeps it (carried into every access token). */
   assurance: Assurance;
 }
@@ -85,6 +101,7 @@ export class RotationEngine {
       String(settings.idleSeconds * 1000),
       String(this.refreshLimit.tokens),
       String(this.refreshLimit.windowSeconds * 1000),
+      String((settings.tombstoneSeconds ?? 0) * 1000),
     ];
   }
 
@@ -135,12 +152,18 @@ export class RotationEngine {
     const token = this.codec.parse(raw);
     if (!token) throw new AuthError('invalid_token', 'Refresh token is malformed or was not issued by this server.');
     if (token.absoluteExpiresAt <= Date.now()) throw new AuthError('token_expired', 'Refresh token has expired.');
-    const successor = this.codec.successor(token);
     const presentedHash = this.codec.hash(token);
-    const successorHash = this.codec.hash(successor);
+    const successor = this.codec.next(token, presentedHash);
     const reply = await this.rotateScript.exec(
       [familyKey(token.familyId)],
-      [presentedHash, successorHash, ...this.rotateSettings],
+      [
+        presentedHash,
+        successor.hash,
+        ...this.rotateSettings,
+        token.position?.toString() ?? '',
+        token.anchors,
+        successor.legacyHash ?? '',
+      ],
     );
     const outcome = decodeRotateReply(reply);
     switch (outcome.status) {
@@ -154,16 +177,26 @@ export class RotationEngine {
       case 'rotated':
       case 'replayed':
       case 'recovered':
+      case 'resumed':
         return {
           familyId: token.familyId,
           userId: outcome.userId,
           provider: outcome.provider,
-          refreshToken: successor.raw,
+          // The script says which position the token handed out holds (an rt1 token's successor takes the
+          // family's count), and whether it is the rt1 successor the code before rt2 stored.
+          refreshToken: successor.issue(outcome.rotations, outcome.legacy),
           refreshExpiresAt: outcome.expiresAt,
           outcome: outcome.status,
           ...(outcome.recoveries !== undefined ? { recoveries: outcome.recoveries } : {}),
+          ...(outcome.resumes !== undefined ? { resumes: outcome.resumes } : {}),
           assurance: decodeAssurance(outcome.assurance, outcome.provider),
         };
+      case 'too_far_ahead':
+        // Genuine, but further ahead than its anchors can vouch for: the store lost more than a few
+        // rotations of this session. The family is ended (a holder of the token the store still has
+        // must not continue it), but nobody is accused.
+        await this.redis.zrem(userSessionsKey(outcome.userId), token.familyId);
+        throw new AuthError('token_revoked', 'This session could not be continued after a storage failure; sign in again.');
       case 'reused':
         await this.afterReuse(token, outcome.userId, context);
         throw new AuthError('token_reused', 'Refresh token was already used; this session has been signed out.');
@@ -181,11 +214,40 @@ export class RotationEngine {
     if (token) await this.revokeFamily(token.familyId, reason);
   }
 
-  /** Revokes one family by id and drops it from its user's session index. */
+  /** Revokes one family by id and drops it from its user's session index; waits for replicas if configured. */
   async revokeFamily(familyId: string, reason: string): Promise<void> {
+    await this.revokeFamilies([familyId], reason);
+  }
+
+  /** Revokes families by id (all at once), then waits once for replicas if configured. */
+  async revokeFamilies(familyIds: readonly string[], reason: string): Promise<void> {
+    await Promise.all(familyIds.map((id) => this.revokeOne(id, reason)));
+    if (familyIds.length > 0) await this.waitForReplicas();
+  }
+
+  /** How long a revoked family's tombstone lives at least, in seconds. */
+  get tombstoneSeconds(): number {
+    return this.settings.tombstoneSeconds ?? 0;
+  }
+
+  /**
+   * After a security-relevant write: WAIT for the configured replicas, so that the write survives a
+   * failover. Sent after the script (WAIT inside a script does not block). Resolves with how many
+   * replicas acknowledged, or null when off. Too few is not an error: the write stands on the primary,
+   * and refusing the sign-out would not undo it.
+   */
+  async waitForReplicas(): Promise<number | null> {
+    const wait = this.settings.replicaWait;
+    if (!wait || wait.replicas <= 0) return null;
+    const acked = Number(await this.redis.exec<number>(['WAIT', wait.replicas, wait.timeoutMs]));
+    if (acked < wait.replicas) logEvent('warn', 'redis.wait_short', { acked, wanted: wait.replicas, timeoutMs: wait.timeoutMs });
+    return acked;
+  }
+
+  private async revokeOne(familyId: string, reason: string): Promise<void> {
     const reply = (await this.revokeScript.exec(
       [familyKey(familyId)],
-      [reason, String(this.settings.idleSeconds * 1000)],
+      [reason, String(this.settings.idleSeconds * 1000), String(this.tombstoneSeconds * 1000)],
     )) as string[];
     const userId = reply[0];
     if (userId) await this.redis.zrem(userSessionsKey(userId), familyId);
@@ -220,6 +282,7 @@ export class RotationEngine {
       ...eventSource(context),
     };
     await this.eventWrites(this.redis.pipeline().zrem(userSessionsKey(userId), token.familyId), event).exec();
+    await this.waitForReplicas();
   }
 }
 
@@ -255,7 +318,9 @@ export type SecurityEvent =
     }
   /**
    * A provider-verified sign-in claimed an account whose email nobody had verified (perhaps registered by
-   * someone else): its password and linked accounts were removed and every session signed out.
+   * someone else): its password and linked accounts were removed and every session signed out. `provider` is
+   * `email` when a password-reset link mailed to the address made the claim (the account had been made by a
+   * provider that did not vouch for the address).
    */
   | {
       type: 'unverified_account_claimed';

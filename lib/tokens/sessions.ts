@@ -66,9 +66,16 @@ export class SessionDirectory {
     return sessions.sort((a, b) => b.lastUsedAt - a.lastUsedAt);
   }
 
-  /** True while a family exists and is not revoked (the access-token revocation check: one HGET). */
+  /**
+   * The access-token revocation check (one HGET), for the session of an access token the caller has
+   * verified: false only when the family's tombstone says revoked. "Not found" is not revoked: a read
+   * replica that lags (Upstash Global serves reads from the nearest one) has not seen a family created a
+   * moment ago, and would send a person who just signed in back to sign-in. Every revocation leaves a
+   * tombstone that outlives the access tokens it concerns (RotationSettings.tombstoneSeconds), so a
+   * replica that has the revocation says so.
+   */
   async isActive(familyId: string): Promise<boolean> {
-    return (await this.redis.hget<string>(familyKey(familyId), F.state)) === FAMILY_STATE.active;
+    return (await this.redis.hget<string>(familyKey(familyId), F.state)) !== FAMILY_STATE.revoked;
   }
 
   /**
@@ -83,20 +90,34 @@ export class SessionDirectory {
     return true;
   }
 
-  /** Forgets a user: deletes every session (with its device details), the session index and the security events. */
+  /**
+   * Forgets a user: replaces every session (with its device details) by a bare tombstone that lives as long
+   * as an access token, deletes the session index and the security events.
+   */
   async removeUser(userId: string): Promise<void> {
     const index = userSessionsKey(userId);
     const ids = await this.redis.zrange<string[]>(index, 0, -1);
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.del(familyKey(id));
+    // "Not found" counts as active (isActive), so a deleted account's access tokens need a tombstone to
+    // be refused; it names no user and no device.
+    const tombstoneMs = Math.max(1, this.rotation.tombstoneSeconds) * 1000;
+    const now = Date.now();
+    for (const id of ids) {
+      const key = familyKey(id);
+      pipeline
+        .del(key)
+        .hset(key, { [F.state]: FAMILY_STATE.revoked, [F.reason]: 'account_deleted', [F.revokedAt]: now })
+        .pexpire(key, tombstoneMs);
+    }
     pipeline.del(index, userEventsKey(userId));
     await pipeline.exec();
+    if (ids.length > 0) await this.rotation.waitForReplicas();
   }
 
   /** Revokes all the user's sessions, or all but `keep`. Returns how many were revoked. */
   async revokeAll(userId: string, keep?: string): Promise<number> {
     const ids = (await this.redis.zrange<string[]>(userSessionsKey(userId), 0, -1)).filter((id) => id !== keep);
-    await Promise.all(ids.map((id) => this.rotation.revokeFamily(id, keep ? 'revoked_others' : 'revoked_all')));
+    await this.rotation.revokeFamilies(ids, keep ? 'revoked_others' : 'revoked_all');
     return ids.length;
   }
 }

@@ -63,7 +63,13 @@ export class PrismaUserRepository implements UserRepository {
     // Conditional on the email still being unverified, so a verification that raced this one wins.
     const { count } = await db.user.updateMany({
       where: { id, emailVerified: null },
-      data: { passwordHash: null, name: owner.name, image: owner.image, emailVerified: owner.verifiedAt },
+      data: {
+        passwordHash: null,
+        name: owner.name,
+        image: owner.image,
+        emailVerified: owner.verifiedAt,
+        unverifiedEmail: null,
+      },
     });
     if (count === 0) return false;
     await db.account.deleteMany({ where: { userId: id } });

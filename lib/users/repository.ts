@@ -8,6 +8,8 @@ export interface UserRecord {
   image: string | null;
   passwordHash: string | null;
   emailVerified: Date | null;
+  /** An address a provider reported without vouching for it (contact data only); `email` is then a stand-in. */
+  unverifiedEmail: string | null;
   createdAt: Date;
 }
 
@@ -43,6 +45,7 @@ export interface UserRepository {
     passwordHash?: string | null;
     emailVerified?: Date | null;
     image?: string | null;
+    unverifiedEmail?: string | null;
   }): Promise<UserRecord>;
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   /** The user an OAuth account is linked to, if any. */
@@ -52,9 +55,9 @@ export interface UserRepository {
   /** Marks a user's email as verified (a provider asserted it, or the owner used a link mailed to it). */
   markEmailVerified(id: string, at: Date): Promise<void>;
   /**
-   * Hands an account whose email was never verified to the verified owner of that email: drops its password
-   * and linked OAuth accounts, takes the owner's name and image and marks the email verified. False, and
-   * nothing changed, when the email was verified meanwhile.
+   * Hands an account whose email was never verified to the verified owner of that email: drops its password,
+   * linked OAuth accounts and unverified contact address, takes the owner's name and image and marks the email
+   * verified. False, and nothing changed, when the email was verified meanwhile.
    */
   claimUnverified(id: string, owner: { name: string | null; image: string | null; verifiedAt: Date }): Promise<boolean>;
   /** Deletes a user and their linked OAuth accounts; a missing user is not an error. */

@@ -68,9 +68,9 @@ export async function runMicro(signingKeysJson: string, refreshSecret: string, s
     return async () => {
       const parsed = codec.parse(first.raw);
       if (!parsed) throw new Error('codec refused its own token');
-      const next = codec.successor(parsed);
-      codec.hash(parsed);
-      codec.hash(next);
+      // As RotationEngine.rotate: the presented hash, the successor's hash, then the successor tagged.
+      const next = codec.next(parsed, codec.hash(parsed));
+      next.issue((parsed.position ?? 0) + 1);
     };
   };
   const codec = codecWork(RefreshTokenCodec.create(refreshSecret));

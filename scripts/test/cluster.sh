@@ -14,7 +14,7 @@ DATABASE_DIRECT_URL="$TEST_DATABASE_URL" npx tsx scripts/db/migrate.ts >/dev/nul
 echo "# Redis Cluster: $REDIS_CLUSTER_NODES"
 npx tsx --test --test-concurrency=1 \
   tools/upstash-bridge/cluster.test.ts \
-  lib/tokens/rotation.test.ts lib/redis/script-batcher.test.ts \
+  lib/tokens/rotation.test.ts lib/tokens/rotation.ahead.test.ts lib/redis/script-batcher.test.ts \
   api/_hono/app.test.ts api/_hono/rate-limit.test.ts api/_hono/sessions.test.ts api/_hono/account.test.ts \
   api/_hono/password-reset.test.ts api/_hono/oauth.test.ts \
   scripts/loadtest/artillery/scenario.test.ts

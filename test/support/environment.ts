@@ -17,6 +17,7 @@ import { startBridge, type Bridge, type Cmd, type RecordedRequest } from '../../
 import { freshSecrets } from '../../lib/config/secrets';
 import { limitOverrides, ONE_CLIENT_SCOPES } from '../../lib/rate-limit/table';
 import { assertSingleSlot } from './slots';
+import { settled } from '../../lib/runtime/deferred';
 
 /** The test database (migrated by `npm test` before the tests run). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/authtest';
@@ -25,7 +26,7 @@ export interface TestEnvironment {
   config: Config;
   services: AppServices;
   baseUrl: string;
-  /** POSTs JSON to a path of the API. */
+  /** POSTs JSON to a path of the API; resolves once the work it deferred past its answer (mail) is done. */
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Presents a refresh token; returns the status and parsed body. */
   refresh(token: string): Promise<{ status: number; body: Record<string, any> }>;
@@ -33,27 +34,58 @@ export interface TestEnvironment {
   commands: Cmd[];
   /** Every HTTP request the bridge has served so far (its commands and bytes). */
   requests: RecordedRequest[];
+  /**
+   * Points the bridge at another redis-server (a promoted replica, a restarted server): the bridge is
+   * restarted on the same URL, as an Upstash endpoint that fails over keeps its address.
+   */
+  useRedis(redisUrl: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Options of a test environment beyond env overrides. */
+export interface TestEnvironmentOptions {
+  /** The redis-server behind the bridge (default: REDIS_URL, as the bridge reads it). */
+  redisUrl?: string;
+  /** A replica of it that serves the reads, as on Upstash Global (the bridge's read-replica mode). */
+  readReplicaUrl?: string;
 }
 
 /** A bridge (cluster mode when REDIS_CLUSTER_NODES is set) that records every command it runs. */
 async function startRecordingBridge(
   token: string,
-): Promise<{ bridge: Bridge; commands: Cmd[]; requests: RecordedRequest[]; close(): Promise<void> }> {
+  redisUrl?: string,
+  readReplicaUrl?: string,
+): Promise<{
+  bridge: Bridge;
+  commands: Cmd[];
+  requests: RecordedRequest[];
+  useRedis(redisUrl: string): Promise<void>;
+  close(): Promise<void>;
+}> {
   const commands: Cmd[] = [];
   const requests: RecordedRequest[] = [];
-  const bridge = await startBridge({
+  const onRequest = (request: RecordedRequest) => {
+    requests.push(request);
+    commands.push(...request.commands);
+  };
+  // A given redis-server is used alone, even where REDIS_CLUSTER_NODES would put the bridge in cluster mode.
+  const backend = (url: string | undefined) => (url ? { redisUrl: url, clusterNodes: [] } : {});
+  let bridge = await startBridge({
     port: 0,
     token,
-    onRequest: (request) => {
-      requests.push(request);
-      commands.push(...request.commands);
-    },
+    onRequest,
+    ...backend(redisUrl),
+    ...(readReplicaUrl ? { readReplicaUrl } : {}),
   });
+  const port = bridge.port;
   return {
     bridge,
     commands,
     requests,
+    async useRedis(url) {
+      await bridge.close();
+      bridge = await startBridge({ port, token, onRequest, ...backend(url) });
+    },
     async close() {
       await bridge.close();
       assertSingleSlot(commands);
@@ -62,9 +94,18 @@ async function startRecordingBridge(
 }
 
 /** Starts bridge + app with test-friendly settings; `overrides` are env variables. */
-export async function startTestEnvironment(overrides: Record<string, string> = {}): Promise<TestEnvironment> {
+export async function startTestEnvironment(
+  overrides: Record<string, string> = {},
+  options: TestEnvironmentOptions = {},
+): Promise<TestEnvironment> {
   const token = crypto.randomUUID();
-  const { bridge, commands, requests, close: closeBridge } = await startRecordingBridge(token);
+  const {
+    bridge,
+    commands,
+    requests,
+    useRedis,
+    close: closeBridge,
+  } = await startRecordingBridge(token, options.redisUrl, options.readReplicaUrl);
   const config = parseConfig({
     NODE_ENV: 'test',
     UPSTASH_REDIS_REST_URL: bridge.url,
@@ -95,12 +136,16 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
     );
   });
   const baseUrl = `http://127.0.0.1:${server.port}`;
-  const post: TestEnvironment['post'] = (path, body, headers = {}) =>
-    fetch(baseUrl + path, {
+  const post: TestEnvironment['post'] = async (path, body, headers = {}) => {
+    const res = await fetch(baseUrl + path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
+    // Mail goes out after the answer (lib/runtime/deferred.ts): wait for it, so a test reads the outbox in order.
+    await settled();
+    return res;
+  };
   return {
     config,
     services,
@@ -112,6 +157,7 @@ export async function startTestEnvironment(overrides: Record<string, string> = {
     },
     commands,
     requests,
+    useRedis,
     async close() {
       server.close();
       await (await prisma).$disconnect();

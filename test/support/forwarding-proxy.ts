@@ -12,15 +12,18 @@ export interface ForwardingProxy {
   close(): Promise<void>;
 }
 
-/** Starts a proxy on a free port of 127.0.0.1 that forwards every request to `target`, appending the peer's address. */
-export async function startForwardingProxy(target: string): Promise<ForwardingProxy> {
+/**
+ * Starts a proxy on a free port of 127.0.0.1 that forwards every request to `target`, appending the peer's
+ * address; it connects to the target from `localAddress` (default 127.0.0.1), so the app sees it as that peer.
+ */
+export async function startForwardingProxy(target: string, localAddress = '127.0.0.1'): Promise<ForwardingProxy> {
   const upstream = new URL(target);
   const server = http.createServer((req, res) => {
     const peer = req.socket.remoteAddress ?? '';
     const written = req.headers['x-forwarded-for'];
     const headers = { ...req.headers, 'x-forwarded-for': written ? `${written}, ${peer}` : peer };
     const forwarded = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, localAddress },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);

@@ -224,6 +224,24 @@ test('blocking commands are refused', async () => {
   assert.equal(subscribe.status, 400);
 });
 
+test('WAIT is passed through on a connection of its own: it answers the replica count and blocks no one else', async () => {
+  // No replicas here: WAIT 1 runs out its timeout and answers 0; meanwhile other requests are served.
+  const order: string[] = [];
+  const waiting = raw('/', { body: JSON.stringify(['WAIT', 1, 300]) }).then((r) => {
+    order.push('wait');
+    return r;
+  });
+  await redis.set(key('during-wait'), 'x');
+  assert.equal(await redis.get(key('during-wait')), 'x');
+  order.push('get');
+  assert.deepEqual(await waiting, { status: 200, body: { result: 0 } });
+  assert.deepEqual(order, ['get', 'wait']);
+  assert.equal(await redis.exec(['WAIT', 0, 0]), 0);
+  const bad = await raw('/', { body: JSON.stringify(['WAIT', 'one', 10]) });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error, /WAIT takes numreplicas and timeout/);
+});
+
 test('redis errors surface as client errors and the bridge keeps serving', async () => {
   await redis.set(key('nan'), 'abc');
   await assert.rejects(redis.incr(key('nan')), /ERR value is not an integer or out of range/);

@@ -20,9 +20,10 @@ export const BRIDGE_VARIABLES = [
 const MAX_BODY = 1024 * 1024;
 const REDIS_START_HINT = `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`;
 
-// Every request shares one redis connection, so anything that blocks it (BLPOP & co, WAIT), switches it into
+// Every request shares one redis connection, so anything that blocks it (BLPOP & co), switches it into
 // another mode (SUBSCRIBE, MONITOR, replication) or changes per-connection state for everyone (SELECT, MULTI,
-// WATCH, CLIENT, HELLO, ...) is refused with 400. Transactions go through POST /multi-exec instead.
+// WATCH, CLIENT, HELLO, ...) is refused with 400. Transactions go through POST /multi-exec instead. WAIT is
+// passed through on a connection of its own (see `waitForReplicas`).
 const REFUSED = new Set([
   'BLPOP',
   'BRPOP',
@@ -32,7 +33,6 @@ const REFUSED = new Set([
   'BZPOPMIN',
   'BZPOPMAX',
   'BZMPOP',
-  'WAIT',
   'WAITAOF',
   'SUBSCRIBE',
   'PSUBSCRIBE',
@@ -79,6 +79,12 @@ export interface BridgeOptions {
   redisUrl?: string;
   /** Seed nodes (`host:port`) of a Redis Cluster: every command, and every command of a pipeline, goes to the master of its slot. */
   clusterNodes?: string[];
+  /**
+   * A replica of `redisUrl` that serves the read-only commands, as an Upstash Global database serves reads
+   * from the nearest replica; writes, scripts and transactions still go to `redisUrl`. A replica that lags
+   * (its link broken or paused by a test) answers with what it has. Not with `clusterNodes`.
+   */
+  readReplicaUrl?: string;
   /** Cluster mode: `all` sends SCRIPT LOAD to every master; `one` to one master only, as a naive proxy does. */
   scriptLoad?: 'all' | 'one';
   /** Called for every HTTP request the bridge served: its commands and its size on the wire (tests, cost counting). */
@@ -112,7 +118,10 @@ export async function startBridge(opts: BridgeOptions = {}): Promise<Bridge> {
   const scriptLoad = opts.scriptLoad ?? parseScriptLoad(env.UPSTASH_BRIDGE_SCRIPT_LOAD);
 
   const backend =
-    clusterNodes.length > 0 ? await connectCluster(clusterNodes, scriptLoad) : singleBackend(await connectRedis(redisUrl));
+    clusterNodes.length > 0
+      ? await connectCluster(clusterNodes, scriptLoad)
+      : singleBackend(await connectRedis(redisUrl), redisUrl);
+  if (opts.readReplicaUrl && clusterNodes.length === 0) await readFromReplica(backend, await connectRedis(opts.readReplicaUrl));
   let server: ReturnType<typeof createServer>;
   try {
     const commands = await loadCommandNames(backend);
@@ -177,13 +186,16 @@ interface Backend {
   run(cmd: Cmd): Promise<unknown>;
   /** Runs commands atomically (MULTI/EXEC); null when the transaction was aborted. */
   multi(cmds: Cmd[]): Promise<[Error | null, unknown][] | null>;
+  /** WAIT numreplicas timeout, covering every write the bridge has run before it. */
+  wait(cmd: Cmd): Promise<unknown>;
   quit(): Promise<void>;
   disconnect(): void;
 }
 
-function singleBackend(redis: Redis): Backend {
+function singleBackend(redis: Redis, url: string): Backend {
   return {
     run: createBatcher(redis),
+    wait: (cmd) => waitForReplicas(url, cmd),
     // ioredis writes MULTI..EXEC in one go, so the shared connection can't interleave other commands into it.
     multi: (cmds) => {
       const tx = redis.multi();
@@ -257,6 +269,7 @@ async function connectCluster(nodes: string[], scriptLoad: 'all' | 'one'): Promi
   };
   return {
     run,
+    wait: () => Promise.reject(new HttpError(400, 'ERR WAIT is not supported by the bridge in cluster mode')),
     multi: async (cmds) => {
       const tx = cluster.multi();
       for (const cmd of cmds) tx.callBuffer(...cmd);
@@ -280,6 +293,53 @@ async function connectCluster(nodes: string[], scriptLoad: 'all' | 'one'): Promi
 
 function nodeName(node: Redis): string {
   return `${node.options.host}:${node.options.port}`;
+}
+
+/**
+ * Read-replica mode: read-only commands (the server's own `readonly` flag; never scripts) go to the replica,
+ * everything else stays on the primary. Changes `backend` in place.
+ */
+async function readFromReplica(backend: Backend, replica: Redis): Promise<void> {
+  const docs = (await backend.run(['COMMAND'])) as unknown[];
+  const reads = new Set<string>();
+  for (const doc of docs) {
+    if (!Array.isArray(doc)) continue;
+    const name = String(doc[0]).toUpperCase();
+    const flags = (doc[2] as unknown[]).map(String);
+    if (flags.includes('readonly') && !/^(EVAL|FCALL|SCRIPT)/.test(name)) reads.add(name);
+  }
+  const fromPrimary = backend.run;
+  const fromReplica = createBatcher(replica);
+  backend.run = (cmd) => (reads.has(cmd[0]) ? fromReplica(cmd) : fromPrimary(cmd));
+  const [quit, disconnect] = [backend.quit, backend.disconnect];
+  backend.quit = async () => {
+    await Promise.all([quit(), replica.quit().catch(() => replica.disconnect())]);
+  };
+  backend.disconnect = () => {
+    disconnect();
+    replica.disconnect();
+  };
+}
+
+/**
+ * WAIT as Upstash answers it, without blocking everyone: redis-server's WAIT blocks the connection it is sent
+ * on and counts replicas that acknowledged that connection's last write. So it runs on a connection of its
+ * own, which first sends a PUBLISH (replicated, touches no key): its offset is past every write the shared
+ * connection had run when the WAIT arrived, so the replicas that acknowledge it have those writes too.
+ */
+async function waitForReplicas(url: string, cmd: Cmd): Promise<unknown> {
+  const [, replicas, timeout] = cmd;
+  if (cmd.length !== 3 || !/^\d{1,9}$/.test(String(replicas)) || !/^\d{1,9}$/.test(String(timeout)))
+    throw new HttpError(400, 'ERR WAIT takes numreplicas and timeout (ms)');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.publish('upstash-bridge:wait', '');
+    return await redis.call('WAIT', String(replicas), String(timeout));
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Command names known to the server, so the path form can answer 404 for paths that are not commands. */
@@ -389,7 +449,8 @@ class UpstashShebang {
 
 function createHandler(backend: Backend, token: string, commands: Set<string>, onRequest?: (request: RecordedRequest) => void) {
   const shebang = new UpstashShebang();
-  const run = async (cmd: Cmd): Promise<unknown> => shebang.after(cmd, await backend.run(shebang.before(cmd)));
+  const run = async (cmd: Cmd): Promise<unknown> =>
+    cmd[0] === 'WAIT' ? backend.wait(cmd) : shebang.after(cmd, await backend.run(shebang.before(cmd)));
   const multi = async (cmds: Cmd[]) => {
     const results = await backend.multi(cmds.map((cmd) => shebang.before(cmd)));
     return (

@@ -4,6 +4,7 @@ import { emailVerificationConfirmInput, emailVerificationRequestInput } from '..
 import type { EmailVerifications } from '../../../lib/auth/email-verification';
 import type { AppServices } from '../../../lib/services/app-services';
 import { requestContext } from '../context';
+import { deferFor } from '../deferred';
 import { ApiError } from '../errors';
 import { readJson } from '../validation';
 
@@ -19,7 +20,7 @@ export function emailVerificationRoutes(services: () => Promise<AppServices>) {
   app.post('/email-verification', async (c) => {
     const body = await readJson(c, emailVerificationRequestInput);
     const { emailVerifications, config } = await services();
-    await enabled(emailVerifications).resend(body.email, requestContext(c, config.clientIp));
+    await enabled(emailVerifications).resend(body.email, requestContext(c, config.clientIp), deferFor(c));
     // The same answer whether or not the address has an account waiting for verification.
     return c.json({ message: 'If an account with this address is waiting for confirmation, a new link is on its way.' }, 202);
   });

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { passwordResetConfirmInput, passwordResetRequestInput } from '../../../lib/auth/input';
 import type { AppServices } from '../../../lib/services/app-services';
 import { requestContext } from '../context';
+import { deferFor } from '../deferred';
 import { readJson } from '../validation';
 
 /** Password-reset routes (public: the link in the email is the credential). */
@@ -12,8 +13,8 @@ export function passwordResetRoutes(services: () => Promise<AppServices>) {
   app.post('/password-reset', async (c) => {
     const body = await readJson(c, passwordResetRequestInput);
     const { passwordResets, config } = await services();
-    await passwordResets.request(body.email, requestContext(c, config.clientIp));
-    // The same answer whether or not the address has an account.
+    await passwordResets.request(body.email, requestContext(c, config.clientIp), deferFor(c));
+    // The same answer, after the same work, whether or not the address has an account; the mail goes out after it.
     return c.json({ message: 'If an account with a password uses this address, a reset link is on its way.' }, 202);
   });
 

@@ -4,7 +4,8 @@ import { AuthError as NextAuthError } from 'next-auth';
 import { redirect } from 'next/navigation';
 import { signIn } from '@/auth';
 import { recoveryCodeField, totpCodeField } from '@/lib/mfa/input';
-import { safeCallbackUrl } from '../../_components/safe-redirect';
+import { safeRedirectPath } from '@/lib/auth/safe-redirect';
+import { getConfig } from '@/lib/config/env';
 import { field, UNAVAILABLE, type FormState } from '../../_lib/forms';
 import { retryInWords } from '../../_lib/password-sign-in';
 import { forgetSecondFactor, pendingSecondFactor } from '../../_lib/second-factor-cookie';
@@ -24,7 +25,7 @@ export async function secondFactorAction(_prev: FormState, form: FormData): Prom
     await signIn('second-factor', {
       mfaToken,
       ...(useRecovery ? { recoveryCode: parsed.data } : { code: parsed.data }),
-      redirectTo: safeCallbackUrl(field(form, 'callbackUrl')),
+      redirectTo: safeRedirectPath(field(form, 'callbackUrl'), getConfig().APP_URL, '/account'),
     });
     return {};
   } catch (error) {

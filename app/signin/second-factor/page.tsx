@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
-import { safeCallbackUrl } from '../../_components/safe-redirect';
+import { safeRedirectPath } from '@/lib/auth/safe-redirect';
+import { getConfig } from '@/lib/config/env';
 import { pendingSecondFactor } from '../../_lib/second-factor-cookie';
 import { SecondFactorForm } from './second-factor-form';
 
@@ -13,7 +14,7 @@ export default async function SecondFactorPage({ searchParams }: { searchParams:
     <>
       <h1>Two-step verification</h1>
       <p className="muted">Your password was right. Enter the code from your authenticator app to finish signing in.</p>
-      <SecondFactorForm callbackUrl={safeCallbackUrl(callbackUrl)} />
+      <SecondFactorForm callbackUrl={safeRedirectPath(callbackUrl, getConfig().APP_URL, '/account')} />
       <p className="muted">
         <Link href="/signin">Start over</Link>
       </p>
