@@ -1,11 +1,12 @@
 /**
  * TOTP end to end in headless Chromium: enrolment from the account page, computing each code from the shown
  * secret with the library the server uses (otpauth), as an authenticator app would; then signing in with the
- * password and a code, with a recovery code, and a code that was already used being refused.
+ * password and a code, with a recovery code, and a code that was already used being refused; and the code page
+ * after an OpenID Connect sign-in.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { totpCode } from '../lib/mfa/totp';
 import { APP_URL, enterAccount, launchBrowser, submitCredentials, uniqueEmail } from './support/browser';
 
@@ -33,6 +34,18 @@ async function secondFactor(page: Page, code: string) {
 test('TOTP: enrol, then sign in with password and code, or a recovery code; a used code is refused', async () => {
   const email = uniqueEmail('totp');
   const page = await enterAccount(await browser.newContext(), 'signup', email, PASSWORD);
+
+  // The API's edge route serves the same second-factor routes (simplewebauthn, otpauth and qrcode on the edge).
+  const { accessToken } = (await (await page.request.get(`${APP_URL}/api/auth/session`)).json()) as { accessToken: string };
+  const bearer = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
+  const viaEdge = await page.request.post(`${APP_URL}/api/v1/auth/mfa/totp`, { headers: bearer, data: {} });
+  assert.equal(viaEdge.status(), 201);
+  assert.match(((await viaEdge.json()) as { qr_svg: string }).qr_svg, /^<svg/);
+  const options = await page.request.post(`${APP_URL}/api/v1/auth/passkeys/authentication/options`, {
+    headers: bearer,
+    data: {},
+  });
+  assert.equal(((await options.json()) as { rpId: string }).rpId, '127.0.0.1');
 
   await page.click('button:has-text("Set up an authenticator app")');
   const secret = (await page.locator('[data-testid=totp-secret]').textContent())!.trim();
@@ -72,5 +85,57 @@ test('TOTP: enrol, then sign in with password and code, or a recovery code; a us
   await page.waitForURL(`${APP_URL}/account`);
   assert.match((await page.locator('[data-testid=totp-status]').textContent()) ?? '', /9 recovery codes left/);
   assert.match((await page.locator('[data-event=recovery_code_used]').textContent()) ?? '', /9 left/);
+  await page.context().close();
+});
+
+const IDP_NAME = process.env.AUTH_OIDC_NAME ?? 'Test IdP';
+const IDP_URL = process.env.AUTH_OIDC_ISSUER ?? 'http://127.0.0.1:3199';
+
+/** A context that reaches only loopback (the IdP's pages link a web font). */
+async function localContext(): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  await context.route(
+    (url) => !['127.0.0.1', 'localhost'].includes(url.hostname),
+    (route) => route.abort(),
+  );
+  return context;
+}
+
+/** "Sign in with <IdP>": log in and consent when the IdP asks; resolves back at the app. */
+async function signInAtIdp(page: Page, email: string) {
+  await page.goto(`${APP_URL}/signin`);
+  await page.click(`button:has-text("Sign in with ${IDP_NAME}")`);
+  await page.waitForURL((url) => url.origin === new URL(APP_URL).origin || url.href.startsWith(`${IDP_URL}/interaction/`));
+  if (!page.url().startsWith(IDP_URL)) return;
+  if (await page.locator('input[name=login]').count()) {
+    await page.fill('input[name=login]', email);
+    await page.fill('input[name=password]', 'any password: the test IdP checks none');
+    await page.click('button[type=submit]');
+  }
+  await page.waitForURL((url) => url.origin === new URL(APP_URL).origin || url.href.includes('/interaction/'));
+  if (page.url().startsWith(IDP_URL)) {
+    await page.waitForSelector('input[name=prompt][value=consent]', { state: 'attached' });
+    await page.click('button[type=submit]');
+  }
+}
+
+test('TOTP after an OAuth sign-in: the provider callback leads to the code page, then the account', async () => {
+  const email = uniqueEmail('oidc-totp');
+  const page = await (await localContext()).newPage();
+  await signInAtIdp(page, email);
+  await page.waitForURL(`${APP_URL}/account`);
+  await page.click('button:has-text("Set up an authenticator app")');
+  const secret = (await page.locator('[data-testid=totp-secret]').textContent())!.trim();
+  await page.locator('[data-testid=totp-confirm] input[name=code]').fill(totpCode(secret));
+  await page.locator('[data-testid=totp-confirm] button[type=submit]').click();
+  await page.locator('[data-testid=recovery-codes] code').first().waitFor();
+  await signOut(page);
+
+  await signInAtIdp(page, email);
+  await page.waitForURL(/\/signin\/second-factor/);
+  await secondFactor(page, codeIn(secret, 1));
+  await page.waitForURL(`${APP_URL}/account`);
+  assert.equal(await page.textContent('[data-testid=account-provider]'), 'oidc');
+  assert.equal(await page.getAttribute('[data-testid=session-assurance]', 'data-aal'), 'aal2');
   await page.context().close();
 });

@@ -11,6 +11,8 @@ import { totpCode } from '../../lib/mfa/totp';
 import { AssuranceStore } from '../../lib/tokens/assurance';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
 import { SoftAuthenticator } from '../../test/support/soft-authenticator';
+import { outbox } from '../../test/support/outbox';
+import { MfaRequiredError } from '../../lib/mfa/errors';
 
 let env: TestEnvironment;
 before(async () => {
@@ -152,6 +154,33 @@ describe('TOTP', () => {
     const events = (await call('GET', '/security-events', done.body.access_token)).body.events as Json[];
     const used = events.find((e) => e.type === 'recovery_code_used');
     assert.equal(used?.recovery_codes_left, 9);
+    // The owner is mailed too (the local outbox): TOTP turned on, and the recovery code with how many are left.
+    const subjects = (await outbox(env.services.redis, email)).map((m) => m.subject);
+    assert.ok(
+      subjects.some((s) => /recovery code was used.*9 left/.test(s)),
+      subjects.join(' | '),
+    );
+    assert.ok(subjects.some((s) => /turned on/.test(s)));
+  });
+
+  test('an OAuth sign-in of an account with TOTP on asks for the code too', async () => {
+    const identity = {
+      provider: 'github',
+      providerAccountId: crypto.randomUUID(),
+      email: uniqueEmail('oauth-totp'),
+      emailVerified: true,
+      account: { type: 'oauth' },
+    };
+    const first = await env.services.auth.signInWithOAuth(identity, { ip: '127.0.0.1' });
+    const started = await call('POST', '/mfa/totp', first.accessToken, {});
+    const secret = started.body.secret as string;
+    assert.equal((await call('POST', '/mfa/totp/confirm', first.accessToken, { code: totpCode(secret) })).status, 200);
+    const refused = await env.services.auth.signInWithOAuth(identity, { ip: '127.0.0.1' }).catch((e: unknown) => e);
+    assert.ok(refused instanceof MfaRequiredError);
+    const done = await call('POST', '/mfa/verify', undefined, { mfa_token: refused.mfaToken, code: nextCode(secret) });
+    assert.equal(done.status, 200);
+    assert.equal(done.body.provider, 'github');
+    assert.deepEqual(done.body.amr, ['oauth', 'otp']);
   });
 
   test('brute-forcing the code hits the account limit (429), and the streak is recorded', async () => {
