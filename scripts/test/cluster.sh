@@ -2,7 +2,7 @@
 # The API integration tests again, on a 3-master Redis Cluster started here (ports REDIS_CLUSTER_PORTS,
 # default "7001 7002 7003"), behind the bridge in cluster mode with SCRIPT LOAD reaching one master only,
 # as a naive proxy does it: rotation (engine, batcher, the HTTP API), rate limits, sessions, account deletion, password
-# reset, the OAuth exchange, the bridge's own cluster tests (both ways of loading scripts, and SCAN), and the
+# reset, the OAuth exchange, second factors and passkeys, the bridge's own cluster tests (both ways of loading scripts, and SCAN), and the
 # Artillery scenario with its audit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,5 +16,5 @@ npx tsx --test --test-concurrency=1 \
   tools/upstash-bridge/cluster.test.ts \
   lib/tokens/rotation.test.ts lib/tokens/rotation.ahead.test.ts lib/redis/script-batcher.test.ts \
   api/_hono/app.test.ts api/_hono/rate-limit.test.ts api/_hono/sessions.test.ts api/_hono/account.test.ts \
-  api/_hono/password-reset.test.ts api/_hono/oauth.test.ts \
+  api/_hono/password-reset.test.ts api/_hono/oauth.test.ts api/_hono/mfa.test.ts \
   scripts/loadtest/artillery/scenario.test.ts
