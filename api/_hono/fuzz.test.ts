@@ -33,6 +33,23 @@ const ENDPOINTS: Array<[string, string]> = [
   ['POST', '/api/v1/auth/password-reset/confirm'],
   ['POST', '/api/v1/auth/email-verification'],
   ['POST', '/api/v1/auth/email-verification/confirm'],
+  // Second factors and passkeys: the public steps and the bearer's own.
+  ['POST', '/api/v1/auth/mfa/verify'],
+  ['GET', '/api/v1/auth/mfa'],
+  ['POST', '/api/v1/auth/mfa/totp'],
+  ['POST', '/api/v1/auth/mfa/totp/confirm'],
+  ['DELETE', '/api/v1/auth/mfa/totp'],
+  ['POST', '/api/v1/auth/mfa/recovery-codes'],
+  ['POST', '/api/v1/auth/mfa/step-up'],
+  ['GET', '/api/v1/auth/passkeys'],
+  ['POST', '/api/v1/auth/passkeys/registration/options'],
+  ['POST', '/api/v1/auth/passkeys/registration'],
+  ['PATCH', '/api/v1/auth/passkeys/x'],
+  ['DELETE', '/api/v1/auth/passkeys/x'],
+  ['POST', '/api/v1/auth/passkeys/authentication/options'],
+  ['POST', '/api/v1/auth/passkeys/authentication'],
+  ['POST', '/api/v1/auth/passkeys/step-up/options'],
+  ['POST', '/api/v1/auth/passkeys/step-up'],
   ['GET', '/api/v1/.well-known/jwks.json'],
   ['GET', '/api/health'],
   ['PUT', '/api/v1/auth/signin'],
@@ -59,6 +76,16 @@ function bodies(realToken: string): fc.Arbitrary<string | Uint8Array> {
     fc.record({ email: field, password: field }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
     fc.record({ refresh_token: fc.oneof(mutatedToken, field) }).map((o) => JSON.stringify(o)),
     fc.record({ token: field }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    fc.record({ mfa_token: field, code: field, recovery_code: field }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    fc
+      .record(
+        {
+          response: fc.oneof(fc.anything(), fc.record({ id: field, rawId: field, type: field, response: fc.anything() })),
+          name: field,
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => JSON.stringify(o)),
     fc
       .record({ provider: field, providerAccountId: field, profile: fc.anything(), tokens: fc.anything() })
       .map((o) => JSON.stringify(o)),
