@@ -33,7 +33,9 @@ export type ViolationKind =
   /** A refresh failed while only the database was down: a refresh must never touch it. */
   | 'refresh_failed_without_redis_fault'
   /** An access token issued before a key rotation was refused after it. */
-  | 'access_token_refused';
+  | 'access_token_refused'
+  /** An OAuth sign-in from NextAuth, signed with the old or the new caller secret, was refused after a rotation. */
+  | 'oauth_caller_refused';
 
 /** A violation as it happened. */
 export interface Violation {
@@ -121,7 +123,7 @@ export function phaseOf(faults: FaultWindow[], at: number): number {
 }
 
 /** The kinds an expected failure (or a sabotage) is allowed to show. */
-const EXPECTED_KINDS: ReadonlySet<ViolationKind> = new Set(['honest_session_ended']);
+const EXPECTED_KINDS: ReadonlySet<ViolationKind> = new Set(['honest_session_ended', 'oauth_caller_refused']);
 
 /** Judges one fault from its events. */
 function verdictOf(expectation: Expectation, violations: Partial<Record<ViolationKind, number>>, mustCatch = 1): Verdict {
@@ -129,10 +131,11 @@ function verdictOf(expectation: Expectation, violations: Partial<Record<Violatio
     .filter(([kind]) => expectation === 'strict' || !EXPECTED_KINDS.has(kind as ViolationKind))
     .reduce((n, [, v]) => n + (v ?? 0), 0);
   const ended = violations.honest_session_ended ?? 0;
+  const shown = ended + (violations.oauth_caller_refused ?? 0);
   if (expectation === 'strict') return unexpected === 0 ? 'pass' : 'fail';
   if (unexpected > 0) return 'fail';
   if (expectation === 'must_fail') return ended >= Math.max(1, mustCatch) ? 'caught' : 'fail';
-  return ended > 0 ? 'expected_failure' : 'not_shown';
+  return shown > 0 ? 'expected_failure' : 'not_shown';
 }
 
 /** Everything the accounting reads. */

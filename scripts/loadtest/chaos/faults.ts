@@ -45,8 +45,10 @@ export interface FaultContext {
   probeAccessToken(token: string): Promise<number>;
   /** Signs a probe user in: its access token, or null. */
   probeSignIn(): Promise<string | null>;
+  /** An OAuth sign-in as NextAuth sends it, its caller proof signed with `secret`: the HTTP status. */
+  probeOAuth(secret: string): Promise<number>;
   /** Records a violation found by a fault's own probe. */
-  violation(at: number, kind: 'access_token_refused', detail: string): void;
+  violation(at: number, kind: 'access_token_refused' | 'oauth_caller_refused', detail: string): void;
 }
 
 /** One fault of the schedule. */
@@ -257,18 +259,22 @@ async function restartApi(stack: ChaosStack, env: NodeJS.ProcessEnv): Promise<vo
 export const secretRotation: Fault = {
   id: 'secret-rotation',
   title: 'every secret rotated (new value first, old kept), API restarted',
-  expectation: (c) =>
-    c.keyRing.REFRESH_TOKEN_SECRET
+  expectation: (c) => {
+    // AUTH_SECRET is NextAuth's alone (its cookies): this API-only run cannot exercise it, only report it.
+    const missing = (['REFRESH_TOKEN_SECRET', 'OAUTH_CALLER_SECRET'] as const).filter((n) => !c.keyRing[n]);
+    return missing.length === 0
       ? { expectation: 'strict' }
       : {
           expectation: 'expected_failure',
-          pending:
-            'REFRESH_TOKEN_SECRET is read as one secret in this build (key ring: branches secrets/failover), so "new,old" verifies no existing token',
-        },
+          pending: `${missing.join(' and ')} read as one secret in this build (key rings: branches failover, secrets), so "new,old" verifies nothing the old value signed`,
+        };
+  },
   async play(fc) {
     const { stack } = fc;
     // An access token issued before the rotation must keep working after it (the old key stays in the ring).
     const accessToken = await fc.probeSignIn();
+    // A NextAuth server not yet redeployed still signs its calls with the old caller secret (the first of the list).
+    const oldCallerSecret = (stack.apiEnv.OAUTH_CALLER_SECRET ?? '').split(',')[0] ?? '';
     const startAt = performance.now();
     const env: NodeJS.ProcessEnv = { ...stack.apiEnv };
     for (const name of RING_SECRETS) env[name] = `${newSecret()},${stack.apiEnv[name] ?? ''}`;
@@ -285,14 +291,25 @@ export const secretRotation: Fault = {
           `an access token issued before the key rotation got HTTP ${accessTokenAfter}`,
         );
     }
+    const oauthOld = await fc.probeOAuth(oldCallerSecret);
+    const oauthNew = await fc.probeOAuth((env.OAUTH_CALLER_SECRET ?? '').split(',')[0] ?? '');
+    for (const [which, status] of [
+      ['old', oauthOld],
+      ['new', oauthNew],
+    ] as const)
+      if (status !== 200)
+        fc.violation(
+          performance.now(),
+          'oauth_caller_refused',
+          `an OAuth sign-in signed with the ${which} caller secret got HTTP ${status}`,
+        );
     return {
       startAt,
       endAt,
       details: {
-        ...Object.fromEntries(
-          RING_SECRETS.map((n) => [`${n} ring`, fc.capabilities.keyRing[n] ? 'read as a ring' : 'read as one secret']),
-        ),
+        ...Object.fromEntries(RING_SECRETS.map((n) => [`${n}`, fc.capabilities.keyRing[n] ? 'a ring' : 'one secret'])),
         'old access token after restart': accessTokenAfter === 200 ? 'accepted' : String(accessTokenAfter),
+        'OAuth sign-in signed with old / new caller secret': `${oauthOld} / ${oauthNew}`,
       },
     };
   },

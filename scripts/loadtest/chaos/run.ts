@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { CALLER_PROOF_HEADER, signCallerProof } from '../../../lib/auth/caller-proof';
 import { buildAudit, readFamilies, type Audit } from '../audit';
 import { newFindings } from '../clients';
 import { JsonClient } from '../http';
@@ -319,6 +320,20 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
                 signal: AbortSignal.timeout(10_000),
               })
             ).status,
+          probeOAuth: async (secret) => {
+            const body = JSON.stringify({
+              provider: 'github',
+              providerAccountId: `chaos-${runId}`,
+              profile: { email: `chaos-oauth-${runId}@loadtest.example.com`, emailVerified: true },
+            });
+            const r = await fetch(`${live.apiUrl}/api/v1/auth/oauth`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', [CALLER_PROOF_HEADER]: await signCallerProof(secret, body) },
+              body,
+              signal: AbortSignal.timeout(10_000),
+            });
+            return r.status;
+          },
           violation: (at, kind, detail) => ctx.violations.push({ at, kind, detail }),
         });
         windows.push({
