@@ -228,6 +228,8 @@ async function attackStep(ctx: ChaosContext, s: ChaosSession, variant: number): 
     return s.state === 'active' && s.pendingSince === undefined && s.rotations === before + 1;
   };
   if (!(await moved())) return;
+  // Paced like every other step, so no session rotates faster than the others while a fault plays.
+  await sleep(ctx.thinkMs);
   let stolen = s.token;
   const rotationsAtTheft = s.rotations;
   if (!(await moved())) return; // `stolen` is now the predecessor

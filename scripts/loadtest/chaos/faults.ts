@@ -67,19 +67,24 @@ const AHEAD_PENDING =
 const needsAheadRule = (c: Capabilities) =>
   c.aheadRule ? { expectation: 'strict' as const } : { expectation: 'expected_failure' as const, pending: AHEAD_PENDING };
 
+/** How far ahead of the store a token may be and still resume its chain (rt2 anchors, branch failover). */
+const AHEAD_REACH = 3;
+
 /** Rotations each session was acknowledged since `before` (the writes a rollback loses). */
 function acknowledgedSince(before: Map<ChaosSession, number>) {
   let total = 0;
   let max = 0;
   let sessionsAffected = 0;
+  let beyondReach = 0;
   for (const [s, rotations] of before) {
     const n = s.rotations - rotations;
     if (n <= 0) continue;
     total += n;
     max = Math.max(max, n);
     sessionsAffected += 1;
+    if (n > AHEAD_REACH) beyondReach += 1;
   }
-  return { total, max, sessionsAffected };
+  return { total, max, sessionsAffected, beyondReach };
 }
 
 /** Opens a rollback: thefts straddling it are dropped, and sessions wait for a success to count as matched again. */
@@ -146,6 +151,8 @@ export const failover: Fault = {
         lostRotations: lost.total,
         sessionsBehind: lost.sessionsAffected,
         maxBehindPerSession: lost.max,
+        // Further behind than the rule reaches, such a session ends even with it (too_far_ahead, without blame).
+        sessionsBeyondAheadReach: lost.beyondReach,
         lossWindowMs: fc.timings.lossWindowMs,
       },
     };
@@ -181,6 +188,8 @@ export const aofRestart: Fault = {
         lostRotations: lost.total,
         sessionsBehind: lost.sessionsAffected,
         maxBehindPerSession: lost.max,
+        // Further behind than the rule reaches, such a session ends even with it (too_far_ahead, without blame).
+        sessionsBeyondAheadReach: lost.beyondReach,
         aofBytesCut: cutBytes,
         lossWindowMs: fc.timings.lossWindowMs,
       },

@@ -56,7 +56,7 @@ Usage: npm run loadtest:chaos -- [options]
   --think-ms MS        pause between a client's refreshes                          [150]
   --warmup S           seconds of traffic before the first fault                   [5; smoke 3]
   --gap S              seconds of recovery after each fault                        [8; smoke 4]
-  --loss-window MS     writes acknowledged in this window before a crash are lost  [300]
+  --loss-window MS     writes acknowledged in this window before a crash are lost  [200]
   --stall S            REST endpoint stall                                         [6; smoke 3]
   --reset S            REST connections reset mid-response                         [4; smoke 2]
   --db-down S          PostgreSQL refusing connections                             [6; smoke 3]
@@ -115,7 +115,7 @@ export function parseChaosOptions(argv: string[]): ChaosOptions | null {
     warmupSeconds: num(v.warmup, 'warmup', smoke ? 3 : 5, 1, 600),
     gapSeconds: num(v.gap, 'gap', smoke ? 4 : 8, 2, 600),
     timings: {
-      lossWindowMs: num(v['loss-window'], 'loss-window', 300, 0, 10_000),
+      lossWindowMs: num(v['loss-window'], 'loss-window', 200, 0, 10_000),
       stallMs: num(v.stall, 'stall', smoke ? 3 : 6, 0.5, 120) * 1000,
       resetMs: num(v.reset, 'reset', smoke ? 2 : 4, 0.5, 120) * 1000,
       databaseDownMs: num(v['db-down'], 'db-down', smoke ? 3 : 6, 0.5, 120) * 1000,
