@@ -30,6 +30,11 @@ export interface RollbackState {
   epoch: number;
   /** performance.now() when the store came back after the latest rollback. */
   storeUpAt: number;
+  /**
+   * True from the loss point until the store is back: the clients' own sign-ins wait, so the only session born
+   * in a loss window is the fault's deliberate probe, and whether one is lost does not depend on chance.
+   */
+  open: boolean;
 }
 
 /** Everything the running clients share. */

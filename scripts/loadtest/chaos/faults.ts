@@ -45,6 +45,10 @@ export interface FaultContext {
   probeAccessToken(token: string): Promise<number>;
   /** Signs a probe user in: its access token, or null. */
   probeSignIn(): Promise<string | null>;
+  /** Signs a probe user in: its refresh token, or null. */
+  probeSession(): Promise<string | null>;
+  /** Refreshes `token`, retrying through 503s and lost connections: the final HTTP status and error code. */
+  probeRefresh(token: string): Promise<string>;
   /** An OAuth sign-in as NextAuth sends it, its caller proof signed with `secret`: the HTTP status. */
   probeOAuth(secret: string): Promise<number>;
   /** Records a violation found by a fault's own probe. */
@@ -90,6 +94,7 @@ function acknowledgedSince(before: Map<ChaosSession, number>) {
 /** Opens a rollback: thefts straddling it are dropped, and sessions wait for a success to count as matched again. */
 function openRollback(fc: FaultContext): Map<ChaosSession, number> {
   fc.rollback.epoch += 1;
+  fc.rollback.open = true;
   const before = new Map<ChaosSession, number>();
   for (const s of fc.sessions)
     if (s.state === 'active') {
@@ -97,6 +102,24 @@ function openRollback(fc: FaultContext): Map<ChaosSession, number> {
       s.rollbackPending = true;
     }
   return before;
+}
+
+/**
+ * Waits out the loss window while one probe user signs in: that session's family is written only to the store
+ * that is about to lose its last writes. Resolves with its refresh token (null if no sign-in completed in time).
+ */
+async function signInDuringLoss(fc: FaultContext): Promise<string | null> {
+  const until = performance.now() + fc.timings.lossWindowMs;
+  const token = await fc.probeSession();
+  await sleep(until - performance.now());
+  return token;
+}
+
+/** What became of the session born in the loss window, once the store is back: a known gap, reported, not judged. */
+async function bornVerdict(fc: FaultContext, token: string | null): Promise<string> {
+  if (!token) return 'no sign-in completed in the window';
+  const answer = await fc.probeRefresh(token);
+  return answer === '200' ? 'kept' : `signed out (${answer}): its family was lost with the writes`;
 }
 
 /** Polls the bridge (directly, not through the proxy) until it runs a command on Redis. */
@@ -129,7 +152,7 @@ export const failover: Fault = {
     // kill -STOP would not cut replication (the socket buffer still takes the bytes): end it for real first.
     await redisCommand(promoted.port, 'REPLICAOF', 'NO', 'ONE');
     const before = openRollback(fc);
-    await sleep(fc.timings.lossWindowMs);
+    const born = await signInDuringLoss(fc);
     await oldPrimary.crash();
     const lost = acknowledgedSince(before);
     fc.log(`  primary :${oldPrimary.port} killed; ${lost.total} rotations acknowledged after the replica's last write`);
@@ -139,6 +162,7 @@ export const failover: Fault = {
     await stack.bridge.start(stack.bridgeEnv);
     await bridgeServes(stack);
     fc.rollback.storeUpAt = performance.now();
+    fc.rollback.open = false;
     const endAt = performance.now();
     stack.primary = promoted;
     stack.replica = oldPrimary;
@@ -153,6 +177,7 @@ export const failover: Fault = {
         maxBehindPerSession: lost.max,
         // Further behind than the rule reaches, such a session ends even with it (too_far_ahead, without blame).
         sessionsBeyondAheadReach: lost.beyondReach,
+        'session signed in during the loss window': await bornVerdict(fc, born),
         lossWindowMs: fc.timings.lossWindowMs,
       },
     };
@@ -171,7 +196,7 @@ export const aofRestart: Fault = {
     // Everything up to here counts as fsynced; what follows is the tail a power loss takes with everysec.
     const synced = node.aofSize();
     const before = openRollback(fc);
-    await sleep(fc.timings.lossWindowMs);
+    const born = await signInDuringLoss(fc);
     await node.crash();
     const lost = acknowledgedSince(before);
     // A process kill alone loses nothing (Redis wrote before it answered; the page cache keeps it), so the
@@ -180,6 +205,7 @@ export const aofRestart: Fault = {
     await node.start();
     await bridgeServes(stack); // the bridge reconnects by itself
     fc.rollback.storeUpAt = performance.now();
+    fc.rollback.open = false;
     fc.log(`  primary :${node.port} restarted from its AOF; ${cutBytes} bytes cut, ${lost.total} rotations lost`);
     return {
       startAt,
@@ -190,6 +216,7 @@ export const aofRestart: Fault = {
         maxBehindPerSession: lost.max,
         // Further behind than the rule reaches, such a session ends even with it (too_far_ahead, without blame).
         sessionsBeyondAheadReach: lost.beyondReach,
+        'session signed in during the loss window': await bornVerdict(fc, born),
         aofBytesCut: cutBytes,
         lossWindowMs: fc.timings.lossWindowMs,
       },

@@ -9,8 +9,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CALLER_PROOF_HEADER, signCallerProof } from '../../../lib/auth/caller-proof';
 import { buildAudit, readFamilies, type Audit } from '../audit';
-import { newFindings } from '../clients';
-import { JsonClient } from '../http';
+import { newFindings, REFRESH_PATH } from '../clients';
+import { errorCode, JsonClient } from '../http';
 import { num, parseUsage, UsageError } from '../options';
 import { clientKinds } from '../run';
 import { createSessions, loadtestEmail, type SessionKind } from '../setup';
@@ -227,7 +227,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
       graceMs: o.graceSeconds * 1000,
       thinkMs: o.thinkMs,
       deadline: Number.POSITIVE_INFINITY,
-      rollback: { epoch: 0, storeUpAt: 0 },
+      rollback: { epoch: 0, storeUpAt: 0, open: false },
       requests: [],
       retries: [],
       violations: [],
@@ -235,6 +235,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
       theftsAcrossRollback: 0,
       inconclusiveAttacks: 0,
       signIn: async (kind) => {
+        while (ctx.rollback.open) await sleep(50);
         const r = await signIn(loadtestEmail(runId, nextUser++ % users));
         const body = r.body as { session_id?: unknown; refresh_token?: unknown } | null;
         if (r.status !== 200 || typeof body?.session_id !== 'string' || typeof body.refresh_token !== 'string') return null;
@@ -312,6 +313,19 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
             const r = await signIn(loadtestEmail(runId, nextUser++ % users));
             const body = r.body as { access_token?: unknown } | null;
             return r.status === 200 && typeof body?.access_token === 'string' ? body.access_token : null;
+          },
+          probeSession: async () => {
+            const r = await signIn(loadtestEmail(runId, nextUser++ % users));
+            const body = r.body as { refresh_token?: unknown } | null;
+            return r.status === 200 && typeof body?.refresh_token === 'string' ? body.refresh_token : null;
+          },
+          probeRefresh: async (token) => {
+            for (const until = performance.now() + 30_000; performance.now() < until;) {
+              const r = await http.post(REFRESH_PATH, { refresh_token: token });
+              if (r.status !== 503 && r.status !== 0) return r.status === 200 ? '200' : `${r.status} ${errorCode(r)}`;
+              await sleep(o.thinkMs);
+            }
+            return 'no answer within 30 s';
           },
           probeAccessToken: async (token) =>
             (
