@@ -193,7 +193,9 @@ export function accountFaults(t: Timeline): { baseline: FaultReport; faults: Fau
     const recovered = { inGrace: 0, late: 0 };
     for (const r of t.retries) if (inPhase(r.at)) recovered[r.late ? 'late' : 'inGrace'] += 1;
     for (const v of t.violations) if (inPhase(v.at)) add(v.kind, v.detail);
-    const excused = t.excuses.filter((e) => inPhase(e.at)).length;
+    const excuses = t.excuses.filter((e) => inPhase(e.at));
+    const excused = excuses.length;
+    for (const e of excuses.slice(0, 3)) examples.push(`excused: ${e.detail}`);
     const verdict = verdictOf(w.expectation, violations, w.mustCatch);
     return {
       id: w.id,

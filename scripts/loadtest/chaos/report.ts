@@ -81,7 +81,8 @@ export function formatChaosReport(r: ChaosResult): string {
     if (f.pending && f.verdict !== 'pass') lines.push(`    pending: ${f.pending}`);
     const other = Object.entries(f.violations).filter(([k]) => f.verdict === 'fail' || k !== 'honest_session_ended');
     if (other.length) lines.push(`    violations: ${other.map(([k, v]) => `${k}=${v}`).join(', ')}`);
-    for (const e of f.verdict === 'pass' ? [] : f.examples.slice(0, 3)) lines.push(`    - ${e}`);
+    const shown = f.verdict === 'pass' ? f.examples.filter((e) => e.startsWith('excused: ')) : f.examples;
+    for (const e of shown.slice(0, 4)) lines.push(`    - ${e}`);
   }
   lines.push(
     '',
