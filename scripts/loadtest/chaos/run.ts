@@ -5,7 +5,7 @@
  * session against Redis and judges each fault. Exit 0 = clean (expected failures, labelled, allowed);
  * 1 = an audit violation; 2 = bad usage or a broken setup.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CALLER_PROOF_HEADER, signCallerProof } from '../../../lib/auth/caller-proof';
 import { buildAudit, readFamilies, type Audit } from '../audit';
@@ -443,6 +443,13 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
+/** Removes all but the newest `keep` run directories (each holds two Redis data directories and the logs). */
+async function pruneOldRuns(parent: string, keep: number): Promise<void> {
+  const runs = (await readdir(parent).catch(() => [] as string[])).filter((name) => /^\d{4}-\d{2}-\d{2}T/.test(name)).sort();
+  for (const name of runs.slice(0, Math.max(0, runs.length - keep)))
+    await rm(join(parent, name), { recursive: true, force: true });
+}
+
 const isMain = process.argv[1]?.endsWith('scripts/loadtest/chaos/run.ts');
 if (isMain) {
   let options: ChaosOptions | null;
@@ -458,6 +465,7 @@ if (isMain) {
     process.exit(0);
   }
   try {
+    await pruneOldRuns(dirname(options.dir), 4);
     const result = await runChaos(options);
     console.log(formatChaosReport(result));
     await mkdir(dirname(options.out), { recursive: true });
