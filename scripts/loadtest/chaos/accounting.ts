@@ -32,6 +32,8 @@ export type ViolationKind =
   | 'signin_wrong_answer'
   /** A refresh failed while only the database was down: a refresh must never touch it. */
   | 'refresh_failed_without_redis_fault'
+  /** A client kept failing with its token (503, lost connections) until the end: it never got back in. */
+  | 'never_recovered'
   /** An access token issued before a key rotation was refused after it. */
   | 'access_token_refused'
   /** An OAuth sign-in from NextAuth, signed with the old or the new caller secret, was refused after a rotation. */

@@ -377,7 +377,15 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
       if (s.rollbackPending) {
         behindRolledBackStore += 1;
         s.state = 'uncertain';
-      } else if (s.pendingSince !== undefined) s.state = 'uncertain';
+      } else if (s.pendingSince !== undefined) {
+        s.state = 'uncertain';
+        // The last gap has no fault: a client still without an answer for its token never got back in.
+        ctx.violations.push({
+          at: s.pendingSince,
+          kind: 'never_recovered',
+          detail: `session #${s.index} (${s.kind}) got no answer for its token from ${((runEnd - s.pendingSince) / 1000).toFixed(1)} s before the end on`,
+        });
+      }
     }
     const expectedEnd = (s: ChaosSession) =>
       s.state === 'wrongly_revoked' && s.endedAt !== undefined && endIsExpected(windows, s.endedAt);
