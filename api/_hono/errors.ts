@@ -25,6 +25,8 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   reauthentication_required: 403,
   // The password was right, but the account's email must be confirmed first (EMAIL_VERIFICATION=required).
   email_not_verified: 403,
+  // A support agent blocked the account (npm run admin -- block): the right password does not help.
+  account_blocked: 403,
   password_not_set: 409,
   email_taken: 409,
   account_not_linkable: 409,

@@ -20,6 +20,7 @@ export type AuthErrorCode =
   | 'unauthorized_client'
   | 'rate_limited'
   | 'client_unidentified'
+  | 'account_blocked'
   | 'service_unavailable';
 
 /** An expected failure of an auth operation, safe to show to the caller. */

@@ -102,6 +102,10 @@ export class AuthService {
       logEvent('info', 'auth.signin_failed', { reason: 'invalid_credentials', knownUser: Boolean(user), ip: context.ip });
       throw new AuthError('invalid_credentials', 'Email or password is incorrect.');
     }
+    if (user.blockedAt) {
+      logEvent('info', 'auth.signin_failed', { reason: 'account_blocked', userId: user.id, ip: context.ip });
+      throw blockedError();
+    }
     if (this.deps.emailVerification === 'required' && !user.emailVerified) {
       logEvent('info', 'auth.signin_failed', { reason: 'email_not_verified', userId: user.id, ip: context.ip });
       throw new AuthError(
@@ -149,6 +153,10 @@ export class AuthService {
           image: identity.image ?? null,
           emailVerified: identity.emailVerified ? new Date() : null,
         }));
+    }
+    if (user.blockedAt) {
+      logEvent('info', 'auth.signin_failed', { reason: 'account_blocked', userId: user.id, provider: identity.provider });
+      throw blockedError();
     }
     await users.upsertAccount(user.id, account);
     return this.startSession(user, identity.provider, context);
@@ -325,4 +333,9 @@ export class AuthService {
     this.dummyHash ??= hashPassword(crypto.randomUUID(), this.deps.passwordIterations);
     return this.dummyHash;
   }
+}
+
+/** The refusal of a blocked account: 403 at the API; says whom to contact, not why. */
+function blockedError(): AuthError {
+  return new AuthError('account_blocked', 'This account is blocked. Contact support.');
 }

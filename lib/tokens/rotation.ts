@@ -246,6 +246,17 @@ export type SecurityEvent =
    * A provider-verified sign-in claimed an account whose email nobody had verified (perhaps registered by
    * someone else): its password and linked accounts were removed and every session signed out.
    */
+  /** Support acted on the account (npm run admin): signed it out everywhere, blocked, unblocked it, or revoked one session. */
+  | {
+      type: 'support_signed_out' | 'support_blocked' | 'support_unblocked' | 'support_session_revoked';
+      userId: string;
+      at: string;
+      signedOutSessions: number;
+      /** The one session revoked (`support_session_revoked`). */
+      familyId?: string;
+      ip?: string | undefined;
+      userAgent?: string | undefined;
+    }
   | {
       type: 'unverified_account_claimed';
       userId: string;
