@@ -13,11 +13,13 @@ import { emailVerificationRoutes } from './routes/email-verification';
 import { healthRoutes, jwksRoutes } from './routes/health';
 import { MAX_BODY_BYTES } from './validation';
 import { requestSizeLimit } from './body-limit';
+import { requestTelemetry } from './telemetry';
 
 /** Builds the app over a (lazily built) set of services. */
 export function createApp(services: () => Promise<AppServices> = getAppServices) {
   // No bindings: config comes from lib/config; routes behind the bearer guard declare its variables (bearer.ts).
   const app = new Hono();
+  app.use('*', requestTelemetry);
   app.use(
     '*',
     requestSizeLimit(MAX_BODY_BYTES, (c) =>

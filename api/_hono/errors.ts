@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AuthError, isDependencyError, isSessionEndedCode, type AuthErrorCode } from '../../lib/auth/errors';
 import { logEvent } from '../../lib/observability/log';
+import { telemetry } from '../../lib/observability/telemetry';
 
 /** Codes the HTTP layer adds to the domain's. */
 export type ApiErrorCode =
@@ -68,6 +69,7 @@ export function errorResponse(
     c.header('RateLimit-Reset', String(retryAfterSeconds ?? 1));
   }
   c.header('Cache-Control', 'no-store');
+  telemetry().annotate({ 'auth.error_code': code });
   return c.json({ error: { code, message } }, STATUS[code]);
 }
 

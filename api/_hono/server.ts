@@ -8,9 +8,10 @@ import cluster from 'node:cluster';
 import { serve } from '@hono/node-server';
 import nextEnv from '@next/env';
 import { z } from 'zod';
-import { ConfigError, getConfig, parseEnv } from '../../lib/config/env';
+import { ConfigError, getConfig, parseEnv, parseTelemetrySettings } from '../../lib/config/env';
 import { warmUp } from '../../lib/health';
 import { getAppServices } from '../../lib/services/app-services';
+import { registerNodeTelemetry } from '../../ops/telemetry/node';
 import { createApp } from './app';
 
 /** A whole-number variable within [min, max], with one message for every way it can be wrong. */
@@ -88,6 +89,7 @@ if (isMain) {
     }
   };
   check(getConfig);
+  check(() => parseTelemetrySettings(process.env));
   const settings = check(() => parseServerSettings(process.env));
   if (!settings || problems.length > 0) {
     console.error(problems.join('\n'));
@@ -97,9 +99,18 @@ if (isMain) {
   if (workers > 1 && cluster.isPrimary) {
     runPrimary(workers, `http://${host}:${port}`);
   } else {
+    // Registered before the services are built, so every Redis and database call is traced. Each worker serves
+    // its own metrics on METRICS_PORT + (worker number - 1): a shared port would answer with a random worker's.
+    const offset = cluster.worker ? cluster.worker.id - 1 : 0;
+    const metricsPort = process.env.METRICS_PORT ? { METRICS_PORT: String(Number(process.env.METRICS_PORT) + offset) } : {};
+    const telemetry = await registerNodeTelemetry({ ...process.env, ...metricsPort });
+    if (telemetry?.metricsUrl) console.log(`metrics (Prometheus text) on ${telemetry.metricsUrl}`);
     const { port: bound, close } = await startApiServer(port, host);
     if (workers === 1) console.log(`auth API listening on http://${host}:${bound}`);
-    const stop = () => void close().then(() => process.exit(0));
+    const stop = () =>
+      void close()
+        .then(() => telemetry?.shutdown())
+        .then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   }

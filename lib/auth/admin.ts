@@ -1,12 +1,13 @@
 /**
  * @module Support actions on one user (the admin CLI, scripts/admin.ts): show the account, sign it out
  * everywhere, block and unblock it, revoke one session. Every action that changes something is recorded as a
- * security event the user sees, and logged.
+ * security event the user sees, logged, and counted (`auth.admin_actions`).
  *
  * Blocking keeps a refresh at one EVALSHA and no database query: the `blocked_at` column stops sign-ins (password
  * and OAuth), and every session family is revoked at once, so no refresh token of the user works any more.
  */
 import { logEvent } from '../observability/log';
+import { telemetry } from '../observability/telemetry';
 import { deviceLabel } from '../tokens/device-label';
 import type { RotationEngine, SecurityEvent } from '../tokens/rotation';
 import type { SessionDirectory } from '../tokens/sessions';
@@ -155,6 +156,7 @@ export class SupportActions {
 
   private report(type: SupportEventType, userId: string, signedOutSessions: number): void {
     logEvent('warn', `admin.${type}`, { userId, signedOutSessions });
+    telemetry().count('auth.admin_actions', { action: type });
   }
 }
 

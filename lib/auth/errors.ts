@@ -1,4 +1,5 @@
 /** @module Domain errors with stable machine-readable codes; the API maps each code to HTTP once. */
+import { recordDependencyFailure } from '../observability/telemetry';
 
 /** Every error code the domain can raise. */
 export type AuthErrorCode =
@@ -71,6 +72,8 @@ export class DependencyError extends Error {
     cause: unknown,
   ) {
     super(`${dependency}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    // Made once per failure (callers never wrap one twice), so this is the one place that counts them.
+    recordDependencyFailure(dependency);
   }
 }
 

@@ -12,8 +12,9 @@ import type { SessionDirectory } from '../tokens/sessions';
 import { normalizeEmail } from '../users/email';
 import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
 import { logEvent } from '../observability/log';
+import { recordSignIn, recordSignUp } from '../observability/telemetry';
 import type { RateLimits } from '../rate-limit/limits';
-import { AuthError, isRefusedToken } from './errors';
+import { AuthError, isDependencyError, isRefusedToken } from './errors';
 import { refreshSession, withAccessToken, type SessionTokens, type TokenIssuer } from './session-tokens';
 
 export type { SessionTokens } from './session-tokens';
@@ -60,9 +61,16 @@ export class AuthService {
    * Registers a password user. Verification off: the user, or `email_taken` if the address is in use.
    * On: a new user is mailed a verification link, an existing one's owner a notice; both answer `check_email`.
    */
-  async signUp(
+  signUp(
     input: { email: string; password: string; name?: string | undefined },
     context: RequestContext = {},
+  ): Promise<SignUpResult> {
+    return metered(recordSignUp, 'credentials', () => this.signUpUnmetered(input, context));
+  }
+
+  private async signUpUnmetered(
+    input: { email: string; password: string; name?: string | undefined },
+    context: RequestContext,
   ): Promise<SignUpResult> {
     const { users, verifications } = this.deps;
     await this.deps.limits.signUp(context.ip);
@@ -90,7 +98,11 @@ export class AuthService {
   }
 
   /** Checks a password and starts a session; the same `invalid_credentials` for unknown email and wrong password. */
-  async signIn(input: { email: string; password: string }, context: RequestContext = {}): Promise<SessionTokens> {
+  signIn(input: { email: string; password: string }, context: RequestContext = {}): Promise<SessionTokens> {
+    return metered(recordSignIn, 'credentials', () => this.signInUnmetered(input, context));
+  }
+
+  private async signInUnmetered(input: { email: string; password: string }, context: RequestContext): Promise<SessionTokens> {
     const email = normalizeEmail(input.email);
     await this.deps.limits.signIn(email, context.ip);
     const user = await this.deps.users.findByEmail(email);
@@ -126,10 +138,18 @@ export class AuthService {
    * owner's account later), the verified owner wins: see claimUnverified. An unverified one never links.
    * `caller` is the IP of the server that called (for its rate limit), `context` the person's browser.
    */
-  async signInWithOAuth(
+  signInWithOAuth(
     identity: OAuthIdentity,
     context: RequestContext = {},
     caller: string | undefined = context.ip,
+  ): Promise<SessionTokens> {
+    return metered(recordSignIn, identity.provider, () => this.signInWithOAuthUnmetered(identity, context, caller));
+  }
+
+  private async signInWithOAuthUnmetered(
+    identity: OAuthIdentity,
+    context: RequestContext,
+    caller: string | undefined,
   ): Promise<SessionTokens> {
     const { users } = this.deps;
     await this.deps.limits.oauth(caller);
@@ -332,6 +352,18 @@ export class AuthService {
   private getDummyHash(): Promise<string> {
     this.dummyHash ??= hashPassword(crypto.randomUUID(), this.deps.passwordIterations);
     return this.dummyHash;
+  }
+}
+
+/** Runs a sign-in or sign-up and counts it by method and result: `success`, the error code, or `unavailable`. */
+async function metered<T>(record: (method: string, result: string) => void, method: string, run: () => Promise<T>): Promise<T> {
+  try {
+    const result = await run();
+    record(method, 'success');
+    return result;
+  } catch (error) {
+    record(method, error instanceof AuthError ? error.code : isDependencyError(error) ? 'unavailable' : 'error');
+    throw error;
   }
 }
 

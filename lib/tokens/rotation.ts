@@ -12,6 +12,7 @@ import { AuthError } from '../auth/errors';
 import { RefreshTokenCodec, type RefreshToken } from './refresh-token';
 import { decodeRotateReply, FAMILY_FIELDS as F, FAMILY_STATE } from './family';
 import { REVOKE_SCRIPT, ROTATE_SCRIPT } from './rotation.lua';
+import { recordRateLimited, recordRefreshOutcome, recordSecurityEvent } from '../observability/telemetry';
 
 /** Lifetimes of a family, in seconds. */
 export interface RotationSettings {
@@ -125,8 +126,14 @@ export class RotationEngine {
   /** Rotates a refresh token (the hot path: one Redis round trip). Throws AuthError on any refusal. */
   async rotate(raw: unknown, context: RequestContext = {}): Promise<IssuedRefresh> {
     const token = this.codec.parse(raw);
-    if (!token) throw new AuthError('invalid_token', 'Refresh token is malformed or was not issued by this server.');
-    if (token.absoluteExpiresAt <= Date.now()) throw new AuthError('token_expired', 'Refresh token has expired.');
+    if (!token) {
+      recordRefreshOutcome('invalid');
+      throw new AuthError('invalid_token', 'Refresh token is malformed or was not issued by this server.');
+    }
+    if (token.absoluteExpiresAt <= Date.now()) {
+      recordRefreshOutcome('expired');
+      throw new AuthError('token_expired', 'Refresh token has expired.');
+    }
     const successor = this.codec.successor(token);
     const presentedHash = this.codec.hash(token);
     const successorHash = this.codec.hash(successor);
@@ -135,8 +142,11 @@ export class RotationEngine {
       [presentedHash, successorHash, ...this.rotateSettings],
     );
     const outcome = decodeRotateReply(reply);
+    // The script's own word for what happened, so an outcome a newer script adds is counted without code here.
+    recordRefreshOutcome(outcome.status);
     switch (outcome.status) {
       case 'rate_limited': {
+        recordRateLimited('refreshPerSession');
         const retryAfterSeconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
         throw new AuthError('rate_limited', `Too many refreshes for this session; retry in ${retryAfterSeconds} s.`, {
           retryAfterSeconds,
@@ -195,6 +205,7 @@ export class RotationEngine {
 
   private eventWrites<P extends ReturnType<Redis['pipeline']>>(pipeline: P, event: SecurityEvent): P {
     const events = userEventsKey(event.userId);
+    recordSecurityEvent(event.type);
     pipeline
       .lpush(events, JSON.stringify(event))
       .ltrim(events, 0, MAX_EVENTS - 1)

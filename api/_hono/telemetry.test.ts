@@ -1,0 +1,162 @@
+/**
+ * Telemetry end to end on real parts: the app registers OpenTelemetry as `npm run api` does, exports over real
+ * HTTP to an in-process OTLP receiver, and serves Prometheus text that a real `prometheus` (Debian) scrapes.
+ * A refresh makes a span tree (request → Redis pipeline), moves its outcome counter by exactly one, and nothing
+ * personal (email, user id, session id, tokens, client IP, user agent) appears in any span or data point.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { registerNodeTelemetry, type NodeTelemetry } from '../../ops/telemetry/node';
+import { latestValue, startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp-receiver';
+import { freePort, startPrometheus, type Prometheus } from '../../test/support/prometheus';
+import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
+
+const PASSWORD = 'correct horse battery staple';
+const CLIENT_IP = '203.0.113.77';
+const USER_AGENT = 'PrivacyProbe/9.9 (telemetry test)';
+const browser = { 'x-real-ip': CLIENT_IP, 'user-agent': USER_AGENT };
+
+let receiver: OtlpReceiver;
+let otel: NodeTelemetry;
+let env: TestEnvironment;
+let metricsPort: number;
+
+before(async () => {
+  receiver = await startOtlpReceiver();
+  metricsPort = await freePort();
+  // The OTLP exporters read process.env themselves, as in production.
+  Object.assign(process.env, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_SERVICE_NAME: 'auth-telemetry-test',
+    // Exports happen when the test flushes, not on a timer.
+    OTEL_METRIC_EXPORT_INTERVAL: '3600000',
+    METRICS_PORT: String(metricsPort),
+  });
+  const registered = await registerNodeTelemetry(process.env);
+  assert.ok(registered, 'telemetry registered');
+  otel = registered;
+  env = await startTestEnvironment({ CLIENT_IP_SOURCE: 'vercel' });
+});
+
+after(async () => {
+  await env?.close();
+  await otel?.shutdown();
+  await receiver?.close();
+});
+
+/** Signs up and in; the session's tokens and ids. */
+async function signedIn() {
+  const email = uniqueEmail('otel');
+  assert.equal((await env.post('/api/v1/auth/signup', { email, password: PASSWORD }, browser)).status, 201);
+  const res = await env.post('/api/v1/auth/signin', { email, password: PASSWORD }, browser);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as Record<string, string>;
+  return { email, body };
+}
+
+/** Every string the app exported (span names, attributes, resources, data point labels), as raw JSON text. */
+const everything = () => receiver.raw.join('\n');
+
+test('a refresh makes a request span with a Redis child span, and moves its outcome counter by exactly one', async () => {
+  const { email, body: first } = await signedIn();
+  // The process's first refresh also loads the script (SCRIPT LOAD); measure a warm one, as in production.
+  const warm = await env.post('/api/v1/auth/refresh-token', { refresh_token: first.refresh_token }, browser);
+  assert.equal(warm.status, 200);
+  const body = { ...first, ...((await warm.json()) as Record<string, string>) };
+  await otel.flush();
+  const before = latestValue(receiver.points, 'auth.refresh.outcomes', { outcome: 'rotated' });
+  const spansBefore = receiver.spans.length;
+
+  // A caller's trace context (NextAuth's, a browser's): the request span must continue it.
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const parentId = '00f067aa0ba902b7';
+  const res = await env.post(
+    '/api/v1/auth/refresh-token',
+    { refresh_token: body.refresh_token },
+    { ...browser, traceparent: `00-${traceId}-${parentId}-01` },
+  );
+  assert.equal(res.status, 200);
+  const rotated = (await res.json()) as Record<string, string>;
+  await otel.flush();
+
+  const spans = receiver.spans.slice(spansBefore);
+  const request = spans.find((s) => s.attributes['http.route'] === '/api/v1/auth/refresh-token');
+  assert.ok(request, `a request span for the route; got ${spans.map((s) => s.name).join(', ')}`);
+  assert.equal(request.name, 'POST /api/v1/auth/refresh-token');
+  assert.equal(request.traceId, traceId, 'continues the caller trace');
+  assert.equal(request.parentSpanId, parentId);
+  assert.equal(request.attributes['http.response.status_code'], 200);
+  assert.equal(request.attributes['auth.outcome'], 'success');
+  assert.equal(request.attributes['auth.refresh.outcome'], 'rotated');
+
+  const redis = spans.filter((s) => s.parentSpanId === request.spanId && s.attributes['db.system.name'] === 'redis');
+  assert.equal(redis.length, 1, `one Redis request per refresh; got ${redis.map((s) => s.name).join(', ')}`);
+  assert.equal(redis[0]!.name, 'redis PIPELINE');
+  assert.equal(redis[0]!.attributes['db.operation.batch.size'], 1, 'the batched EVALSHA: one command');
+  assert.equal(redis[0]!.traceId, traceId);
+  assert.ok(!spans.some((s) => s.parentSpanId === request.spanId && s.attributes['db.system.name'] === 'postgresql'), 'no query');
+
+  const after = latestValue(receiver.points, 'auth.refresh.outcomes', { outcome: 'rotated' });
+  assert.equal(after - before, 1, 'the rotated counter moved by exactly one');
+  const latency = receiver.points.filter(
+    (p) => p.metric === 'http.server.request.duration' && p.attributes.route === '/api/v1/auth/refresh-token',
+  );
+  assert.ok(latency.length > 0 && latency.at(-1)!.value >= 1, 'the route latency histogram has the request');
+
+  // A replay of the first token after the grace window would be reuse; within it, a replay: counted as such.
+  const replay = await env.post('/api/v1/auth/refresh-token', { refresh_token: body.refresh_token }, browser);
+  assert.equal(replay.status, 200);
+  await otel.flush();
+  assert.equal(latestValue(receiver.points, 'auth.refresh.outcomes', { outcome: 'replayed' }) >= 1, true);
+
+  const secrets = [email, body.user_id, body.session_id, first.refresh_token, body.refresh_token, body.access_token];
+  for (const secret of [...secrets, rotated.refresh_token, CLIENT_IP, USER_AGENT]) {
+    assert.ok(secret && !everything().includes(secret), `exported telemetry contains ${secret?.slice(0, 12)}...`);
+  }
+});
+
+test('sign-ins, sign-ups, refused tokens and database queries are counted and traced, by low-cardinality labels only', async () => {
+  const { email } = await signedIn();
+  assert.equal((await env.post('/api/v1/auth/signin', { email, password: 'wrong password!' }, browser)).status, 401);
+  assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: 'rt1.nonsense' }, browser)).status, 401);
+  await otel.flush();
+  assert.ok(latestValue(receiver.points, 'auth.signins', { method: 'credentials', result: 'success' }) >= 1);
+  assert.ok(latestValue(receiver.points, 'auth.signins', { method: 'credentials', result: 'invalid_credentials' }) >= 1);
+  assert.ok(latestValue(receiver.points, 'auth.signups', { method: 'credentials', result: 'success' }) >= 1);
+  assert.ok(latestValue(receiver.points, 'auth.refresh.outcomes', { outcome: 'invalid' }) >= 1);
+  assert.ok(receiver.points.some((p) => p.metric === 'auth.db.duration' && p.attributes.model === 'User'));
+  assert.ok(
+    receiver.spans.some((s) => s.name === 'db User.findUnique' && s.parentSpanId),
+    'a query is a child span',
+  );
+  // Every label of every data point, and every span attribute, is a short word: no ids, addresses or tokens.
+  for (const p of receiver.points) {
+    for (const [k, v] of Object.entries(p.attributes)) {
+      assert.match(String(v), /^[A-Za-z0-9_./:-]{1,80}$/, `${p.metric} ${k}=${v}`);
+      assert.doesNotMatch(String(v), /@|\d+\.\d+\.\d+\.\d+/, `${p.metric} ${k}=${v}`);
+    }
+  }
+  for (const s of receiver.spans) {
+    for (const [k, v] of Object.entries(s.attributes)) {
+      assert.doesNotMatch(String(v), /@|203\.0\.113|rt1\.|eyJ/, `span ${s.name} ${k}=${v}`);
+    }
+  }
+  assert.ok(!everything().includes(email));
+});
+
+test('a real prometheus scrapes the metrics endpoint, and its query API answers with the outcome count', async () => {
+  const { body } = await signedIn();
+  assert.equal((await env.post('/api/v1/auth/refresh-token', { refresh_token: body.refresh_token }, browser)).status, 200);
+  const text = await (await fetch(otel.metricsUrl!)).text();
+  assert.match(text, /auth_refresh_outcomes_total\{[^}]*outcome="rotated"[^}]*\} \d+/);
+  const expected = Number(/auth_refresh_outcomes_total\{[^}]*outcome="rotated"[^}]*\} (\d+)/.exec(text)![1]);
+  let prometheus: Prometheus | undefined;
+  try {
+    prometheus = await startPrometheus({ targets: [`127.0.0.1:${metricsPort}`] });
+    const value = await prometheus.waitForValue('sum(auth_refresh_outcomes_total{outcome="rotated"})', (v) => v >= expected);
+    assert.ok(value >= expected, `prometheus has the rotated count (${value} >= ${expected})`);
+  } finally {
+    await prometheus?.close();
+  }
+});
