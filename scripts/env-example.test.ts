@@ -10,7 +10,13 @@ import { BRIDGE_VARIABLES } from '../tools/upstash-bridge/server';
 const lines = readFileSync(new URL('../.env.example', import.meta.url), 'utf8').split('\n');
 
 test('every variable of the config, telemetry, the standalone server, OAuth and the bridge is in .env.example with a comment', () => {
-  const variables = new Set([...CONFIG_VARIABLES, ...TELEMETRY_VARIABLES, ...SERVER_VARIABLES, ...OAUTH_VARIABLES, ...BRIDGE_VARIABLES]);
+  const variables = new Set([
+    ...CONFIG_VARIABLES,
+    ...TELEMETRY_VARIABLES,
+    ...SERVER_VARIABLES,
+    ...OAUTH_VARIABLES,
+    ...BRIDGE_VARIABLES,
+  ]);
   assert.ok(variables.size > 30, 'the lists were read');
   for (const name of variables) {
     // Set (`NAME=`) or shown commented out (`# NAME=`), under a comment line that explains it.
