@@ -6,6 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { exchangeOAuthSignIn } from '../../nextauth/oauth-exchange';
+import { startFaultProxy } from '../../tools/fault-proxy/proxy';
+import { telemetry } from '../../lib/observability/telemetry';
 import { registerNodeTelemetry, type NodeTelemetry } from '../../ops/telemetry/node';
 import { latestValue, startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp-receiver';
 import { freePort, startPrometheus, type Prometheus } from '../../test/support/prometheus';
@@ -143,6 +146,82 @@ test('sign-ins, sign-ups, refused tokens and database queries are counted and tr
     }
   }
   assert.ok(!everything().includes(email));
+});
+
+test("NextAuth's OAuth exchange carries the trace context: the API's request span joins the page's trace", async () => {
+  const spansBefore = receiver.spans.length;
+  const email = uniqueEmail('oauth-otel');
+  const result = await telemetry().span('GET /api/auth/callback/oidc', 'server', {}, () =>
+    exchangeOAuthSignIn(
+      {
+        provider: 'oidc',
+        providerAccountId: crypto.randomUUID(),
+        profile: { email, emailVerified: true, name: null },
+        tokens: { type: 'oidc', accessToken: 'provider-access-secret', idToken: 'eyJ.provider.id' },
+      },
+      {
+        appUrl: env.baseUrl,
+        callerSecret: env.config.OAUTH_CALLER_SECRET,
+        context: { ip: CLIENT_IP, userAgent: USER_AGENT },
+        // The deployment's edge (CLIENT_IP_SOURCE=vercel) names the calling server in X-Real-IP.
+        fetchImpl: (url, init) =>
+          fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-real-ip': '198.51.100.9' } }),
+      },
+    ),
+  );
+  assert.ok(result.ok, JSON.stringify(result));
+  await otel.flush();
+  const spans = receiver.spans.slice(spansBefore);
+  const page = spans.find((s) => s.name === 'GET /api/auth/callback/oidc');
+  const api = spans.find((s) => s.attributes['http.route'] === '/api/v1/auth/oauth');
+  assert.ok(page && api, `both spans exported; got ${spans.map((s) => s.name).join(', ')}`);
+  assert.equal(api.traceId, page.traceId, 'one trace from the NextAuth callback to the API');
+  assert.equal(api.attributes['auth.signin.method'], 'oidc');
+  assert.equal(api.attributes['auth.signin.result'], 'success');
+  assert.ok(latestValue(receiver.points, 'auth.signins', { method: 'oidc', result: 'success' }) >= 1);
+  for (const secret of [email, result.session.userId, result.session.refreshToken, 'provider-access-secret', CLIENT_IP]) {
+    assert.ok(!everything().includes(secret), `exported telemetry contains ${secret.slice(0, 12)}...`);
+  }
+});
+
+test('a network fault between the API and Redis moves the failure counters: dependency failures, 503s, Redis errors', async () => {
+  // Real faults (tools/fault-proxy) between a second API and the same bridge.
+  const bridge = new URL(env.config.UPSTASH_REDIS_REST_URL);
+  const proxy = await startFaultProxy({ targetHost: bridge.hostname, targetPort: Number(bridge.port) });
+  const faulty = await startTestEnvironment({
+    CLIENT_IP_SOURCE: 'vercel',
+    UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${proxy.port}`,
+    UPSTASH_REDIS_REST_TOKEN: env.config.UPSTASH_REDIS_REST_TOKEN,
+    REDIS_TIMEOUT_MS: '1000',
+  });
+  try {
+    const email = uniqueEmail('fault');
+    assert.equal((await faulty.post('/api/v1/auth/signup', { email, password: PASSWORD }, browser)).status, 201);
+    const session = (await (await faulty.post('/api/v1/auth/signin', { email, password: PASSWORD }, browser)).json()) as Record<
+      string,
+      string
+    >;
+    await otel.flush();
+    const failures = latestValue(receiver.points, 'auth.dependency_failures', { dependency: 'redis' });
+    const redisErrors = latestValue(receiver.points, 'auth.redis.duration', { operation: 'PIPELINE', outcome: 'error' });
+    await proxy.setMode('reset');
+    const refused = await faulty.post('/api/v1/auth/refresh-token', { refresh_token: session.refresh_token }, browser);
+    assert.equal(refused.status, 503);
+    await proxy.setMode('pass');
+    await otel.flush();
+    assert.ok(latestValue(receiver.points, 'auth.dependency_failures', { dependency: 'redis' }) > failures);
+    assert.ok(latestValue(receiver.points, 'auth.redis.duration', { operation: 'PIPELINE', outcome: 'error' }) > redisErrors);
+    const unavailable = receiver.points.filter(
+      (p) =>
+        p.metric === 'http.server.request.duration' &&
+        p.attributes.route === '/api/v1/auth/refresh-token' &&
+        p.attributes.status === '503',
+    );
+    assert.ok(unavailable.length > 0, 'the 503 is in the latency histogram, by status');
+  } finally {
+    await faulty.close();
+    await proxy.close();
+  }
 });
 
 test('a real prometheus scrapes the metrics endpoint, and its query API answers with the outcome count', async () => {

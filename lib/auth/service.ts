@@ -221,7 +221,7 @@ export class AuthService {
     this.deps.limits.assertRefreshAllowed(context.ip);
     try {
       const session = await refreshSession(this.deps, refreshToken, context);
-      logEvent('info', 'auth.refresh', { userId: session.userId, sessionId: session.sessionId });
+      logEvent('info', 'auth.refresh', { userId: session.userId, sessionId: session.sessionId, outcome: session.outcome });
       return session;
     } catch (error) {
       // Only genuine tokens that Redis refused count against the caller's refresh-failure limit. Forged ones
