@@ -32,6 +32,11 @@ class UnverifiedSignin extends CredentialsSignin {
   override code = 'email_not_verified';
 }
 
+/** Support blocked the account (npm run admin -- block): the form says to contact support, not that the password is wrong. */
+class BlockedSignin extends CredentialsSignin {
+  override code = 'account_blocked';
+}
+
 /** Where a refused OAuth sign-in lands: the sign-in page, with a message chosen by `error`. */
 const signInError = (error: string) => `/signin?error=${encodeURIComponent(error)}`;
 
@@ -101,6 +106,7 @@ const credentials = Credentials({
         throw new RateLimitedSignin(error.details?.retryAfterSeconds);
       }
       if (error instanceof AuthError && error.code === 'email_not_verified') throw new UnverifiedSignin();
+      if (error instanceof AuthError && error.code === 'account_blocked') throw new BlockedSignin();
       if (isDependencyError(error)) throw new UnavailableSignin();
       throw error;
     }
