@@ -51,14 +51,17 @@ export async function startApiServer(port: number, hostname = '127.0.0.1') {
 }
 
 /** Forks the workers and supervises them: a worker that dies takes the server down, so its supervisor restarts it whole. */
-function runPrimary(workers: number, where: string): void {
+function runPrimary(workers: number, host: string, port: number): void {
+  const where = `http://${host}:${port}`;
   let stopping = false;
   let listening = 0;
   const stopWorkers = () => {
     stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
   };
-  cluster.on('listening', () => {
+  // Only the API's port counts: a worker's metrics server (METRICS_PORT) listens too.
+  cluster.on('listening', (_worker, address) => {
+    if (port !== 0 && address.port !== port) return;
     if (++listening === workers) console.log(`auth API listening on ${where} (${workers} workers)`);
   });
   cluster.on('exit', (worker, code, signal) => {
@@ -97,7 +100,7 @@ if (isMain) {
   }
   const { PORT: port, HOST: host, API_WORKERS: workers } = settings;
   if (workers > 1 && cluster.isPrimary) {
-    runPrimary(workers, `http://${host}:${port}`);
+    runPrimary(workers, host, port);
   } else {
     // Registered before the services are built, so every Redis and database call is traced. Each worker serves
     // its own metrics on METRICS_PORT + (worker number - 1): a shared port would answer with a random worker's.
