@@ -1,6 +1,6 @@
 /**
  * @module Support actions on one user (the admin CLI, scripts/admin.ts): show the account, sign it out
- * everywhere, block and unblock it, revoke one session. Every action that changes something is recorded as a
+ * everywhere, block and unblock it, revoke one session. Every action, showing included, is recorded as a
  * security event the user sees, logged, and counted (`auth.admin_actions`).
  *
  * Blocking keeps a refresh at one EVALSHA and no database query: the `blocked_at` column stops sign-ins (password
@@ -81,10 +81,14 @@ export class SupportActions {
     return user;
   }
 
-  /** The account, its linked providers and its active sessions (device and last use), most recent first. */
+  /**
+   * The account, its linked providers and its active sessions (device and last use), most recent first. Support
+   * reading someone's devices and addresses is itself recorded: the user sees that it happened.
+   */
   async show(ref: string): Promise<UserOverview> {
     const user = await this.findUser(ref);
     const [accounts, sessions] = await Promise.all([this.deps.users.linkedAccounts(user.id), this.deps.sessions.list(user.id)]);
+    await this.record('support_viewed', user.id, 0);
     return {
       id: user.id,
       email: user.email,

@@ -257,9 +257,9 @@ export type SecurityEvent =
    * A provider-verified sign-in claimed an account whose email nobody had verified (perhaps registered by
    * someone else): its password and linked accounts were removed and every session signed out.
    */
-  /** Support acted on the account (npm run admin): signed it out everywhere, blocked, unblocked it, or revoked one session. */
+  /** Support acted on the account (npm run admin): looked at it, signed it out everywhere, blocked, unblocked it, or revoked one session. */
   | {
-      type: 'support_signed_out' | 'support_blocked' | 'support_unblocked' | 'support_session_revoked';
+      type: 'support_viewed' | 'support_signed_out' | 'support_blocked' | 'support_unblocked' | 'support_session_revoked';
       userId: string;
       at: string;
       signedOutSessions: number;
