@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { trace } from '@opentelemetry/api';
 import { exchangeOAuthSignIn } from '../../nextauth/oauth-exchange';
 import { startFaultProxy } from '../../tools/fault-proxy/proxy';
 import { telemetry } from '../../lib/observability/telemetry';
@@ -222,6 +223,30 @@ test('a network fault between the API and Redis moves the failure counters: depe
     await faulty.close();
     await proxy.close();
   }
+});
+
+test("other instrumentations' spans are scrubbed before export: no query strings, no ids or emails in paths", async () => {
+  const spansBefore = receiver.spans.length;
+  // What Next.js and the fetch instrumentation write: the request target and full URLs.
+  const span = trace.getTracer('next.js').startSpan('fetch GET https://mail.example/send?to=a%40example.com', {
+    attributes: {
+      'http.target': '/reset-password?token=Zm9vYmFyYmF6cXV4cXV1eA1234',
+      'http.url': 'https://app.example/api/v1/auth/sessions/uyMpjg8UmmQcNyJUxCN41g',
+      'url.query': 'token=secret-in-a-query',
+      'next.route': '/api/v1/[[...route]]',
+      'http.status_code': 200,
+    },
+  });
+  span.end();
+  await otel.flush();
+  const exported = receiver.spans.slice(spansBefore).find((s) => s.attributes['next.route']);
+  assert.ok(exported, 'the span was exported');
+  assert.equal(exported.name, 'fetch GET https://mail.example/send');
+  assert.equal(exported.attributes['http.target'], '/reset-password');
+  assert.equal(exported.attributes['http.url'], 'https://app.example/api/v1/auth/sessions/:id');
+  assert.equal(exported.attributes['url.query'], undefined);
+  assert.equal(exported.attributes['next.route'], '/api/v1/[[...route]]');
+  assert.equal(exported.attributes['http.status_code'], 200);
 });
 
 test('a real prometheus scrapes the metrics endpoint, and its query API answers with the outcome count', async () => {

@@ -7,6 +7,7 @@ import { registerOTel } from '@vercel/otel';
 import { parseTelemetrySettings } from '../../lib/config/env';
 import { createOtelTelemetry } from '../../lib/observability/otel';
 import { setTelemetry } from '../../lib/observability/telemetry';
+import { ScrubbingSpanProcessor } from './scrub';
 import { isOff, telemetryPlan } from './settings';
 
 /** Registers tracing if configured; returns whether it did. */
@@ -14,7 +15,7 @@ export function registerEdgeTelemetry(env: Record<string, string | undefined> = 
   const settings = parseTelemetrySettings(env);
   const plan = telemetryPlan(settings, 'edge');
   if (isOff(plan)) return false;
-  registerOTel({ serviceName: settings.OTEL_SERVICE_NAME });
+  registerOTel({ serviceName: settings.OTEL_SERVICE_NAME, spanProcessors: [new ScrubbingSpanProcessor(), 'auto'] });
   setTelemetry(createOtelTelemetry());
   return true;
 }

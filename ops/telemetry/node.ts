@@ -12,6 +12,7 @@ import { registerOTel } from '@vercel/otel';
 import { parseTelemetrySettings } from '../../lib/config/env';
 import { createOtelTelemetry } from '../../lib/observability/otel';
 import { setTelemetry } from '../../lib/observability/telemetry';
+import { ScrubbingSpanProcessor } from './scrub';
 import { isOff, telemetryPlan, type TelemetryPlan } from './settings';
 
 /** What was registered, for the server's shutdown and for tests. */
@@ -62,6 +63,8 @@ export async function registerNodeTelemetry(
   registerOTel({
     serviceName: settings.OTEL_SERVICE_NAME,
     metricReaders: readers,
+    // Next.js's and the fetch instrumentation's spans name URLs: scrubbed before the exporter sees them.
+    spanProcessors: [new ScrubbingSpanProcessor(), 'auto'],
     // Metrics only (Prometheus without an OTLP endpoint): no span is recorded at all.
     ...(plan.traces ? {} : { traceSampler: 'always_off' as const }),
   });
