@@ -58,6 +58,7 @@ async function oauthSignIn(user: User, account: Account, profile: Profile | unde
   });
   if (!result.ok) {
     if (result.reason === 'not_linkable') return signInError('OAuthAccountNotLinked');
+    if (result.code === 'account_blocked') return signInError('AccountBlocked');
     // A refusal here is this deployment's fault (secret mismatch, bad body), not the user's.
     return signInError(result.reason === 'unavailable' ? 'OAuthUnavailable' : 'Configuration');
   }

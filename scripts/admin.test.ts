@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { freshSecrets } from '../lib/config/secrets';
+import { exchangeOAuthSignIn, type OAuthExchangeBody } from '../nextauth/oauth-exchange';
 import { startTestEnvironment, TEST_DATABASE_URL, uniqueEmail, type TestEnvironment } from '../test/support/environment';
 
 const PASSWORD = 'correct horse battery staple';
@@ -107,6 +108,24 @@ test('block: sign-in 403, the refresh token refused, no devices; unblock: sign-i
     ['support_unblocked', 'support_viewed', 'support_blocked', 'support_viewed'],
   );
   assert.equal(events.events[2]!.signed_out_sessions, 2);
+});
+
+test('a blocked user cannot sign in with a provider either (403 account_blocked through the signed exchange)', async () => {
+  const identity: OAuthExchangeBody = {
+    provider: 'oidc',
+    providerAccountId: crypto.randomUUID(),
+    profile: { email: uniqueEmail('oauth-blocked'), emailVerified: true, name: null },
+    tokens: { type: 'oidc' },
+  };
+  const options = { appUrl: env.baseUrl, callerSecret: env.config.OAUTH_CALLER_SECRET };
+  const first = await exchangeOAuthSignIn(identity, options);
+  assert.ok(first.ok);
+  assert.equal((await admin('block', first.session.userId)).code, 0);
+  const refused = await exchangeOAuthSignIn(identity, options);
+  assert.deepEqual(refused, { ok: false, reason: 'refused', status: 403, code: 'account_blocked' });
+  assert.equal((await env.refresh(first.session.refreshToken)).status, 401);
+  assert.equal((await admin('unblock', first.session.userId)).code, 0);
+  assert.ok((await exchangeOAuthSignIn(identity, options)).ok);
 });
 
 test('signout-all and revoke-session end sessions and say how many', async () => {
