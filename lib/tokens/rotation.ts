@@ -253,10 +253,6 @@ export type SecurityEvent =
       ip?: string | undefined;
       userAgent?: string | undefined;
     }
-  /**
-   * A provider-verified sign-in claimed an account whose email nobody had verified (perhaps registered by
-   * someone else): its password and linked accounts were removed and every session signed out.
-   */
   /** Support acted on the account (npm run admin): looked at it, signed it out everywhere, blocked, unblocked it, or revoked one session. */
   | {
       type: 'support_viewed' | 'support_signed_out' | 'support_blocked' | 'support_unblocked' | 'support_session_revoked';
@@ -268,6 +264,10 @@ export type SecurityEvent =
       ip?: string | undefined;
       userAgent?: string | undefined;
     }
+  /**
+   * A provider-verified sign-in claimed an account whose email nobody had verified (perhaps registered by
+   * someone else): its password and linked accounts were removed and every session signed out.
+   */
   | {
       type: 'unverified_account_claimed';
       userId: string;
