@@ -1,6 +1,7 @@
 /** @module lib/db/client.test — integration tests against real PostgreSQL: migrations, CRUD, unique constraints, cascade. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { migrate } from './migrator';
@@ -33,6 +34,11 @@ async function dropDatabase(name: string): Promise<void> {
   }
 }
 
+/** Every committed migration, in the order the migrator applies them (name order). */
+const MIGRATIONS = readdirSync(new URL('../../prisma/migrations/', import.meta.url))
+  .filter((name) => /^\d{14}_/.test(name))
+  .sort();
+
 const suffix = randomBytes(4).toString('hex');
 const dbName = `authtest_${suffix}`;
 const racedDbName = `authtest_${suffix}_race`;
@@ -44,7 +50,7 @@ describe('lib/db client on real PostgreSQL', () => {
   before(async () => {
     const result = await migrate({ url, log: quiet });
     assert.equal(result.createdDatabase, true);
-    assert.deepEqual(result.applied, ['20261127000000_init']);
+    assert.deepEqual(result.applied, MIGRATIONS);
     db = await createPrismaClient(url);
   });
 
@@ -57,18 +63,18 @@ describe('lib/db client on real PostgreSQL', () => {
   test('migrating again applies nothing', async () => {
     const again = await migrate({ url, log: quiet });
     assert.deepEqual(again.applied, []);
-    assert.deepEqual(again.alreadyApplied, ['20261127000000_init']);
+    assert.deepEqual(again.alreadyApplied, MIGRATIONS);
   });
 
   test('two concurrent runs on a fresh database apply each migration once', async () => {
     const racedUrl = databaseUrl(racedDbName);
     const [a, b] = await Promise.all([migrate({ url: racedUrl, log: quiet }), migrate({ url: racedUrl, log: quiet })]);
-    assert.deepEqual([...a.applied, ...b.applied], ['20261127000000_init']);
+    assert.deepEqual([...a.applied, ...b.applied].sort(), MIGRATIONS);
     const check = new pg.Client({ connectionString: racedUrl });
     await check.connect();
     const { rows } = await check.query('SELECT count(*)::int AS n FROM "_prisma_migrations"');
     await check.end();
-    assert.equal(rows[0].n, 1);
+    assert.equal(rows[0].n, MIGRATIONS.length);
   });
 
   test('creates and reads a user with an OAuth account', async () => {
