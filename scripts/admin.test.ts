@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { freshSecrets } from '../lib/config/secrets';
 import { exchangeOAuthSignIn, type OAuthExchangeBody } from '../nextauth/oauth-exchange';
+import { latestValue, startOtlpReceiver, type OtlpReceiver } from '../test/support/otlp-receiver';
 import { startTestEnvironment, TEST_DATABASE_URL, uniqueEmail, type TestEnvironment } from '../test/support/environment';
 
 const PASSWORD = 'correct horse battery staple';
@@ -20,6 +21,7 @@ const CLI = fileURLToPath(new URL('./admin.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
 let env: TestEnvironment;
+let receiver: OtlpReceiver;
 let secrets: Record<string, string>;
 // No env files there: the CLI sees exactly the variables the test gives it.
 const cwd = mkdtempSync(join(tmpdir(), 'admin-cli-'));
@@ -27,10 +29,12 @@ const cwd = mkdtempSync(join(tmpdir(), 'admin-cli-'));
 before(async () => {
   secrets = await freshSecrets();
   env = await startTestEnvironment(secrets);
+  receiver = await startOtlpReceiver();
 });
 
 after(async () => {
   await env?.close();
+  await receiver?.close();
   rmSync(cwd, { recursive: true, force: true });
 });
 
@@ -47,6 +51,9 @@ function admin(...args: string[]): Promise<{ code: number | null; stdout: string
       UPSTASH_REDIS_REST_TOKEN: env.config.UPSTASH_REDIS_REST_TOKEN,
       DATABASE_URL: TEST_DATABASE_URL,
       EMAIL_VERIFICATION: 'off',
+      // The CLI exports its telemetry like the servers do.
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     },
   });
   let stdout = '';
@@ -108,6 +115,12 @@ test('block: sign-in 403, the refresh token refused, no devices; unblock: sign-i
     ['support_unblocked', 'support_viewed', 'support_blocked', 'support_viewed'],
   );
   assert.equal(events.events[2]!.signed_out_sessions, 2);
+  // Each CLI run exported its action before exiting; nothing names the user.
+  assert.equal(latestValue(receiver.points, 'auth.admin_actions', { action: 'support_blocked' }) >= 1, true);
+  assert.ok(receiver.spans.some((s) => s.attributes['db.system.name'] === 'redis'));
+  for (const personal of [email, first.user_id!, first.session_id!]) {
+    assert.ok(!receiver.raw.join('\n').includes(personal), 'no personal data in the CLI telemetry');
+  }
 });
 
 test('a blocked user cannot sign in with a provider either (403 account_blocked through the signed exchange)', async () => {

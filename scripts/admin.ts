@@ -9,6 +9,7 @@ import { AdminError, SupportActions, type UserOverview } from '../lib/auth/admin
 import { isDependencyError } from '../lib/auth/errors';
 import { ConfigError, getConfig } from '../lib/config/env';
 import { getAppServices } from '../lib/services/app-services';
+import { registerNodeTelemetry, type NodeTelemetry } from '../ops/telemetry/node';
 
 const USAGE = `Usage: npm run admin -- <command> <user> [session-id]
   <user> is an email address or a user id.
@@ -69,6 +70,9 @@ async function run(argv: string[]): Promise<string> {
     if (error instanceof ConfigError) throw new Exit(2, error.message);
     throw error;
   }
+  // With an OTLP endpoint configured the action is exported too (auth.admin_actions, its Redis and database
+  // spans); never a metrics server, which would outlive nothing in a one-shot CLI.
+  otel = await registerNodeTelemetry({ ...process.env, METRICS_PORT: '' });
   const services = await getAppServices();
   const admin = new SupportActions({ users: services.users, sessions: services.sessions, rotation: services.rotation });
   switch (command) {
@@ -93,10 +97,14 @@ async function run(argv: string[]): Promise<string> {
   }
 }
 
+let otel: NodeTelemetry | undefined;
+
 try {
   console.log(await run(process.argv.slice(2)));
+  await otel?.shutdown();
   process.exit(0);
 } catch (error) {
+  await otel?.shutdown().catch(() => undefined);
   if (error instanceof Exit) {
     console.error(error.message);
     process.exit(error.code);
