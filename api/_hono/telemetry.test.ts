@@ -107,6 +107,9 @@ test('a refresh makes a request span with a Redis child span, and moves its outc
     (p) => p.metric === 'http.server.request.duration' && p.attributes.route === '/api/v1/auth/refresh-token',
   );
   assert.ok(latency.length > 0 && latency.at(-1)!.value >= 1, 'the route latency histogram has the request');
+  // Each process names itself, so a collector keeps API workers' series apart.
+  assert.match(String(latency.at(-1)!.resource['service.instance.id']), new RegExp(`-${process.pid}$`));
+  assert.equal(request.resource['service.name'], 'auth-telemetry-test');
 
   // A replay of the first token after the grace window would be reuse; within it, a replay: counted as such.
   const replay = await env.post('/api/v1/auth/refresh-token', { refresh_token: body.refresh_token }, browser);

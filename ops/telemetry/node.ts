@@ -4,6 +4,7 @@
  * and Prometheus text on METRICS_HOST:METRICS_PORT (default host 127.0.0.1, so not public unless asked).
  * Nothing is registered when neither is configured: the facade stays the no-op.
  */
+import { hostname } from 'node:os';
 import { metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -62,6 +63,8 @@ export async function registerNodeTelemetry(
   }
   registerOTel({
     serviceName: settings.OTEL_SERVICE_NAME,
+    // One per process: API workers export the same series, which a collector must not merge into one.
+    attributes: { 'service.instance.id': `${hostname()}-${process.pid}` },
     metricReaders: readers,
     // Next.js's and the fetch instrumentation's spans name URLs: scrubbed before the exporter sees them.
     spanProcessors: [new ScrubbingSpanProcessor(), 'auto'],
