@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AuthError, isDependencyError, isSessionEndedCode, type AuthErrorCode } from '../../lib/auth/errors';
 import { logEvent } from '../../lib/observability/log';
+import { telemetry } from '../../lib/observability/telemetry';
 
 /** Codes the HTTP layer adds to the domain's. */
 export type ApiErrorCode =
@@ -25,6 +26,8 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   reauthentication_required: 403,
   // The password was right, but the account's email must be confirmed first (EMAIL_VERIFICATION=required).
   email_not_verified: 403,
+  // A support agent blocked the account (npm run admin -- block): the right password does not help.
+  account_blocked: 403,
   password_not_set: 409,
   email_taken: 409,
   account_not_linkable: 409,
@@ -66,6 +69,7 @@ export function errorResponse(
     c.header('RateLimit-Reset', String(retryAfterSeconds ?? 1));
   }
   c.header('Cache-Control', 'no-store');
+  telemetry().annotate({ 'auth.error_code': code });
   return c.json({ error: { code, message } }, STATUS[code]);
 }
 

@@ -15,6 +15,8 @@ export interface SessionTokens {
   accessTokenExpires: number;
   refreshToken: string;
   refreshTokenExpires: number;
+  /** How the refresh token was issued (`started`, `rotated`, `replayed`, `recovered`, ...): a log field and span attribute. */
+  outcome?: string;
 }
 
 /** What issuing needs: edge-safe (Redis and keys only, no database). */
@@ -44,6 +46,7 @@ export async function withAccessToken(
     accessTokenExpires: access.expiresAt,
     refreshToken: issued.refreshToken,
     refreshTokenExpires: issued.refreshExpiresAt,
+    outcome: issued.outcome,
   };
 }
 
