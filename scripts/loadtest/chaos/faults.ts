@@ -172,17 +172,28 @@ export const failover: Fault = {
       startAt,
       endAt,
       details: {
-        lostRotations: lost.total,
-        sessionsBehind: lost.sessionsAffected,
-        maxBehindPerSession: lost.max,
-        // Further behind than the rule reaches, such a session ends even with it (too_far_ahead, without blame).
-        sessionsBeyondAheadReach: lost.beyondReach,
-        'session signed in during the loss window': await bornVerdict(fc, born),
+        ...(await lossDetails(fc, lost, born)),
         lossWindowMs: fc.timings.lossWindowMs,
       },
     };
   },
 };
+
+/** What a fault that lost writes reports: the rotations and sessions it set back, and the session born in it. */
+async function lossDetails(
+  fc: FaultContext,
+  lost: ReturnType<typeof acknowledgedSince>,
+  born: Awaited<ReturnType<typeof signInDuringLoss>>,
+): Promise<Record<string, unknown>> {
+  return {
+    lostRotations: lost.total,
+    sessionsBehind: lost.sessionsAffected,
+    maxBehindPerSession: lost.max,
+    // Further behind than the rule reaches, such a session ends even with it (too_far_ahead, without blame).
+    sessionsBeyondAheadReach: lost.beyondReach,
+    'session signed in during the loss window': await bornVerdict(fc, born),
+  };
+}
 
 /** 2. kill -9 and restart the primary from its AOF, its unsynced tail gone (what a power loss takes). */
 export const aofRestart: Fault = {
@@ -211,12 +222,7 @@ export const aofRestart: Fault = {
       startAt,
       endAt: performance.now(),
       details: {
-        lostRotations: lost.total,
-        sessionsBehind: lost.sessionsAffected,
-        maxBehindPerSession: lost.max,
-        // Further behind than the rule reaches, such a session ends even with it (too_far_ahead, without blame).
-        sessionsBeyondAheadReach: lost.beyondReach,
-        'session signed in during the loss window': await bornVerdict(fc, born),
+        ...(await lossDetails(fc, lost, born)),
         aofBytesCut: cutBytes,
         lossWindowMs: fc.timings.lossWindowMs,
       },
