@@ -191,19 +191,9 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
     log(`creating ${users} users and ${o.sessions} sessions...`);
     const setup = await createSessions(http, { users, sessions: o.sessions, concurrency: 8, password, runId });
     const kinds = clientKinds(o.concurrency, 0.15, 0.1, 0.15);
-    const sessions: ChaosSession[] = setup.ids.map((id, index) => ({
-      index,
-      id,
-      kind: kinds[index % o.concurrency] ?? 'honest',
-      token: setup.tokens[index] ?? '',
-      rotations: 0,
-      recoveries: 0,
-      justRecovered: false,
-      state: 'active',
-      pendingSince: undefined,
-      maybeRecovered: false,
-      rollbackPending: false,
-    }));
+    const sessions: ChaosSession[] = setup.ids.map((id, index) =>
+      newSession(index, id, kinds[index % o.concurrency] ?? 'honest', setup.tokens[index] ?? ''),
+    );
     const capabilities: Capabilities = {
       aheadRule: (setup.tokens[0] ?? '').startsWith('rt2.'),
       keyRing: keyRingSupport(live.apiEnv),
@@ -239,19 +229,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
         const r = await signIn(loadtestEmail(runId, nextUser++ % users));
         const body = r.body as { session_id?: unknown; refresh_token?: unknown } | null;
         if (r.status !== 200 || typeof body?.session_id !== 'string' || typeof body.refresh_token !== 'string') return null;
-        const s: ChaosSession = {
-          index: sessions.length,
-          id: body.session_id,
-          kind,
-          token: body.refresh_token,
-          rotations: 0,
-          recoveries: 0,
-          justRecovered: false,
-          state: 'active',
-          pendingSince: undefined,
-          maybeRecovered: false,
-          rollbackPending: false,
-        };
+        const s = newSession(sessions.length, body.session_id, kind, body.refresh_token);
         sessions.push(s);
         return s;
       },
@@ -485,4 +463,21 @@ if (isMain) {
     console.error(`loadtest:chaos: ${(error as Error).stack ?? (error as Error).message}`);
     process.exitCode = 2;
   }
+}
+
+/** A session as a client starts it: at its first token, nothing rotated, recovered or pending yet. */
+function newSession(index: number, id: string, kind: ChaosSession['kind'], token: string): ChaosSession {
+  return {
+    index,
+    id,
+    kind,
+    token,
+    rotations: 0,
+    recoveries: 0,
+    justRecovered: false,
+    state: 'active',
+    pendingSince: undefined,
+    maybeRecovered: false,
+    rollbackPending: false,
+  };
 }
