@@ -45,6 +45,11 @@ class SecondFactorRequired extends CredentialsSignin {
   }
 }
 
+/** Support blocked the account (npm run admin -- block): the form says to contact support, not that the password is wrong. */
+class BlockedSignin extends CredentialsSignin {
+  override code = 'account_blocked';
+}
+
 /** Where a refused OAuth sign-in lands: the sign-in page, with a message chosen by `error`. */
 const signInError = (error: string) => `/signin?error=${encodeURIComponent(error)}`;
 
@@ -71,6 +76,7 @@ async function oauthSignIn(user: User, account: Account, profile: Profile | unde
       return '/signin/second-factor';
     }
     if (result.reason === 'not_linkable') return signInError('OAuthAccountNotLinked');
+    if (result.code === 'account_blocked') return signInError('AccountBlocked');
     // A refusal here is this deployment's fault (secret mismatch, bad body), not the user's.
     return signInError(result.reason === 'unavailable' ? 'OAuthUnavailable' : 'Configuration');
   }
@@ -120,6 +126,7 @@ const credentials = Credentials({
         throw new RateLimitedSignin(error.details?.retryAfterSeconds);
       }
       if (error instanceof AuthError && error.code === 'email_not_verified') throw new UnverifiedSignin();
+      if (error instanceof AuthError && error.code === 'account_blocked') throw new BlockedSignin();
       if (isDependencyError(error)) throw new UnavailableSignin();
       throw error;
     }

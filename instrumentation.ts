@@ -3,6 +3,15 @@ export async function register() {
   const { ConfigError, getConfig } = await import('./lib/config/env');
   try {
     getConfig();
+    // Telemetry (docs/telemetry.md): off, and nothing loaded, unless an OTLP endpoint or METRICS_PORT is set.
+    // Each runtime imports only its own module, so the edge bundle never sees the Node exporters.
+    if (process.env.NEXT_RUNTIME === 'nodejs') {
+      const { registerNodeTelemetry } = await import('./ops/telemetry/node');
+      await registerNodeTelemetry();
+    } else {
+      const { registerEdgeTelemetry } = await import('./ops/telemetry/edge');
+      registerEdgeTelemetry();
+    }
     if (process.env.NEXT_RUNTIME === 'nodejs') {
       // OAuth providers are configured all-or-nothing; a half-configured one stops the start, too.
       const { getOAuthSettings } = await import('./nextauth/oauth-providers');

@@ -1,6 +1,7 @@
 /** @module The server-to-server half of an OAuth sign-in: NextAuth's account/profile → a signed POST /api/v1/auth/oauth → the backend's session tokens. */
 import type { Account, Profile, User } from 'next-auth';
 import { logEvent } from '../lib/observability/log';
+import { telemetry } from '../lib/observability/telemetry';
 import { CALLER_PROOF_HEADER, signCallerProof, type CallerSecrets } from '../lib/auth/caller-proof';
 import { providerVouchesForEmail } from './oauth-providers';
 import type { OAuthAccountInput } from '../lib/users/repository';
@@ -82,6 +83,8 @@ export async function exchangeOAuthSignIn(body: OAuthExchangeBody, options: OAut
     'content-type': 'application/json',
     [CALLER_PROOF_HEADER]: await signCallerProof(options.callerSecret, text),
   };
+  // The sign-in's trace continues in the API (traceparent); a no-op with telemetry off.
+  telemetry().inject(headers);
   let res: Response;
   try {
     res = await (options.fetchImpl ?? fetch)(new URL('/api/v1/auth/oauth', options.appUrl), {

@@ -15,11 +15,17 @@ import { mfaRoutes } from './routes/mfa';
 import { passkeyRoutes } from './routes/passkeys';
 import { MAX_BODY_BYTES } from './validation';
 import { requestSizeLimit } from './body-limit';
+import { requestTelemetry } from './telemetry';
+import { telemetry } from '../../lib/observability/telemetry';
 
 /** Builds the app over a (lazily built) set of services. */
 export function createApp(services: () => Promise<AppServices> = getAppServices) {
   // No bindings: config comes from lib/config; routes behind the bearer guard declare its variables (bearer.ts).
   const app = new Hono();
+  // Standalone (api/_hono/server.ts) telemetry is registered before the app is built, so with it off a request
+  // does not even pass through the middleware. Under Next.js the route module may be evaluated before
+  // instrumentation.ts registers, so there it is always mounted and checks per request (one property read).
+  if (telemetry().enabled || process.env.NEXT_RUNTIME) app.use('*', requestTelemetry);
   app.use(
     '*',
     requestSizeLimit(MAX_BODY_BYTES, (c) =>

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AuthError, isDependencyError, isSessionEndedCode, type AuthErrorCode } from '../../lib/auth/errors';
 import { logEvent } from '../../lib/observability/log';
 import { MfaRequiredError } from '../../lib/mfa/errors';
+import { telemetry } from '../../lib/observability/telemetry';
 
 /** Codes the HTTP layer adds to the domain's. */
 export type ApiErrorCode =
@@ -36,6 +37,8 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   passkey_rejected: 401,
   totp_already_enabled: 409,
   totp_not_enabled: 409,
+  // A support agent blocked the account (npm run admin -- block): the right password does not help.
+  account_blocked: 403,
   password_not_set: 409,
   email_taken: 409,
   account_not_linkable: 409,
@@ -77,6 +80,7 @@ export function errorResponse(
     c.header('RateLimit-Reset', String(retryAfterSeconds ?? 1));
   }
   c.header('Cache-Control', 'no-store');
+  telemetry().annotate({ 'auth.error_code': code });
   return c.json({ error: { code, message } }, STATUS[code]);
 }
 

@@ -315,6 +315,13 @@ describe('passkeys', () => {
     authenticator.counter = counterNow;
     assert.equal((await passkeySignIn(authenticator)).status, 200, 'the genuine authenticator still works');
 
+    // An account blocked by support signs in with no passkey either (said only after a valid one).
+    await env.services.users.setBlocked(session.user_id, new Date());
+    authenticator.counter += 1;
+    const blocked = await passkeySignIn(authenticator);
+    assert.equal(blocked.body.error.code, 'account_blocked');
+    await env.services.users.setBlocked(session.user_id, null);
+
     const stranger = new SoftAuthenticator(ORIGIN);
     await stranger.register({ challenge: 'A'.repeat(43), rp: { id: 'localhost' }, user: { id: 'x' } });
     const unknown = await passkeySignIn(stranger);

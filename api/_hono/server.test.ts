@@ -166,3 +166,42 @@ test('SIGTERM stops the primary and its workers cleanly', async () => {
   assert.equal(await server.exited, 0);
   await until('the workers to exit', () => !workers.some(alive), 10_000);
 });
+
+describe('METRICS_PORT with API_WORKERS=2', () => {
+  test('each worker serves its own Prometheus text on loopback, and together they count every refresh once', async () => {
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const server = startServer({ PORT: String(port), API_WORKERS: '2', METRICS_PORT: String(metricsPort) });
+    try {
+      await until('both workers listening', () => server.output().includes('(2 workers)'));
+      assert.match(server.output(), new RegExp(`metrics \\(Prometheus text\\) on http://127\\.0\\.0\\.1:${metricsPort}/metrics`));
+      assert.match(server.output(), new RegExp(`on http://127\\.0\\.0\\.1:${metricsPort + 1}/metrics`));
+      const email = uniqueEmail();
+      const password = 'correct horse battery';
+      assert.equal((await postOnNewConnection(url, '/api/v1/auth/signup', { email, password })).status, 201);
+      let token = (await postOnNewConnection(url, '/api/v1/auth/signin', { email, password })).body.refresh_token as string;
+      for (let i = 0; i < 4; i++) {
+        const res = await postOnNewConnection(url, '/api/v1/auth/refresh-token', { refresh_token: token });
+        assert.equal(res.status, 200);
+        token = res.body.refresh_token as string;
+      }
+      let rotated = 0;
+      for (const p of [metricsPort, metricsPort + 1]) {
+        const text = await (await fetch(`http://127.0.0.1:${p}/metrics`)).text();
+        assert.match(text, /# TYPE auth_refresh_outcomes_total counter/);
+        rotated += Number(/auth_refresh_outcomes_total\{outcome="rotated"\} (\d+)/.exec(text)?.[1] ?? 0);
+      }
+      assert.equal(rotated, 4);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  test('a bad METRICS_PORT stops the start and is named', async () => {
+    const server = startServer({ METRICS_PORT: 'ninety' });
+    assert.equal(await server.exited, 1);
+    assert.match(server.output(), /METRICS_PORT/);
+  });
+});

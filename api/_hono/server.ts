@@ -8,10 +8,11 @@ import cluster from 'node:cluster';
 import { serve } from '@hono/node-server';
 import nextEnv from '@next/env';
 import { z } from 'zod';
-import { ConfigError, getConfig, parseEnv } from '../../lib/config/env';
+import { ConfigError, getConfig, parseEnv, parseTelemetrySettings } from '../../lib/config/env';
 import { warmUp } from '../../lib/health';
 import { getAppServices } from '../../lib/services/app-services';
 import { settled } from '../../lib/runtime/deferred';
+import { registerNodeTelemetry } from '../../ops/telemetry/node';
 import { createApp } from './app';
 
 /** A whole-number variable within [min, max], with one message for every way it can be wrong. */
@@ -51,14 +52,17 @@ export async function startApiServer(port: number, hostname = '127.0.0.1') {
 }
 
 /** Forks the workers and supervises them: a worker that dies takes the server down, so its supervisor restarts it whole. */
-function runPrimary(workers: number, where: string): void {
+function runPrimary(workers: number, host: string, port: number): void {
+  const where = `http://${host}:${port}`;
   let stopping = false;
   let listening = 0;
   const stopWorkers = () => {
     stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
   };
-  cluster.on('listening', () => {
+  // Only the API's port counts: a worker's metrics server (METRICS_PORT) listens too.
+  cluster.on('listening', (_worker, address) => {
+    if (port !== 0 && address.port !== port) return;
     if (++listening === workers) console.log(`auth API listening on ${where} (${workers} workers)`);
   });
   cluster.on('exit', (worker, code, signal) => {
@@ -89,6 +93,7 @@ if (isMain) {
     }
   };
   check(getConfig);
+  check(() => parseTelemetrySettings(process.env));
   const settings = check(() => parseServerSettings(process.env));
   if (!settings || problems.length > 0) {
     console.error(problems.join('\n'));
@@ -96,14 +101,21 @@ if (isMain) {
   }
   const { PORT: port, HOST: host, API_WORKERS: workers } = settings;
   if (workers > 1 && cluster.isPrimary) {
-    runPrimary(workers, `http://${host}:${port}`);
+    runPrimary(workers, host, port);
   } else {
+    // Registered before the services are built, so every Redis and database call is traced. Each worker serves
+    // its own metrics on METRICS_PORT + (worker number - 1): a shared port would answer with a random worker's.
+    const offset = cluster.worker ? cluster.worker.id - 1 : 0;
+    const metricsPort = process.env.METRICS_PORT ? { METRICS_PORT: String(Number(process.env.METRICS_PORT) + offset) } : {};
+    const telemetry = await registerNodeTelemetry({ ...process.env, ...metricsPort });
+    if (telemetry?.metricsUrl) console.log(`metrics (Prometheus text) on ${telemetry.metricsUrl}`);
     const { port: bound, close } = await startApiServer(port, host);
     if (workers === 1) console.log(`auth API listening on http://${host}:${bound}`);
     // Mail that routes sent after their answers (no waitUntil here) finishes before the process goes.
     const stop = () =>
       void close()
         .then(settled)
+        .then(() => telemetry?.shutdown())
         .then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

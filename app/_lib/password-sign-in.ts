@@ -35,6 +35,7 @@ export async function signInWithPassword(email: string, password: string, callba
         return { error: 'Confirm your email address first, with the link we sent you.', email, unverified: true };
       }
       if (code === 'service_unavailable') return { error: UNAVAILABLE, email };
+      if (code === 'account_blocked') return { error: 'This account is blocked. Contact support.', email };
       if (code === 'rate_limited') {
         const wait = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
         return { error: `Too many sign-in attempts. Try again ${retryInWords(wait)}.`, email };

@@ -73,6 +73,16 @@ function describe(e: SecurityEvent): string {
         `perhaps created by someone else: its password was removed and ${devicesWere(e.signedOutSessions)} signed out${source(e)}. ` +
         `To sign in with a password too, set one with "Forgot your password?".`
       );
+    case 'support_viewed':
+      return `our support team looked at this account's details and devices.`;
+    case 'support_signed_out':
+      return `our support team signed you out everywhere; ${devicesWere(e.signedOutSessions)} signed out.`;
+    case 'support_blocked':
+      return `our support team blocked this account; ${devicesWere(e.signedOutSessions)} signed out.`;
+    case 'support_unblocked':
+      return `our support team unblocked this account.`;
+    case 'support_session_revoked':
+      return `our support team signed out one of your devices.`;
   }
 }
 

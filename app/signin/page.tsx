@@ -19,6 +19,7 @@ const MESSAGES: Record<string, string> = {
   OAuthCallback: 'The provider did not complete the sign-in. Please try again.',
   AccessDenied: 'Sign-in was cancelled or not allowed.',
   OAuthUnavailable: 'Sign-in with that provider is temporarily unavailable. Please try again shortly.',
+  AccountBlocked: 'This account is blocked. Contact support.',
   OAuthCallbackInvalid:
     'This sign-in could not be completed: its return link from the provider was already used, has expired or was altered (for example after going back or reloading the page). Please sign in again.',
   SecondFactorExpired: 'That sign-in took too long or was already finished. Please sign in again.',

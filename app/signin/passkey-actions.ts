@@ -31,6 +31,7 @@ export async function passkeySignInAction(response: string, callbackUrl: string)
       };
     }
     if (code === 'service_unavailable') return { error: UNAVAILABLE };
+    if (code === 'account_blocked') return { error: 'This account is blocked. Contact support.' };
     return { error: 'This passkey was not accepted here. Use another passkey, or sign in with your password.' };
   }
 }

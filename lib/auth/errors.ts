@@ -1,4 +1,5 @@
 /** @module Domain errors with stable machine-readable codes; the API maps each code to HTTP once. */
+import { recordDependencyFailure } from '../observability/telemetry';
 
 /** Every error code the domain can raise. */
 export type AuthErrorCode =
@@ -20,6 +21,7 @@ export type AuthErrorCode =
   | 'unauthorized_client'
   | 'rate_limited'
   | 'client_unidentified'
+  | 'account_blocked'
   | 'service_unavailable'
   // Second factors and passkeys (lib/mfa, lib/passkeys).
   | 'mfa_required'
@@ -78,6 +80,8 @@ export class DependencyError extends Error {
     cause: unknown,
   ) {
     super(`${dependency}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    // Made once per failure (callers never wrap one twice), so this is the one place that counts them.
+    recordDependencyFailure(dependency);
   }
 }
 

@@ -14,8 +14,9 @@ import { isStandInEmail, standInEmail } from '../users/stand-in-email';
 import { toPublicUser, type OAuthAccountInput, type PublicUser, type UserRecord, type UserRepository } from '../users/repository';
 import { logEvent } from '../observability/log';
 import { inBackground, type Defer } from '../runtime/deferred';
+import { recordSignIn, recordSignUp } from '../observability/telemetry';
 import type { RateLimits } from '../rate-limit/limits';
-import { AuthError, isRefusedToken } from './errors';
+import { AuthError, isDependencyError, isRefusedToken } from './errors';
 import { refreshSession, withAccessToken, type SessionTokens, type TokenIssuer } from './session-tokens';
 
 export type { SessionTokens } from './session-tokens';
@@ -69,10 +70,18 @@ export class AuthService {
    * the hash); the insert and what follows it (a new account's link, or a notice to the existing one's owner)
    * are handed to `defer`. Even the insert tells: a new row is committed and flushed, a refused one is not.
    */
-  async signUp(
+  signUp(
     input: { email: string; password: string; name?: string | undefined },
     context: RequestContext = {},
     defer: Defer = inBackground,
+  ): Promise<SignUpResult> {
+    return metered(recordSignUp, 'credentials', () => this.signUpUnmetered(input, context, defer));
+  }
+
+  private async signUpUnmetered(
+    input: { email: string; password: string; name?: string | undefined },
+    context: RequestContext,
+    defer: Defer,
   ): Promise<SignUpResult> {
     const { users, verifications } = this.deps;
     await this.deps.limits.signUp(context.ip);
@@ -103,7 +112,11 @@ export class AuthService {
   }
 
   /** Checks a password and starts a session; the same `invalid_credentials` for unknown email and wrong password. */
-  async signIn(input: { email: string; password: string }, context: RequestContext = {}): Promise<SessionTokens> {
+  signIn(input: { email: string; password: string }, context: RequestContext = {}): Promise<SessionTokens> {
+    return metered(recordSignIn, 'credentials', () => this.signInUnmetered(input, context));
+  }
+
+  private async signInUnmetered(input: { email: string; password: string }, context: RequestContext): Promise<SessionTokens> {
     const email = normalizeEmail(input.email);
     await this.deps.limits.signIn(email, context.ip);
     const user = await this.deps.users.findByEmail(email);
@@ -114,6 +127,10 @@ export class AuthService {
       await this.deps.limits.signInFailed(email, context.ip);
       logEvent('info', 'auth.signin_failed', { reason: 'invalid_credentials', knownUser: Boolean(user), ip: context.ip });
       throw new AuthError('invalid_credentials', 'Email or password is incorrect.');
+    }
+    if (user.blockedAt) {
+      logEvent('info', 'auth.signin_failed', { reason: 'account_blocked', userId: user.id, ip: context.ip });
+      throw blockedError();
     }
     if (this.deps.emailVerification === 'required' && !user.emailVerified) {
       logEvent('info', 'auth.signin_failed', { reason: 'email_not_verified', userId: user.id, ip: context.ip });
@@ -138,10 +155,18 @@ export class AuthService {
    * new user made from it gets a stand-in address instead (createForIdentity).
    * `caller` is the IP of the server that called (for its rate limit), `context` the person's browser.
    */
-  async signInWithOAuth(
+  signInWithOAuth(
     identity: OAuthIdentity,
     context: RequestContext = {},
     caller: string | undefined = context.ip,
+  ): Promise<SessionTokens> {
+    return metered(recordSignIn, identity.provider, () => this.signInWithOAuthUnmetered(identity, context, caller));
+  }
+
+  private async signInWithOAuthUnmetered(
+    identity: OAuthIdentity,
+    context: RequestContext,
+    caller: string | undefined,
   ): Promise<SessionTokens> {
     const { users } = this.deps;
     await this.deps.limits.oauth(caller);
@@ -158,6 +183,10 @@ export class AuthService {
       }
       if (existing && !existing.emailVerified) user = await this.claimUnverified(existing, identity, context);
       user ??= existing ?? (await this.createForIdentity(identity, email));
+    }
+    if (user.blockedAt) {
+      logEvent('info', 'auth.signin_failed', { reason: 'account_blocked', userId: user.id, provider: identity.provider });
+      throw blockedError();
     }
     await users.upsertAccount(user.id, account);
     await this.deps.secondFactor?.challenge(user, identity.provider);
@@ -219,7 +248,7 @@ export class AuthService {
     this.deps.limits.assertRefreshAllowed(context.ip);
     try {
       const session = await refreshSession(this.deps, refreshToken, context);
-      logEvent('info', 'auth.refresh', { userId: session.userId, sessionId: session.sessionId });
+      logEvent('info', 'auth.refresh', { userId: session.userId, sessionId: session.sessionId, outcome: session.outcome });
       return session;
     } catch (error) {
       // Only genuine tokens that Redis refused count against the caller's refresh-failure limit. Forged ones
@@ -353,4 +382,21 @@ export class AuthService {
     this.dummyHash ??= hashPassword(crypto.randomUUID(), this.deps.passwordIterations);
     return this.dummyHash;
   }
+}
+
+/** Runs a sign-in or sign-up and counts it by method and result: `success`, the error code, or `unavailable`. */
+async function metered<T>(record: (method: string, result: string) => void, method: string, run: () => Promise<T>): Promise<T> {
+  try {
+    const result = await run();
+    record(method, 'success');
+    return result;
+  } catch (error) {
+    record(method, error instanceof AuthError ? error.code : isDependencyError(error) ? 'unavailable' : 'error');
+    throw error;
+  }
+}
+
+/** The refusal of a blocked account: 403 at the API; says whom to contact, not why. */
+function blockedError(): AuthError {
+  return new AuthError('account_blocked', 'This account is blocked. Contact support.');
 }

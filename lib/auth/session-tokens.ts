@@ -18,6 +18,8 @@ export interface SessionTokens {
   refreshTokenExpires: number;
   /** The session's assurance (also in the access token's `aal` and `amr`). */
   assurance: Assurance;
+  /** How the refresh token was issued (`started`, `rotated`, `replayed`, `recovered`, ...): a log field and span attribute. */
+  outcome?: string;
 }
 
 /** What issuing needs: edge-safe (Redis and keys only, no database). */
@@ -50,6 +52,7 @@ export async function withAccessToken(
     refreshToken: issued.refreshToken,
     refreshTokenExpires: issued.refreshExpiresAt,
     assurance: issued.assurance,
+    outcome: issued.outcome,
   };
 }
 

@@ -276,3 +276,34 @@ export function getConfig(): Config {
   cached ??= parseConfig(process.env);
   return cached;
 }
+
+/** An empty value (`NAME=` in an env file) counts as unset. */
+const unlessBlank = <T extends z.ZodType>(inner: T) => z.preprocess((v) => (v === '' ? undefined : v), inner);
+
+/**
+ * Telemetry (ops/telemetry/register.ts, docs/telemetry.md): off unless an OTLP endpoint or METRICS_PORT is set.
+ * The OTEL_* names are OpenTelemetry's own; the SDK reads them too, and they are checked here so a typo stops
+ * the start instead of silently exporting nothing.
+ */
+const telemetrySchema = z.object({
+  OTEL_EXPORTER_OTLP_ENDPOINT: unlessBlank(z.url().optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: unlessBlank(z.url().optional()),
+  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: unlessBlank(z.url().optional()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: unlessBlank(z.enum(['http/json', 'http/protobuf']).optional()),
+  OTEL_EXPORTER_OTLP_HEADERS: unlessBlank(z.string().optional()),
+  OTEL_SERVICE_NAME: unlessBlank(z.string().min(1).max(100).default('edge-auth')),
+  OTEL_METRIC_EXPORT_INTERVAL: unlessBlank(z.coerce.number().int().min(100).max(3_600_000).default(60_000)),
+  METRICS_PORT: unlessBlank(z.coerce.number().int().min(1).max(65_535).optional()),
+  METRICS_HOST: unlessBlank(z.string().min(1).default('127.0.0.1')),
+});
+
+/** Every telemetry variable. */
+export const TELEMETRY_VARIABLES = Object.keys(telemetrySchema.shape);
+
+/** The telemetry settings, parsed. */
+export type TelemetrySettings = z.infer<typeof telemetrySchema>;
+
+/** Parses the telemetry settings; throws a ConfigError naming each bad one. */
+export function parseTelemetrySettings(env: Record<string, string | undefined>): TelemetrySettings {
+  return parseEnv(telemetrySchema, env);
+}

@@ -1,6 +1,7 @@
 /** @module lib/db/client.test — integration tests against real PostgreSQL: migrations, CRUD, unique constraints, cascade. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { migrate, readMigrations } from './migrator';
@@ -67,7 +68,7 @@ describe('lib/db client on real PostgreSQL', () => {
   test('two concurrent runs on a fresh database apply each migration once', async () => {
     const racedUrl = databaseUrl(racedDbName);
     const [a, b] = await Promise.all([migrate({ url: racedUrl, log: quiet }), migrate({ url: racedUrl, log: quiet })]);
-    assert.deepEqual([...a.applied, ...b.applied], all);
+    assert.deepEqual([...a.applied, ...b.applied].sort(), all);
     const check = new pg.Client({ connectionString: racedUrl });
     await check.connect();
     const { rows } = await check.query('SELECT count(*)::int AS n FROM "_prisma_migrations"');

@@ -1,6 +1,7 @@
 /** @module lib/db/client — PrismaClient factory: Accelerate over HTTP (edge-safe) for prisma:// URLs, node-postgres over TCP (Node only) otherwise. */
 import { DependencyError } from '../auth/errors';
 import { isDatabaseUnavailable } from './errors';
+import { telemetry } from '../observability/telemetry';
 import { withAccelerate } from '@prisma/extension-accelerate';
 import type * as NodeClientModule from './generated/node/client';
 
@@ -35,15 +36,48 @@ function asDependency(client: object): AppPrismaClient {
   const extendable = client as { $extends(extension: object): unknown };
   return extendable.$extends({
     query: {
-      async $allOperations({ args, query }: { args: unknown; query: (args: unknown) => Promise<unknown> }) {
-        try {
-          return await query(args);
-        } catch (error) {
-          throw isDatabaseUnavailable(error) ? new DependencyError('database', error) : error;
-        }
+      $allOperations({
+        model,
+        operation,
+        args,
+        query,
+      }: {
+        model?: string;
+        operation: string;
+        args: unknown;
+        query: (args: unknown) => Promise<unknown>;
+      }) {
+        const run = async () => {
+          try {
+            return await query(args);
+          } catch (error) {
+            throw isDatabaseUnavailable(error) ? new DependencyError('database', error) : error;
+          }
+        };
+        return telemetry().enabled ? traced(model ?? 'raw', operation, run) : run();
       },
     },
   }) as unknown as AppPrismaClient;
+}
+
+/** One span and one latency sample per query, named by model and operation (never its arguments). */
+async function traced<T>(model: string, operation: string, run: () => Promise<T>): Promise<T> {
+  const sink = telemetry();
+  const started = performance.now();
+  let outcome = 'ok';
+  try {
+    return await sink.span(
+      `db ${model}.${operation}`,
+      'client',
+      { 'db.system.name': 'postgresql', 'db.collection.name': model, 'db.operation.name': operation },
+      run,
+    );
+  } catch (error) {
+    outcome = 'error';
+    throw error;
+  } finally {
+    sink.observe('auth.db.duration', (performance.now() - started) / 1000, { model, operation, outcome });
+  }
 }
 
 /** Creates a new client for `url` (Accelerate for prisma:// and prisma+postgres://, else the pg driver adapter). */

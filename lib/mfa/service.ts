@@ -184,6 +184,8 @@ export class MfaService {
     const user = await this.deps.users.findById(pending.userId);
     if (!user) throw invalidMfaToken();
     const method = await this.verify(user, proof, context);
+    // Blocked by support between the two steps: said only to whoever showed both factors.
+    if (user.blockedAt) throw new AuthError('account_blocked', 'This account is blocked. Contact support.');
     if ((await this.deps.redis.del(key)) !== 1) throw invalidMfaToken();
     const assurance = withSecondFactor(firstFactor(pending.provider), method, Date.now());
     const issued = await this.deps.issuer.rotation.start({ userId: user.id, provider: pending.provider, ...context, assurance });

@@ -181,6 +181,8 @@ export class PasskeyService {
   /** Signs in with a passkey: a session of two factors when the authenticator verified the user. */
   async signIn(response: AuthenticationResponseJSON, context: RequestContext): Promise<SessionTokens> {
     const { user, userVerified } = await this.verifyAssertion(response, 'signin', null, context);
+    // A blocked account signs in no way at all (support's block); said only after a valid passkey.
+    if (user.blockedAt) throw new AuthError('account_blocked', 'This account is blocked. Contact support.');
     const assurance: Assurance = userVerified
       ? { aal: 'aal2', amr: ['webauthn'], verifiedAt: Date.now() }
       : { aal: 'aal1', amr: ['webauthn'], verifiedAt: 0 };

@@ -7,6 +7,7 @@ import { Ratelimit } from '@upstash/ratelimit';
 import type { Redis } from '../redis/client';
 import { AuthError } from '../auth/errors';
 import { LIMIT_NAMES, type LimitName, type LimitRules } from './table';
+import { recordRateLimited } from '../observability/telemetry';
 
 /** The limits @upstash/ratelimit enforces (the per-session refresh limit lives in the rotation script). */
 type Name = Exclude<LimitName, 'refreshPerSession'>;
@@ -72,8 +73,12 @@ export class RateLimits {
       this.limiters.signInPerAccountIp.getRemaining(tagged(`${email}|${from}`)),
       this.limiters.signInPerAccount.getRemaining(tagged(email)),
     ]);
-    const exhausted = accountChecks.filter((r) => r.remaining <= 0).sort((a, b) => b.reset - a.reset)[0];
-    if (exhausted) throw limited(exhausted.reset, exhausted.limit);
+    const rules: Name[] = ['signInPerAccountIp', 'signInPerAccount'];
+    const exhausted = accountChecks
+      .map((r, i) => ({ ...r, rule: rules[i]! }))
+      .filter((r) => r.remaining <= 0)
+      .sort((a, b) => b.reset - a.reset)[0];
+    if (exhausted) throw limited(exhausted.rule, exhausted.reset, exhausted.limit);
   }
 
   /** Counts a failed sign-in (wrong password) toward the account's lockout windows, from this IP and overall. */
@@ -138,7 +143,7 @@ export class RateLimits {
       this.enforce([['secondFactorPerIp', ipBucket(ip)]]),
       this.limiters.secondFactorPerAccount.getRemaining(tagged(userId)),
     ]);
-    if (account.remaining <= 0) throw limited(account.reset, account.limit);
+    if (account.remaining <= 0) throw limited('secondFactorPerAccount', account.reset, account.limit);
   }
 
   /** Counts a wrong second factor against the account; true when this failure used up the window (a streak). */
@@ -155,7 +160,8 @@ export class RateLimits {
   /** Refuses a refresh from an IP that recently failed too often; memory only, no Redis. */
   assertRefreshAllowed(ip: string | undefined): void {
     const until = this.refreshBlocked.get(limiterKey('refreshFailuresPerIp', ipBucket(ip)));
-    if (until !== undefined && until > Date.now()) throw limited(until, this.rules.refreshFailuresPerIp.tokens);
+    if (until !== undefined && until > Date.now())
+      throw limited('refreshFailuresPerIp', until, this.rules.refreshFailuresPerIp.tokens);
   }
 
   /** Counts a failed refresh (bad, expired, revoked or reused token) against its IP. */
@@ -167,9 +173,11 @@ export class RateLimits {
   }
 
   private async enforce(checks: Array<[Name, string]>): Promise<void> {
-    const results = await Promise.all(checks.map(([name, id]) => this.limiters[name].limit(tagged(id))));
+    const results = await Promise.all(
+      checks.map(async ([name, id]) => ({ ...(await this.limiters[name].limit(tagged(id))), rule: name })),
+    );
     const denied = results.filter((r) => !r.success).sort((a, b) => b.reset - a.reset)[0];
-    if (denied) throw limited(denied.reset, denied.limit);
+    if (denied) throw limited(denied.rule, denied.reset, denied.limit);
   }
 }
 
@@ -193,7 +201,9 @@ export function ipBucket(ip: string | undefined): string {
     .join(':')}::/64`;
 }
 
-function limited(resetMs: number, limit: number): AuthError {
+/** The refusal of one rule (counted by rule name: the telemetry's `auth.rate_limited`). */
+function limited(rule: Name, resetMs: number, limit: number): AuthError {
+  recordRateLimited(rule);
   const retryAfterSeconds = Math.max(1, Math.ceil((resetMs - Date.now()) / 1000));
   return new AuthError('rate_limited', `Too many attempts; try again in ${retryAfterSeconds} s.`, {
     retryAfterSeconds,

@@ -2,6 +2,7 @@
 import { Redis, type Requester } from '@upstash/redis';
 import { DependencyError } from '../auth/errors';
 import { nodeRequester } from './node-requester';
+import { telemetry } from '../observability/telemetry';
 
 export type { Redis } from '@upstash/redis';
 
@@ -31,14 +32,46 @@ function guard(requester: Requester): Requester {
   const request = requester.request.bind(requester);
   // The requester also carries state the client reads and writes (read-your-writes token), so it is
   // changed in place rather than wrapped in a new object.
-  requester.request = (async (req: Parameters<Requester['request']>[0]) => {
+  const send = async (req: Parameters<Requester['request']>[0]) => {
     try {
       return await request(req);
     } catch (error) {
       throw error instanceof DependencyError ? error : new DependencyError('redis', error);
     }
-  }) as Requester['request'];
+  };
+  requester.request = ((req: Parameters<Requester['request']>[0]) =>
+    telemetry().enabled ? traced(req, send) : send(req)) as Requester['request'];
   return requester;
+}
+
+/**
+ * One span and one latency sample per request to Redis: a pipeline (`/pipeline`, `/multi-exec`) is one span
+ * with its command count; a single command is named by its command (EVALSHA, HGET, ...). Never keys or values.
+ */
+async function traced<T>(
+  req: Parameters<Requester['request']>[0],
+  send: (req: Parameters<Requester['request']>[0]) => Promise<T>,
+): Promise<T> {
+  const sink = telemetry();
+  const kind = req.path?.[0];
+  const body = req.body as unknown[] | undefined;
+  const batch = kind === 'pipeline' || kind === 'multi-exec';
+  const operation = batch ? kind.toUpperCase() : String((body as string[] | undefined)?.[0] ?? 'unknown').toUpperCase();
+  const started = performance.now();
+  let outcome = 'ok';
+  try {
+    return await sink.span(
+      `redis ${operation}`,
+      'client',
+      { 'db.system.name': 'redis', 'db.operation.name': operation, 'db.operation.batch.size': batch ? (body?.length ?? 0) : 1 },
+      () => send(req),
+    );
+  } catch (error) {
+    outcome = 'error';
+    throw error;
+  } finally {
+    sink.observe('auth.redis.duration', (performance.now() - started) / 1000, { operation, outcome });
+  }
 }
 
 /** Reads the requester of a fetch-based client (a protected member), so that it can be guarded too. */

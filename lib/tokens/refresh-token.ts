@@ -232,35 +232,26 @@ export class RefreshTokenCodec {
   /** rt1 as before issue 22: secret = HMAC(key, predecessor), tagged by the same key that verified it. */
   private successorV1(t: Parsed): Parsed {
     const key = t.v1Key ?? this.primary.hashing;
-    const secret = key.mac(`next:${t.raw}`);
-    const body = `rt1.${t.familyId}.${t.expText}.${secret}`;
-    const raw = `${body}.${key.mac(body, 16)}`;
-    return {
-      raw,
-      familyId: t.familyId,
-      absoluteExpiresAt: t.absoluteExpiresAt,
-      anchors: '',
-      expText: t.expText,
-      secret,
-      v1Key: key,
-    } satisfies Parsed;
+    return assembleV1(t.familyId, t.expText, key.mac(`next:${t.raw}`), key);
   }
 
   /** Mints an rt1 token as the code before issue 22 did: for tests of the upgrade only. */
   mintV1ForTest(familyId: string, absoluteExpiresAt: number): Parsed {
     const expText = Math.floor(absoluteExpiresAt / 1000).toString(36);
-    const secret = toBase64Url(randomBytes(32));
-    const key = this.primary.hashing;
-    const body = `rt1.${familyId}.${expText}.${secret}`;
-    const raw = `${body}.${key.mac(body, 16)}`;
-    return {
-      raw,
-      familyId,
-      absoluteExpiresAt: parseInt(expText, 36) * 1000,
-      anchors: '',
-      expText,
-      secret,
-      v1Key: key,
-    } satisfies Parsed;
+    return assembleV1(familyId, expText, toBase64Url(randomBytes(32)), this.primary.hashing);
   }
+}
+
+/** An rt1 token (`rt1.<family>.<absExp>.<secret>.<tag>`), tagged by `key`. */
+function assembleV1(familyId: string, expText: string, secret: string, key: KeyedHashing): Parsed {
+  const body = `rt1.${familyId}.${expText}.${secret}`;
+  return {
+    raw: `${body}.${key.mac(body, 16)}`,
+    familyId,
+    absoluteExpiresAt: parseInt(expText, 36) * 1000,
+    anchors: '',
+    expText,
+    secret,
+    v1Key: key,
+  } satisfies Parsed;
 }

@@ -13,6 +13,7 @@ import { logEvent } from '../observability/log';
 import { RefreshTokenCodec, type RefreshToken } from './refresh-token';
 import { decodeRotateReply, FAMILY_FIELDS as F, FAMILY_STATE } from './family';
 import { REVOKE_SCRIPT, ROTATE_SCRIPT } from './rotation.lua';
+import { recordRateLimited, recordRefreshOutcome, recordSecurityEvent } from '../observability/telemetry';
 import { decodeAssurance, encodeAssurance, firstFactor, type Assurance } from './assurance';
 
 /** Lifetimes of a family, in seconds. */
@@ -150,8 +151,14 @@ export class RotationEngine {
   /** Rotates a refresh token (the hot path: one Redis round trip). Throws AuthError on any refusal. */
   async rotate(raw: unknown, context: RequestContext = {}): Promise<IssuedRefresh> {
     const token = this.codec.parse(raw);
-    if (!token) throw new AuthError('invalid_token', 'Refresh token is malformed or was not issued by this server.');
-    if (token.absoluteExpiresAt <= Date.now()) throw new AuthError('token_expired', 'Refresh token has expired.');
+    if (!token) {
+      recordRefreshOutcome('invalid');
+      throw new AuthError('invalid_token', 'Refresh token is malformed or was not issued by this server.');
+    }
+    if (token.absoluteExpiresAt <= Date.now()) {
+      recordRefreshOutcome('expired');
+      throw new AuthError('token_expired', 'Refresh token has expired.');
+    }
     const presentedHash = this.codec.hash(token);
     const successor = this.codec.next(token, presentedHash);
     const reply = await this.rotateScript.exec(
@@ -166,8 +173,11 @@ export class RotationEngine {
       ],
     );
     const outcome = decodeRotateReply(reply);
+    // The script's own word for what happened, so an outcome a newer script adds is counted without code here.
+    recordRefreshOutcome(outcome.status);
     switch (outcome.status) {
       case 'rate_limited': {
+        recordRateLimited('refreshPerSession');
         const retryAfterSeconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
         throw new AuthError('rate_limited', `Too many refreshes for this session; retry in ${retryAfterSeconds} s.`, {
           retryAfterSeconds,
@@ -266,6 +276,7 @@ export class RotationEngine {
 
   private eventWrites<P extends ReturnType<Redis['pipeline']>>(pipeline: P, event: SecurityEvent): P {
     const events = userEventsKey(event.userId);
+    recordSecurityEvent(event.type);
     pipeline
       .lpush(events, JSON.stringify(event))
       .ltrim(events, 0, MAX_EVENTS - 1)
@@ -313,6 +324,17 @@ export type SecurityEvent =
       userId: string;
       at: string;
       signedOutSessions: number;
+      ip?: string | undefined;
+      userAgent?: string | undefined;
+    }
+  /** Support acted on the account (npm run admin): looked at it, signed it out everywhere, blocked, unblocked it, or revoked one session. */
+  | {
+      type: 'support_viewed' | 'support_signed_out' | 'support_blocked' | 'support_unblocked' | 'support_session_revoked';
+      userId: string;
+      at: string;
+      signedOutSessions: number;
+      /** The one session revoked (`support_session_revoked`). */
+      familyId?: string;
       ip?: string | undefined;
       userAgent?: string | undefined;
     }

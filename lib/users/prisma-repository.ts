@@ -2,7 +2,7 @@
 import { AuthError } from '../auth/errors';
 import type { AppPrismaClient } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
-import type { OAuthAccountInput, UserRecord, UserRepository } from './repository';
+import type { LinkedAccount, OAuthAccountInput, UserRecord, UserRepository } from './repository';
 
 /** UserRepository backed by a Prisma client. */
 export class PrismaUserRepository implements UserRepository {
@@ -74,6 +74,19 @@ export class PrismaUserRepository implements UserRepository {
     if (count === 0) return false;
     await db.account.deleteMany({ where: { userId: id } });
     return true;
+  }
+
+  async setBlocked(id: string, at: Date | null): Promise<boolean> {
+    const { count } = await (await this.db).user.updateMany({ where: { id }, data: { blockedAt: at } });
+    return count > 0;
+  }
+
+  async linkedAccounts(userId: string): Promise<LinkedAccount[]> {
+    return (await this.db).account.findMany({
+      where: { userId },
+      select: { provider: true, createdAt: true },
+      orderBy: { createdAt: 'asc' },
+    });
   }
 
   async delete(id: string): Promise<void> {

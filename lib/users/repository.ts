@@ -10,6 +10,14 @@ export interface UserRecord {
   emailVerified: Date | null;
   /** An address a provider reported without vouching for it (contact data only); `email` is then a stand-in. */
   unverifiedEmail: string | null;
+  /** Set while support has blocked the account (no sign-in); null otherwise. */
+  blockedAt: Date | null;
+  createdAt: Date;
+}
+
+/** A linked OAuth account as support sees it: which provider, since when; never its tokens. */
+export interface LinkedAccount {
+  provider: string;
   createdAt: Date;
 }
 
@@ -60,6 +68,10 @@ export interface UserRepository {
    * verified. False, and nothing changed, when the email was verified meanwhile.
    */
   claimUnverified(id: string, owner: { name: string | null; image: string | null; verifiedAt: Date }): Promise<boolean>;
+  /** Blocks (`at`) or unblocks (null) a user; false when there is no such user. */
+  setBlocked(id: string, at: Date | null): Promise<boolean>;
+  /** The OAuth accounts linked to a user, oldest first. */
+  linkedAccounts(userId: string): Promise<LinkedAccount[]>;
   /** Deletes a user and their linked OAuth accounts; a missing user is not an error. */
   delete(id: string): Promise<void>;
   /** A cheap round trip to the store, for health checks. */

@@ -14,7 +14,7 @@ import type { RunStats } from './stats';
 export const REFRESH_PATH = '/api/v1/auth/refresh-token';
 const MAX_EXAMPLES = 20;
 /** Extra wait past the grace window before a replay, so scheduling jitter never makes it "inside". */
-const REPLAY_MARGIN_MS = 300;
+export const REPLAY_MARGIN_MS = 300;
 /** Pause after a 429 before the client tries again (the token stays current: nothing rotated). */
 const RATE_LIMIT_BACKOFF_MS = 200;
 
@@ -73,14 +73,16 @@ export interface ClientContext {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function example(ctx: ClientContext, text: string): void {
+/** Keeps a concrete case for the report (the first few only). */
+export function example(ctx: Pick<ClientContext, 'findings'>, text: string): void {
   if (ctx.findings.examples.length < MAX_EXAMPLES) ctx.findings.examples.push(text);
 }
 
 /** A refusal that says something about the token (as opposed to overload or a transport failure). */
-const isRefusal = (r: HttpResult) => r.status >= 400 && r.status < 500 && r.status !== 429 && r.status !== 408;
+export const isRefusal = (r: HttpResult) => r.status >= 400 && r.status < 500 && r.status !== 429 && r.status !== 408;
 
-interface Attempt {
+/** One refresh request as a client saw it. */
+export interface Attempt {
   r: HttpResult;
   token: string | undefined;
   /** performance.now() when the response arrived. */
@@ -88,7 +90,10 @@ interface Attempt {
 }
 
 /** One refresh request, recorded in the stats. */
-async function refreshOnce(ctx: ClientContext, presented: string): Promise<Attempt> {
+export async function refreshOnce(
+  ctx: Pick<ClientContext, 'client' | 'stats' | 'findings'>,
+  presented: string,
+): Promise<Attempt> {
   const r = await ctx.client.post(REFRESH_PATH, { refresh_token: presented });
   const body = r.body as { refresh_token?: unknown } | null;
   const token = r.status === 200 && typeof body?.refresh_token === 'string' ? body.refresh_token : undefined;
@@ -101,7 +106,7 @@ async function refreshOnce(ctx: ClientContext, presented: string): Promise<Attem
 }
 
 /** Takes a successor: counts a rotation when the token is new to this session. */
-function accept(ctx: ClientContext, s: Session, token: string): void {
+export function accept(ctx: Pick<ClientContext, 'stats'>, s: Session, token: string): void {
   if (token === s.token) return;
   s.token = token;
   s.justRecovered = false;

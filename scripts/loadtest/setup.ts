@@ -42,6 +42,9 @@ export async function forEachLimited(count: number, limit: number, worker: (i: n
   await Promise.all(lanes);
 }
 
+/** The address of a run's user number `u` (its password is the run's). */
+export const loadtestEmail = (runId: string, u: number) => `loadtest-${runId}-${u}@loadtest.example.com`;
+
 /** Signs up `users` users and signs in `sessions` sessions round-robin over them; throws on any failure. */
 export async function createSessions(
   client: JsonClient,
@@ -54,7 +57,7 @@ export async function createSessions(
     onProgress?: (done: number) => void;
   },
 ): Promise<{ ids: string[]; tokens: string[]; signupMs: number; signinMs: number }> {
-  const email = (u: number) => `loadtest-${opts.runId}-${u}@loadtest.example.com`;
+  const email = (u: number) => loadtestEmail(opts.runId, u);
   const fail = (what: string, r: Awaited<ReturnType<JsonClient['post']>>) =>
     new Error(
       `${what} failed: HTTP ${r.status} ${errorCode(r)} ${typeof r.body === 'string' ? r.body.slice(0, 200) : JSON.stringify(r.body)}` +

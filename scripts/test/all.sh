@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite. Unit and integration tests on real Redis and PostgreSQL, the API
-# integration tests again on a Redis Cluster, then the load-test audit, the browser tests in headless
+# integration tests again on a Redis Cluster, then the load-test audit (also through real faults), the browser tests in headless
 # Chromium against the built app, and the offline `vercel build` check.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,5 +10,8 @@ bash scripts/test/unit.sh
 bash scripts/test/cluster.sh
 # A few seconds of concurrent refreshes with racing tabs and a thief; fails on audit violations only.
 bash scripts/loadtest/smoke.sh
+# The same clients through real faults (failover, AOF restart, REST stall and resets, PostgreSQL down, secret
+# rotation) and a self-check the audit must catch; fails on audit violations only (docs/reliability.md).
+bash scripts/loadtest/chaos-smoke.sh
 bash scripts/test/e2e.sh
 bash scripts/test/vercel-build.sh

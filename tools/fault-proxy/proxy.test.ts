@@ -1,7 +1,7 @@
 /** The fault proxy against a real HTTP server: it passes, stalls, refuses and resets, and recovers on the same port. */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startFaultProxy, type FaultProxy } from './proxy';
 
@@ -65,6 +65,21 @@ test('reset mode cuts each connection once the server starts answering', async (
   assert.equal(typeof outcome, 'string', `a network error, not a body (${outcome})`);
   assert.equal(seen, before + 1, 'the server did answer');
   assert.ok(proxy.resets >= 1);
+  await proxy.setMode('pass');
+  assert.equal(await get(), 100_000);
+});
+
+test('refusing with a connection open resets it and still closes the port', async () => {
+  // A pooled client (PostgreSQL's, the REST client's keep-alive) holds its connection open across the switch.
+  const held = net.connect(proxy.port, '127.0.0.1');
+  await new Promise<void>((resolve) => held.once('connect', () => resolve()));
+  const closed = new Promise<string>((resolve) => {
+    held.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    held.once('close', () => resolve('closed'));
+  });
+  await proxy.setMode('refuse');
+  assert.match(await closed, /ECONNRESET|closed/);
+  assert.equal(await get(), 'ECONNREFUSED');
   await proxy.setMode('pass');
   assert.equal(await get(), 100_000);
 });

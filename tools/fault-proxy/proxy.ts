@@ -117,8 +117,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const previous = mode;
       mode = next;
       if (next === 'refuse') {
-        await unlisten();
+        // close() waits for every accepted connection to end, so the open ones are reset before it is awaited.
+        const closing = unlisten();
         for (const link of links) link.client.resetAndDestroy();
+        await closing;
         return;
       }
       if (previous === 'refuse') await listen();

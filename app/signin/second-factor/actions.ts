@@ -45,6 +45,7 @@ export async function secondFactorAction(_prev: FormState, form: FormData): Prom
       };
     }
     if (code === 'service_unavailable') return { error: UNAVAILABLE };
+    if (code === 'account_blocked') return { error: 'This account is blocked. Contact support.' };
     return {
       error: useRecovery
         ? 'That recovery code is not right, or was already used.'
