@@ -57,6 +57,18 @@ async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; id: 
   return { cdp, id: authenticatorId };
 }
 
+/**
+ * A context whose browser offers no passkey autofill (as browsers without conditional mediation): the page
+ * then waits for the button, so a test of the button is not raced by autofill.
+ */
+async function contextWithoutAutofill(): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
+  return context;
+}
+
 async function signUpAndIn(context: BrowserContext, email: string): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${ORIGIN}/signup`);
@@ -93,12 +105,12 @@ test('a passkey: registered, used with the button and through autofill, removed;
   await page.waitForURL(/\/signin\?signedOut=1/);
   await context.close();
 
-  // The button: the page loads without an authenticator (autofill finds nothing), then the device appears.
-  const buttonContext = await browser.newContext();
+  // The button, in a browser without passkey autofill (so only the button can sign in).
+  const buttonContext = await contextWithoutAutofill();
   const signInPage = await buttonContext.newPage();
-  await signInPage.goto(`${ORIGIN}/signin`);
   const phone = await virtualAuthenticator(signInPage);
   await phone.cdp.send('WebAuthn.addCredential', { authenticatorId: phone.id, credential: copy() });
+  await signInPage.goto(`${ORIGIN}/signin`);
   await signInPage.click('button:has-text("Sign in with a passkey")');
   await signInPage.waitForURL(`${ORIGIN}/account`);
   assert.equal(await signInPage.getAttribute('[data-testid=session-assurance]', 'data-aal'), 'aal2');
@@ -115,9 +127,8 @@ test('a passkey: registered, used with the button and through autofill, removed;
   await autofillContext.close();
 
   // A second authenticator with a passkey for this site that was never registered: refused by the server.
-  const strangerContext = await browser.newContext();
+  const strangerContext = await contextWithoutAutofill();
   const strangerPage = await strangerContext.newPage();
-  await strangerPage.goto(`${ORIGIN}/signin`);
   const stranger = await virtualAuthenticator(strangerPage);
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   await stranger.cdp.send('WebAuthn.addCredential', {
@@ -131,6 +142,7 @@ test('a passkey: registered, used with the button and through autofill, removed;
       signCount: 0,
     },
   });
+  await strangerPage.goto(`${ORIGIN}/signin`);
   await strangerPage.click('button:has-text("Sign in with a passkey")');
   await strangerPage.locator('[data-testid=passkey-sign-in] [role=alert]', { hasText: 'not accepted' }).waitFor();
   assert.match(strangerPage.url(), /\/signin/);
