@@ -42,8 +42,9 @@ export const RATE_LIMITS = {
   secondFactorPerIp: { env: 'RATE_LIMIT_SECOND_FACTOR_PER_IP', fallback: '30/60', per: 'ip' },
   // Failures only, per account from everywhere: 10 wrong codes stop TOTP guessing (1 in 10^5 per window).
   secondFactorPerAccount: { env: 'RATE_LIMIT_SECOND_FACTOR_PER_ACCOUNT', fallback: '10/900', per: 'account' },
-  // Every WebAuthn challenge handed out (each is a Redis key until it expires): challenge floods.
-  passkeyChallengesPerIp: { env: 'RATE_LIMIT_PASSKEY_CHALLENGES_PER_IP', fallback: '60/60', per: 'ip' },
+  // Every WebAuthn challenge handed out (each is a Redis key for 5 minutes): challenge floods. Every sign-in page
+  // load asks for one (autofill), so it is set for a busy NAT, like the OAuth caller limit.
+  passkeyChallengesPerIp: { env: 'RATE_LIMIT_PASSKEY_CHALLENGES_PER_IP', fallback: '300/60', per: 'ip' },
 } as const satisfies Record<string, LimitDeclaration>;
 
 /** The name of a limit. */
