@@ -96,6 +96,15 @@ describe('password reset', () => {
     assert.equal(weak.status, 400);
     assert.match(weak.body.error.message, /new_password: password must be at least 8/);
   });
+
+  test('a common password is refused before the link is used up, so the link still works for a better one', async () => {
+    const { email } = await userWithSessions(0);
+    assert.equal((await requestReset(email)).status, 202);
+    const token = await linkToken(email);
+    const refused = await confirm(token, 'iloveyou');
+    assert.deepEqual([refused.status, refused.body.error.code], [400, 'weak_password']);
+    assert.equal((await confirm(token, 'a brand new passphrase')).status, 200);
+  });
 });
 
 describe('mail transports', () => {

@@ -15,6 +15,7 @@ import { normalizeEmail } from '../users/email';
 import type { UserRepository } from '../users/repository';
 import { EmailLinks, sendOrUnavailable, ttlInWords } from './email-link';
 import { AuthError } from './errors';
+import { assertNewPassword } from './password-policy';
 import { replacePassword } from './password-replacement';
 
 /** What password reset needs. */
@@ -72,6 +73,8 @@ export class PasswordResets {
     const { users } = this.deps;
     const refuse = () =>
       new AuthError('invalid_reset_token', 'This reset link is invalid, already used or expired. Ask for a new one.');
+    // Before the link is used up: a refused password leaves it working for a better one.
+    assertNewPassword(newPassword);
     const userId = await this.links.redeem(token);
     const user = userId ? await users.findById(userId) : null;
     if (!user) throw refuse();
