@@ -68,6 +68,11 @@ export class PasswordResets {
     logEvent('info', 'auth.password_reset_requested', { knownUser: true, userId: user.id, ip: context.ip });
   }
 
+  /** True while a reset link can still be used; uses nothing up, so the page can refuse a dead link before any typing. */
+  isLive(token: string): Promise<boolean> {
+    return this.links.isLive(token);
+  }
+
   /** Redeems a link: sets the new password and signs out every session; `invalid_reset_token` if unknown, used or expired. */
   async confirm(token: string, newPassword: string, context: RequestContext = {}): Promise<{ signedOutSessions: number }> {
     const { users } = this.deps;
