@@ -86,7 +86,9 @@ setsid npx next start -p "$APP_PORT" -H 127.0.0.1 >"$STATE/app.log" 2>&1 &
 pids+=($!)
 bash scripts/local/wait-for-url.sh "$APP_URL/api/health" 60 || { tail -50 "$STATE/app.log"; exit 1; }
 
-E2E_APP_URL="$APP_URL" npx tsx --test --test-concurrency=1 e2e/*.test.ts || { echo "--- app log (tail) ---"; tail -40 "$STATE/app.log"; echo "--- test IdP log (tail) ---"; tail -20 "$STATE/oidc-provider.log"; exit 1; }
+# E2E_TESTS picks test files (a glob, e.g. "e2e/pages*.test.ts"); all of them by default.
+# shellcheck disable=SC2086 # the glob is expanded on purpose
+E2E_APP_URL="$APP_URL" npx tsx --test --test-concurrency=1 ${E2E_TESTS:-e2e/*.test.ts} || { echo "--- app log (tail) ---"; tail -40 "$STATE/app.log"; echo "--- test IdP log (tail) ---"; tail -20 "$STATE/oidc-provider.log"; exit 1; }
 
 # The load test against the same `next start`: the edge route under concurrent refreshes and racing
 # copies of one token, audited against Redis. The grace window is the app's 20 s, so no stale replays
