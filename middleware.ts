@@ -37,7 +37,11 @@ const gate = auth(async (req) => {
     );
   }
   const signIn = new URL('/signin', req.nextUrl.origin);
-  signIn.searchParams.set('callbackUrl', req.nextUrl.pathname + req.nextUrl.search);
+  // Not the router's cache-busting `_rsc` parameter: it would come back into the address bar after sign-in or Back.
+  const search = new URLSearchParams(req.nextUrl.search);
+  search.delete('_rsc');
+  const query = search.toString();
+  signIn.searchParams.set('callbackUrl', req.nextUrl.pathname + (query ? `?${query}` : ''));
   if (req.auth) signIn.searchParams.set('error', 'SessionExpired');
   return NextResponse.redirect(signIn);
 }) as unknown as Promise<(request: NextRequest, event: NextFetchEvent) => Promise<Response>>;
