@@ -101,9 +101,13 @@ describe('password reset', () => {
     const { email } = await userWithSessions(0);
     assert.equal((await requestReset(email)).status, 202);
     const token = await linkToken(email);
+    assert.equal(await env.services.passwordResets.isLive(token), true, 'checking a link does not use it up');
+    assert.equal(await env.services.passwordResets.isLive(token), true);
     const refused = await confirm(token, 'iloveyou');
     assert.deepEqual([refused.status, refused.body.error.code], [400, 'weak_password']);
     assert.equal((await confirm(token, 'a brand new passphrase')).status, 200);
+    assert.equal(await env.services.passwordResets.isLive(token), false);
+    assert.equal(await env.services.passwordResets.isLive('not a token'), false);
   });
 });
 

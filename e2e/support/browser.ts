@@ -40,11 +40,11 @@ export async function submitCredentials(page: Page, form: 'signin' | 'signup', e
 
 /**
  * Signs up through the form. Email verification is on in the browser tests (EMAIL_VERIFICATION=optional), so
- * the page answers "check your email" for any address and signs nobody in.
+ * the page answers "check your email" (naming the address) for any address and signs nobody in.
  */
 export async function signUp(page: Page, email: string, password: string): Promise<void> {
   await submitCredentials(page, 'signup', email, password);
-  await page.locator('[role=status]', { hasText: 'Check your email' }).waitFor();
+  await page.locator('[role=status]', { hasText: 'We have sent a message to' }).waitFor();
 }
 
 /** Signs up or in on a new page of `context` (a browser of its own); resolves on the account page. */
