@@ -36,12 +36,14 @@ const gate = auth(async (req) => {
       { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"', 'Cache-Control': 'no-store' } },
     );
   }
+  // The client router's own GET of a page (Back, a link): a redirect would be replayed by the router with
+  // its `_rsc` marker, which then shows in the address bar on Forward. A plain refusal makes the router load
+  // the page for real instead, and that load gets the redirect below.
+  if (req.method === 'GET' && req.headers.get('sec-fetch-dest') === 'empty') {
+    return new NextResponse(null, { status: 401, headers: { 'Cache-Control': 'no-store' } });
+  }
   const signIn = new URL('/signin', req.nextUrl.origin);
-  // Not the router's cache-busting `_rsc` parameter: it would come back into the address bar after sign-in or Back.
-  const search = new URLSearchParams(req.nextUrl.search);
-  search.delete('_rsc');
-  const query = search.toString();
-  signIn.searchParams.set('callbackUrl', req.nextUrl.pathname + (query ? `?${query}` : ''));
+  signIn.searchParams.set('callbackUrl', req.nextUrl.pathname + req.nextUrl.search);
   if (req.auth) signIn.searchParams.set('error', 'SessionExpired');
   return NextResponse.redirect(signIn);
 }) as unknown as Promise<(request: NextRequest, event: NextFetchEvent) => Promise<Response>>;

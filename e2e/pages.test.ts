@@ -363,16 +363,21 @@ test('an invalid reset link says so at once, without the form and without repeat
   await page.close();
 });
 
-test('Back after signing out shows no "?_rsc=" in the address bar', async () => {
+test('Back and Forward after signing out show no "?_rsc=" in the address bar', async () => {
   const context = await browser.newContext();
   const page = await enterAccount(context, 'signup', uniqueEmail('back'), PASSWORD);
+  await page.goto(`${APP_URL}/status`);
+  await page.goto(`${APP_URL}/account`);
   await page.click('text=Sign out');
   await page.waitForURL(/\/signin\?signedOut=1/);
+  // Back to the account page, no longer open to this browser: the client router's fetch of it is refused.
   await page.goBack();
+  await page.waitForURL((url) => url.pathname === '/signin' && url.searchParams.get('callbackUrl') === '/account');
+  await page.goBack();
+  await page.waitForURL(`${APP_URL}/status`);
+  await page.goForward();
+  await page.waitForURL((url) => url.pathname === '/signin');
   await page.waitForLoadState('networkidle');
-  assert.doesNotMatch(page.url(), /_rsc=/);
-  await page.goForward().catch(() => undefined);
-  await page.waitForLoadState('networkidle');
-  assert.doesNotMatch(page.url(), /_rsc=/);
+  assert.doesNotMatch(decodeURIComponent(page.url()), /_rsc/, page.url());
   await context.close();
 });
