@@ -1,25 +1,30 @@
 'use client';
-import { useActionState } from 'react';
-import type { FormState } from '../_lib/forms';
 import { changePasswordAction } from './actions';
-import { FormMessages, NewPasswordFields } from '../_components/form-parts';
+import { Field, FormMessages, NewPasswordFields, useKeptForm } from '../_components/form-parts';
 
-/** Change-password form: current password, new password twice. */
+/** Change-password form: current password, new password twice (with a strength hint). */
 export function PasswordForm() {
-  const [state, formAction, pending] = useActionState<FormState, FormData>(changePasswordAction, {});
+  const { state, formAction, pending, onSubmit } = useKeptForm(changePasswordAction);
   return (
     <section>
       <h2>Change password</h2>
-      <form action={formAction} data-testid="password-form">
+      <form action={formAction} onSubmit={onSubmit} data-testid="password-form" noValidate>
         <FormMessages error={state.error} done={state.done} />
-        <label>
-          Current password
-          <input name="current_password" type="password" autoComplete="current-password" required maxLength={256} />
-        </label>
-        <NewPasswordFields />
-        <button type="submit" disabled={pending}>
-          {pending ? 'Please wait…' : 'Change password'}
-        </button>
+        <Field
+          name="current_password"
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          maxLength={256}
+          error={state.fields?.current_password}
+        />
+        <NewPasswordFields errors={state.fields} />
+        <div>
+          <button type="submit" disabled={pending}>
+            {pending ? 'Please wait…' : 'Change password'}
+          </button>
+        </div>
       </form>
     </section>
   );
