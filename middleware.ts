@@ -42,6 +42,12 @@ const gate = auth(async (req) => {
       { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"', 'Cache-Control': 'no-store' } },
     );
   }
+  // The client router's own GET of a page (Back, a link): a redirect would be replayed by the router with
+  // its `_rsc` marker, which then shows in the address bar on Forward. A plain refusal makes the router load
+  // the page for real instead, and that load gets the redirect below.
+  if (req.method === 'GET' && req.headers.get('sec-fetch-dest') === 'empty') {
+    return new NextResponse(null, { status: 401, headers: { 'Cache-Control': 'no-store' } });
+  }
   const signIn = new URL('/signin', req.nextUrl.origin);
   signIn.searchParams.set('callbackUrl', req.nextUrl.pathname + req.nextUrl.search);
   if (req.auth) signIn.searchParams.set('error', 'SessionExpired');

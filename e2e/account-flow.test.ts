@@ -22,7 +22,7 @@ test('sign up, confirm the email, see the account page, sign out, and sign back 
   await page.fill('input[name=email]', email);
   await page.fill('input[name=password]', PASSWORD);
   await page.click('button[type=submit]');
-  await page.locator('[role=status]', { hasText: 'Check your email' }).waitFor();
+  await page.locator('[role=status]', { hasText: 'We have sent a message to' }).waitFor();
 
   // The link from the email: no referrer, no caching (its token is in the URL); a button, not the page load, uses it.
   const [mail] = await mailsTo(email);
@@ -36,13 +36,14 @@ test('sign up, confirm the email, see the account page, sign out, and sign back 
   await page.locator('[role=status]', { hasText: 'email address is confirmed' }).waitFor();
   await page.goto(link);
   await page.click('button:has-text("Confirm my email address")');
-  await page.locator('[role=alert]', { hasText: 'already used or expired' }).waitFor();
+  // A second click on a used link: the address is confirmed, and the page says so (not "invalid").
+  await page.locator('[role=status]', { hasText: 'already used: your email address is confirmed' }).waitFor();
 
   await submitCredentials(page, 'signin', email, PASSWORD);
   await page.waitForURL(`${APP_URL}/account`);
   assert.equal(await page.textContent('[data-testid=account-email]'), email);
   assert.equal(await page.getAttribute('[data-testid=email-status]', 'data-verified'), 'true');
-  assert.equal(await page.textContent('[data-testid=account-provider]'), 'credentials');
+  assert.equal(await page.textContent('[data-testid=account-provider]'), 'Password');
   const expiresAt = Number(await page.getAttribute('[data-testid=access-expiry]', 'data-expires-at'));
   assert.ok(expiresAt > Date.now(), 'the access token expiry is in the future');
 

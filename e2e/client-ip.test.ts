@@ -31,7 +31,7 @@ test('a browser that forges X-Forwarded-For is recorded under the address the pr
     await page.fill('input[name=email]', email);
     await page.fill('input[name=password]', 'a long enough passphrase');
     await page.click('button[type=submit]');
-    if (form === 'signup') await page.locator('[role=status]', { hasText: 'Check your email' }).waitFor();
+    if (form === 'signup') await page.locator('[role=status]', { hasText: 'We have sent a message to' }).waitFor();
   }
   await page.waitForURL(`${APP_URL}/account`);
   const devices = await page.locator('[data-testid=sessions]').textContent();

@@ -34,3 +34,10 @@ test('sign-up, sign-in, refresh and sign-out through the edge route, with health
   assert.equal(((await after.json()) as { error: { code: string } }).error.code, 'token_revoked');
   assert.equal(health.headers.get('x-frame-options'), 'DENY', 'security headers are sent');
 });
+
+test('the edge route refuses a common password with weak_password: the shipped list is bundled for the edge', async () => {
+  const res = await post('/api/v1/auth/signup', { email: uniqueEmail('edge-weak'), password: 'Iloveyou1' });
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  assert.deepEqual([res.status, body.error.code], [400, 'weak_password']);
+  assert.match(body.error.message, /most common passwords/);
+});

@@ -68,7 +68,7 @@ test('sign in with the OpenID provider, stay signed in past access-token expiry,
 
   await page.waitForURL(`${APP_URL}/account`);
   assert.equal(await page.textContent('[data-testid=account-email]'), email);
-  assert.equal(await page.textContent('[data-testid=account-provider]'), 'oidc');
+  assert.equal(await page.textContent('[data-testid=account-provider]'), IDP_NAME);
   assert.equal(await page.locator('[data-testid=password-form]').count(), 0, 'an account without a password has none to change');
 
   // The browser never sees the backend refresh token, nor the provider's tokens.
@@ -81,7 +81,7 @@ test('sign in with the OpenID provider, stay signed in past access-token expiry,
   await page.reload();
   await page.waitForURL(`${APP_URL}/account`);
   assert.equal(await page.textContent('[data-testid=account-email]'), email);
-  assert.equal(await page.textContent('[data-testid=account-provider]'), 'oidc');
+  assert.equal(await page.textContent('[data-testid=account-provider]'), IDP_NAME);
   assert.ok((await accessExpiry(page)) > firstExpiry, 'a new access token was issued');
 
   await page.click('text=Sign out');
@@ -124,7 +124,7 @@ test('an IdP-verified email links to the existing password account whose email i
 
   await signInAtIdp(page, email);
   await page.waitForURL(`${APP_URL}/account`);
-  assert.equal(await page.textContent('[data-testid=account-provider]'), 'oidc');
+  assert.equal(await page.textContent('[data-testid=account-provider]'), IDP_NAME);
   assert.equal(await sessionUserId(page), passwordUserId);
   assert.equal(await page.locator('[data-testid=password-form]').count(), 1, 'the password stays');
   assert.equal(await page.locator('[data-event=unverified_account_claimed]').count(), 0);

@@ -92,3 +92,19 @@ test('a sign-in attempted during the outage says the service is unavailable, not
   await context.close();
   await other.close();
 });
+
+test('the account page during an outage, with the access token still valid, says what it cannot show, not an error', async () => {
+  const context = await browser.newContext();
+  const page = await enterAccount(context, 'signup', uniqueEmail('outage-page'), PASSWORD);
+  await setFault('refuse');
+  try {
+    const res = await page.reload();
+    assert.equal(res?.status(), 200);
+    assert.match((await page.textContent('[data-testid=outage]')) ?? '', /still signed in/);
+  } finally {
+    await setFault('pass');
+  }
+  await page.reload();
+  await page.locator('[data-testid=sessions]').waitFor();
+  await context.close();
+});

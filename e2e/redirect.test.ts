@@ -24,33 +24,19 @@ before(async () => {
 after(() => browser.close());
 
 /**
- * What follows `callbackUrl=` in the link a phishing mail would carry, written as in the link (the page
- * receives it percent-decoded once), and the page the sign-in must end on.
+ * One payload of each class the review named (lib/auth/safe-redirect.test.ts holds the whole table, and the
+ * test below hands NextAuth's callback more): what follows `callbackUrl=` in the link a phishing mail would
+ * carry, written as in the link (the page receives it percent-decoded once), and the page the sign-in must end on.
  */
 const PAYLOADS: Array<{ name: string; query: string; lands?: string }> = [
   { name: 'tab, as reported', query: '/%09/evil.example' },
-  { name: 'tab, raw in the link', query: '/\t/evil.example' },
-  { name: 'tab, encoded twice', query: '/%2509/evil.example' },
   { name: 'newline', query: '/%0A/evil.example' },
-  { name: 'carriage return and newline', query: '/%0D%0A/evil.example' },
   { name: 'dot segment', query: '/.//evil.example' },
   { name: 'dot-dot segment', query: '/account/..//evil.example' },
-  { name: 'encoded dot-dot segment', query: '/account/%252e%252e//evil.example' },
   { name: 'backslash', query: '/%5Cevil.example' },
-  { name: 'two backslashes', query: '%5C%5Cevil.example' },
-  { name: 'encoded backslash', query: '/%255Cevil.example' },
   { name: 'encoded slashes', query: '/%252F%252Fevil.example' },
-  { name: 'encoded slashes, decoded by the link', query: '/%2F%2Fevil.example' },
-  { name: 'encoded slashes behind a dot-dot', query: '/account/..%252F%252Fevil.example' },
   { name: 'absolute URL to another host', query: encodeURIComponent('http://evil.example/account') },
-  { name: 'absolute https URL', query: 'https://evil.example/' },
   { name: 'protocol-relative', query: '//evil.example' },
-  { name: 'javascript:', query: 'javascript:alert(document.domain)' },
-  { name: 'userinfo before our host', query: encodeURIComponent(`http://evil.example@${APP.host}/account`) },
-  { name: 'our host as userinfo', query: encodeURIComponent(`http://${APP.host}@evil.example/`) },
-  { name: 'very long', query: `/.//evil.example/${'a'.repeat(4000)}` },
-  // Kept: a path on this site, not userinfo (the app's 404 page).
-  { name: 'an @ in a path', query: '/@evil.example', lands: '/@evil.example' },
   // Kept: an honest destination with a query.
   { name: 'an honest destination', query: '/account?from=mail', lands: '/account?from=mail' },
 ];

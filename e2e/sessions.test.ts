@@ -63,7 +63,8 @@ test('a second device is listed, and "sign out all other devices" signs the firs
   ]);
 
   await phonePage.click('text=Sign out all other devices');
-  await phonePage.waitForLoadState('networkidle');
+  await phonePage.click('button:has-text("Yes, sign them out")');
+  await phonePage.locator('[role=status]', { hasText: '1 other device was signed out.' }).waitFor();
   await phonePage.reload();
   assert.equal(await phonePage.locator('[data-testid=sessions] li').count(), 1);
 
@@ -90,8 +91,10 @@ test('"Sign out this device" signs out another device only: the current one has 
   assert.ok(hereId && thereId && hereId !== thereId);
 
   // A forged form naming this device's own session: the one rule refuses it, nothing is signed out.
+  await there.locator('button', { hasText: 'Sign out this device' }).click();
   await there.locator('input[name=sessionId]').evaluate((input, id) => ((input as HTMLInputElement).value = id), hereId);
-  await Promise.all([actionDone(phonePage), there.locator('button', { hasText: 'Sign out this device' }).click()]);
+  await Promise.all([actionDone(phonePage), there.locator('button', { hasText: 'Yes, sign it out' }).click()]);
+  await there.locator('[role=alert]', { hasText: 'This is the device you are using' }).waitFor();
   await phonePage.reload();
   assert.equal(phonePage.url(), `${APP_URL}/account`, 'still signed in here');
   assert.deepEqual(
@@ -99,9 +102,10 @@ test('"Sign out this device" signs out another device only: the current one has 
     [hereId, thereId].sort(),
   );
 
+  await phonePage.locator(`[data-session-id="${thereId}"] button`, { hasText: 'Sign out this device' }).click();
   await Promise.all([
     actionDone(phonePage),
-    phonePage.locator(`[data-session-id="${thereId}"] button`, { hasText: 'Sign out this device' }).click(),
+    phonePage.locator(`[data-session-id="${thereId}"] button`, { hasText: 'Yes, sign it out' }).click(),
   ]);
   await phonePage.reload();
   assert.deepEqual(await rows.evaluateAll((li) => li.map((l) => l.getAttribute('data-session-id'))), [hereId]);

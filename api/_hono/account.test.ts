@@ -115,6 +115,19 @@ describe('password change', () => {
     assert.deepEqual(statuses, [403, 403, 403, 403, 403, 429], 'five failures per account and IP');
   });
 
+  test('the current password again, or a common one, is refused with a code of its own and changes nothing', async () => {
+    const { laptop } = await userOnTwoDevices();
+    const same = await changePassword(laptop.access_token, { current_password: OLD, new_password: OLD });
+    assert.deepEqual([same.status, same.body.error.code], [400, 'password_unchanged']);
+    const common = await changePassword(laptop.access_token, { current_password: OLD, new_password: 'Password123' });
+    assert.deepEqual([common.status, common.body.error.code], [400, 'weak_password']);
+    assert.match(common.body.error.message, /most common passwords/);
+    const spaces = await changePassword(laptop.access_token, { current_password: OLD, new_password: ' '.repeat(8) });
+    assert.deepEqual([spaces.status, spaces.body.error.code], [400, 'weak_password']);
+    const changed = await changePassword(laptop.access_token, { current_password: OLD, new_password: NEW });
+    assert.equal(changed.status, 200, 'the old password was still the one to give');
+  });
+
   test('bad input gets a clear 4xx', async () => {
     const { laptop } = await userOnTwoDevices();
     const short = await changePassword(laptop.access_token, { current_password: OLD, new_password: 'short' });

@@ -48,6 +48,20 @@ describe('sign-up', () => {
     assert.equal(body.error.code, 'invalid_request');
     assert.match(body.error.message, /password.*at least 8/);
   });
+
+  test('a common, repetitive or personal password is refused with weak_password and a sentence that says why', async () => {
+    const email = uniqueEmail('weak');
+    for (const [password, why] of [
+      ['qwertyuiop', /most common/],
+      [' '.repeat(8), /repeated or sequential/],
+      [email, /email address or name/],
+    ] as const) {
+      const res = await env.post('/api/v1/auth/signup', { email, password });
+      const body = (await res.json()) as any;
+      assert.deepEqual([res.status, body.error.code], [400, 'weak_password'], password);
+      assert.match(body.error.message, why);
+    }
+  });
 });
 
 describe('bad input gets a clear 4xx, never a 500', () => {

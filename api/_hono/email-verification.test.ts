@@ -73,6 +73,9 @@ describe('sign-up with email verification on', () => {
     const twice = await confirm(token);
     assert.equal(twice.status, 400);
     assert.equal(twice.body.error.code, 'invalid_verification_token');
+    // The page tells this second click apart from a bad link: the address it confirmed is confirmed.
+    assert.equal(await env.services.emailVerifications!.alreadyConfirmedWith(token), true);
+    assert.equal(await env.services.emailVerifications!.alreadyConfirmedWith('z'.repeat(43)), false);
   });
 
   test('a link expires with its TTL', async () => {

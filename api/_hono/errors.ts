@@ -14,6 +14,9 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
   invalid_reset_token: 400,
   invalid_verification_token: 400,
+  // A new password the policy refuses (lib/passwords/policy.ts), or the current one again.
+  weak_password: 400,
+  password_unchanged: 400,
   // The request bypassed the proxies whose X-Forwarded-For hop the deployment trusts (CLIENT_IP_SOURCE).
   client_unidentified: 400,
   invalid_credentials: 401,

@@ -97,6 +97,19 @@ describe('password reset', () => {
     assert.equal(weak.status, 400);
     assert.match(weak.body.error.message, /new_password: password must be at least 8/);
   });
+
+  test('a common password is refused before the link is used up, so the link still works for a better one', async () => {
+    const { email } = await userWithSessions(0);
+    assert.equal((await requestReset(email)).status, 202);
+    const token = await linkToken(email);
+    assert.equal(await env.services.passwordResets.isLive(token), true, 'checking a link does not use it up');
+    assert.equal(await env.services.passwordResets.isLive(token), true);
+    const refused = await confirm(token, 'iloveyou');
+    assert.deepEqual([refused.status, refused.body.error.code], [400, 'weak_password']);
+    assert.equal((await confirm(token, 'a brand new passphrase')).status, 200);
+    assert.equal(await env.services.passwordResets.isLive(token), false);
+    assert.equal(await env.services.passwordResets.isLive('not a token'), false);
+  });
 });
 
 describe('mail transports', () => {

@@ -1,5 +1,6 @@
-/** "1 other device was" / "3 devices were": how many sessions something signed out, in words. */
-export function devicesWere(count: number, kind: 'other' | 'any' = 'any'): string {
+/** "1 other device was signed out" / "No other device was signed in": how many sessions something signed out, as a sentence. */
+export function devicesSignedOut(count: number, kind: 'other' | 'any' = 'any'): string {
   const noun = kind === 'other' ? 'other device' : 'device';
-  return count === 1 ? `1 ${noun} was` : `${count} ${noun}s were`;
+  if (count === 0) return kind === 'other' ? 'No other device was signed in.' : 'No device was signed in.';
+  return count === 1 ? `1 ${noun} was signed out.` : `${count} ${noun}s were signed out.`;
 }

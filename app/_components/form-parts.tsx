@@ -1,7 +1,19 @@
-/** Pieces every form of the app shares: its error and status lines, and the new-password pair. */
+'use client';
+/** Pieces every form of the app shares: its error and status lines, a labelled field with its error, the new-password pair. */
+import {
+  startTransition,
+  useActionState,
+  useId,
+  useState,
+  type FormEvent,
+  type InputHTMLAttributes,
+  type ReactNode,
+} from 'react';
+import type { FormState } from '../_lib/forms';
+import { PasswordStrengthHint } from './password-strength';
 
 /** The form's error (role=alert) and success (role=status) lines, when there are any. */
-export function FormMessages({ error, done }: { error?: string | undefined; done?: string | undefined }) {
+export function FormMessages({ error, done }: { error?: string | undefined; done?: ReactNode }) {
   return (
     <>
       {error && (
@@ -10,7 +22,7 @@ export function FormMessages({ error, done }: { error?: string | undefined; done
         </p>
       )}
       {done && (
-        <p className="muted" role="status">
+        <p className="success" role="status">
           {done}
         </p>
       )}
@@ -18,18 +30,79 @@ export function FormMessages({ error, done }: { error?: string | undefined; done
   );
 }
 
-/** A new password and its repetition (`new_password`, `confirm_password`), with the length policy. */
-export function NewPasswordFields() {
+/**
+ * useActionState, plus a submit handler that runs the action without React's reset of the form, so what the
+ * person typed stays after a refusal. Without JavaScript the form still posts to the action.
+ */
+export function useKeptForm(action: (prev: FormState, form: FormData) => Promise<FormState>, initial: FormState = {}) {
+  const [state, formAction, pending] = useActionState(action, initial);
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget, (event.nativeEvent as SubmitEvent).submitter);
+    startTransition(() => formAction(data));
+  };
+  return { state, formAction, pending, onSubmit };
+}
+
+type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'name'>;
+
+/** A labelled input with its help text and its error beside it (aria-describedby, aria-invalid). */
+export function Field({
+  name,
+  label,
+  error,
+  help,
+  children,
+  ...input
+}: InputProps & { name: string; label: string; error?: string | undefined; help?: string; children?: ReactNode }) {
+  const id = useId();
+  const described = [help && `${id}-help`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {help && (
+        <p id={`${id}-help`} className="help">
+          {help}
+        </p>
+      )}
+      <input id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={described} {...input} />
+      {error && (
+        <p id={`${id}-error`} className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {children}
+    </div>
+  );
+}
+
+/** A new password with a strength hint while typing, and its repetition (`new_password`, `confirm_password`). */
+export function NewPasswordFields({ errors = {} }: { errors?: Record<string, string> | undefined }) {
+  const [password, setPassword] = useState('');
   return (
     <>
-      <label>
-        New password
-        <input name="new_password" type="password" autoComplete="new-password" required minLength={8} maxLength={256} />
-      </label>
-      <label>
-        New password again
-        <input name="confirm_password" type="password" autoComplete="new-password" required minLength={8} maxLength={256} />
-      </label>
+      <Field
+        name="new_password"
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        required
+        maxLength={256}
+        help="At least 8 characters. A few unrelated words make a strong password."
+        error={errors.new_password}
+        onChange={(e) => setPassword(e.currentTarget.value)}
+      >
+        <PasswordStrengthHint password={password} />
+      </Field>
+      <Field
+        name="confirm_password"
+        label="New password again"
+        type="password"
+        autoComplete="new-password"
+        required
+        maxLength={256}
+        error={errors.confirm_password}
+      />
     </>
   );
 }

@@ -6,13 +6,13 @@ import { oauthSignInAction } from '../signin/oauth-actions';
 export function OAuthButtons({ providers, callbackUrl }: { providers: OAuthProviderInfo[]; callbackUrl: string }) {
   if (providers.length === 0) return null;
   return (
-    <div className="oauth" data-testid="oauth-providers" style={{ display: 'grid', gap: '0.5rem', marginTop: '1.5rem' }}>
+    <div className="or" data-testid="oauth-providers">
       <p className="muted">Or continue with</p>
       {providers.map((p) => (
         <form key={p.id} action={oauthSignInAction}>
           <input type="hidden" name="provider" value={p.id} />
           <input type="hidden" name="callbackUrl" value={callbackUrl} />
-          <button type="submit" data-provider={p.id}>
+          <button type="submit" className="secondary" data-provider={p.id}>
             Sign in with {p.name}
           </button>
         </form>

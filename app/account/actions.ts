@@ -1,13 +1,14 @@
 'use server';
 /** @module The account page's server actions: sign out, devices, password change and account deletion. */
 import { signOut } from '@/auth';
-import { changePasswordInput, deleteAccountInput, firstIssue } from '@/lib/auth/input';
+import { changePasswordInput, deleteAccountInput } from '@/lib/auth/input';
 import { getAppServices } from '@/lib/services/app-services';
 import { getTokenServices } from '@/lib/services/token-services';
+import { deviceLabel } from '@/lib/tokens/device-label';
 import { revalidatePath } from 'next/cache';
-import { devicesWere } from '../_components/devices';
+import { devicesSignedOut } from '../_components/devices';
 import { currentSession } from '../_lib/current-session';
-import { attempt, clientContext, field, parseNewPasswordForm, type FormState } from '../_lib/forms';
+import { attempt, clientContext, field, fieldErrors, parseNewPasswordForm, type FormState } from '../_lib/forms';
 
 /** Signs out everywhere this browser is concerned: revokes the backend session and clears the cookie. */
 export async function signOutAction(): Promise<void> {
@@ -15,31 +16,43 @@ export async function signOutAction(): Promise<void> {
 }
 
 /** Signs out one other device; this one is refused by the session rule (the page offers "Sign out" for it). */
-export async function revokeSessionAction(form: FormData): Promise<void> {
+export async function revokeSessionAction(_prev: FormState, form: FormData): Promise<FormState> {
   const session = await currentSession();
   const id = field(form, 'sessionId');
-  if (id) {
-    const caller = { userId: session.user.id, sessionId: session.sessionId };
-    // The list has no button for this device, so a refusal comes from a forged form: nothing to show.
-    await attempt(async () => (await getTokenServices()).sessions.revoke(caller, id), { current_session: true });
-  }
-  revalidatePath('/account');
+  if (!id) return { error: 'Choose a device to sign out.' };
+  const { sessions } = await getTokenServices();
+  const device = (await sessions.list(session.user.id)).find((s) => s.id === id);
+  const caller = { userId: session.user.id, sessionId: session.sessionId };
+  const result = await attempt(() => sessions.revoke(caller, id), {
+    current_session: 'This is the device you are using. To leave it, use "Sign out" at the top of the page.',
+  });
+  if ('state' in result) return result.state;
+  if (!result.value || !device) return { error: 'That device was already signed out.' };
+  // The list keeps its row until the next visit, so the answer stays where the person clicked.
+  return { done: `${deviceLabel(device.userAgent)} was signed out. It will need to sign in again.` };
 }
 
 /** Signs out every device but this one. */
-export async function revokeOtherSessionsAction(): Promise<void> {
+export async function revokeOtherSessionsAction(): Promise<FormState> {
   const session = await currentSession();
-  // Sensitive: the page uses the step-up form (security/); this one refuses without a fresh second factor.
-  await (await getAppServices()).mfa.requireStepUp({ userId: session.user.id, sessionId: session.sessionId });
-  await (await getTokenServices()).sessions.revokeAll(session.user.id, session.sessionId);
+  const caller = { userId: session.user.id, sessionId: session.sessionId };
+  // Sensitive: with a second factor on the account, a fresh one first (the form asks, then sends again).
+  const result = await attempt(async () => {
+    await (await getAppServices()).mfa.requireStepUp(caller);
+    return (await getTokenServices()).sessions.revokeAll(session.user.id, session.sessionId);
+  }, {});
+  if ('state' in result) return result.state;
+  const count = result.value;
   revalidatePath('/account');
+  return { done: devicesSignedOut(count, 'other') };
 }
 
 /** Signs out every device, this one included. */
-export async function revokeAllSessionsAction(): Promise<void> {
+export async function revokeAllSessionsAction(): Promise<FormState> {
   const session = await currentSession();
   await (await getTokenServices()).sessions.revokeAll(session.user.id);
   await signOut({ redirectTo: '/signin?signedOut=1' });
+  return {};
 }
 
 /** Deletes the account for good, then signs this browser out. */
@@ -47,8 +60,11 @@ export async function deleteAccountAction(_prev: FormState, form: FormData): Pro
   const session = await currentSession();
   const password = field(form, 'password');
   const input = deleteAccountInput.safeParse(password ? { password } : {});
-  if (!input.success) return { error: firstIssue(input.error) };
-  if (field(form, 'confirm') !== 'delete') return { error: 'Type "delete" to confirm.' };
+  if (!input.success) return { fields: fieldErrors(input.error) };
+  // Any case, and spaces around it: the word is a deliberate act, not a test of typing.
+  if ((field(form, 'confirm') ?? '').trim().toLowerCase() !== 'delete') {
+    return { fields: { confirm: 'Type the word delete to confirm.' } };
+  }
   const context = await clientContext();
   const result = await attempt(
     async () =>
@@ -57,12 +73,12 @@ export async function deleteAccountAction(_prev: FormState, form: FormData): Pro
         context,
       ),
     {
-      wrong_password: 'The password is incorrect.',
+      wrong_password: { field: 'password', text: 'The password is incorrect.' },
       reauthentication_required: 'For your protection, sign out and sign in again, then delete the account within 10 minutes.',
       rate_limited: true,
     },
   );
-  if ('error' in result) return result;
+  if ('state' in result) return result.state;
   await signOut({ redirectTo: '/signin?deleted=1' });
   return {};
 }
@@ -75,7 +91,7 @@ export async function changePasswordAction(_prev: FormState, form: FormData): Pr
     { current_password: field(form, 'current_password'), new_password: field(form, 'new_password') },
     form,
   );
-  if ('error' in input) return input;
+  if ('state' in input) return input.state;
   const context = await clientContext();
   const { data } = input;
   const changed = await attempt(
@@ -90,12 +106,14 @@ export async function changePasswordAction(_prev: FormState, form: FormData): Pr
         context,
       ),
     {
-      wrong_password: 'Your current password is incorrect.',
+      wrong_password: { field: 'current_password', text: 'Your current password is incorrect.' },
+      password_unchanged: { field: 'new_password' },
+      weak_password: { field: 'new_password' },
       password_not_set: 'Your account signs in with a provider and has no password to change.',
       rate_limited: true,
     },
   );
-  if ('error' in changed) return changed;
+  if ('state' in changed) return changed.state;
   revalidatePath('/account');
-  return { done: `Password changed. ${devicesWere(changed.value.signedOutSessions, 'other')} signed out.` };
+  return { done: `Password changed. ${devicesSignedOut(changed.value.signedOutSessions, 'other')}` };
 }

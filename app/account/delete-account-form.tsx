@@ -1,12 +1,13 @@
 'use client';
-import { useStepUpAction } from './security/step-up';
 import { deleteAccountAction } from './actions';
-import { FormMessages } from '../_components/form-parts';
+import { Field, FormMessages } from '../_components/form-parts';
+import { useStepUpForm } from '../_components/step-up';
 
-/** Deletes the account: the password (if the account has one) and the word "delete" to confirm. */
+/** Deletes the account: the password (if the account has one) and the word "delete", in any case, to confirm. */
 export function DeleteAccountForm({ hasPassword }: { hasPassword: boolean }) {
-  // A fresh second factor may be asked for first; the form is then sent again as it was.
-  const [state, formAction, pending, stepUpPrompt] = useStepUpAction(deleteAccountAction);
+  // A fresh second factor may be asked for first; the same data is then sent again.
+  const { state, formAction, pending, onSubmit, prompt } = useStepUpForm(deleteAccountAction);
+  const errors = state.fields ?? {};
   return (
     <section>
       <h2>Delete account</h2>
@@ -14,22 +15,26 @@ export function DeleteAccountForm({ hasPassword }: { hasPassword: boolean }) {
         Deletes your account, every signed-in device and your security history. This cannot be undone.
         {hasPassword ? '' : ' Accounts without a password can be deleted within 10 minutes of signing in.'}
       </p>
-      <form action={formAction} data-testid="delete-account-form">
+      <form action={formAction} onSubmit={onSubmit} data-testid="delete-account-form" noValidate>
         <FormMessages error={state.error} />
-        {stepUpPrompt}
+        {prompt}
         {hasPassword && (
-          <label>
-            Password
-            <input name="password" type="password" autoComplete="current-password" required maxLength={256} />
-          </label>
+          <Field
+            name="password"
+            label="Your password"
+            type="password"
+            autoComplete="current-password"
+            required
+            maxLength={256}
+            error={errors.password}
+          />
         )}
-        <label>
-          Type &quot;delete&quot; to confirm
-          <input name="confirm" autoComplete="off" required pattern="delete" />
-        </label>
-        <button type="submit" disabled={pending}>
-          {pending ? 'Please wait…' : 'Delete my account'}
-        </button>
+        <Field name="confirm" label='Type "delete" to confirm' autoComplete="off" required error={errors.confirm} />
+        <div>
+          <button type="submit" className="danger" disabled={pending}>
+            {pending ? 'Please wait…' : 'Delete my account'}
+          </button>
+        </div>
       </form>
     </section>
   );

@@ -1,14 +1,14 @@
 'use server';
 /** @module The forgot-password page's server action: mails a reset link. */
-import { firstIssue, passwordResetRequestInput } from '@/lib/auth/input';
+import { passwordResetRequestInput } from '@/lib/auth/input';
 import { getAppServices } from '@/lib/services/app-services';
 import { afterAnswer } from '../_lib/after-answer';
-import { attempt, clientContext, field, type FormState } from '../_lib/forms';
+import { attempt, clientContext, field, fieldErrors, type FormState } from '../_lib/forms';
 
 /** Mails a password-reset link; the same answer whether or not the address has an account. */
 export async function requestPasswordResetAction(_prev: FormState, form: FormData): Promise<FormState> {
   const input = passwordResetRequestInput.safeParse({ email: field(form, 'email') });
-  if (!input.success) return { error: firstIssue(input.error) };
+  if (!input.success) return { fields: fieldErrors(input.error), email: field(form, 'email') };
   const context = await clientContext();
   const result = await attempt(
     async () => (await getAppServices()).passwordResets.request(input.data.email, context, afterAnswer),
@@ -17,7 +17,6 @@ export async function requestPasswordResetAction(_prev: FormState, form: FormDat
       service_unavailable: true,
     },
   );
-  return 'error' in result
-    ? result
-    : { done: 'If an account with a password uses this address, we have sent it a link to choose a new password.' };
+  if ('state' in result) return { ...result.state, email: input.data.email };
+  return { done: 'sent', email: input.data.email };
 }

@@ -12,12 +12,16 @@ export async function confirmPasswordResetAction(_prev: FormState, form: FormDat
     { token: field(form, 'token'), new_password: field(form, 'new_password') },
     form,
   );
-  if ('error' in input) return input;
+  if ('state' in input) return input.state;
   const context = await clientContext();
   const result = await attempt(
     async () => (await getAppServices()).passwordResets.confirm(input.data.token, input.data.new_password, context),
-    { invalid_reset_token: true, rate_limited: true },
+    {
+      invalid_reset_token: 'This link has expired or was already used.',
+      weak_password: { field: 'new_password' },
+      rate_limited: true,
+    },
   );
-  if ('error' in result) return result;
+  if ('state' in result) return result.state;
   redirect('/signin?reset=1');
 }

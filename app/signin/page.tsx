@@ -1,11 +1,17 @@
+import type { Metadata } from 'next';
 import Link from 'next/link';
 import { listOAuthProviders } from '@/nextauth/oauth-providers';
 import { getConfig } from '@/lib/config/env';
 import { safeRedirectPath } from '@/lib/auth/safe-redirect';
 import { signInAction } from './actions';
 import { CredentialsForm } from '../_components/credentials-form';
-import { OAuthButtons } from '../_components/oauth-buttons';
 import { PasskeySignIn } from './passkey-sign-in';
+import { OAuthButtons } from '../_components/oauth-buttons';
+import { SignedInNotice } from '../_components/signed-in-notice';
+import { signedInAs } from '../_lib/signed-in';
+
+export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Sign in' };
 
 const MESSAGES: Record<string, string> = {
   SessionExpired: 'Your session has ended. Please sign in again.',
@@ -30,23 +36,31 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const notice = params.error ? (MESSAGES[params.error] ?? 'Sign-in failed. Please try again.') : undefined;
   const callbackUrl = safeRedirectPath(params.callbackUrl, getConfig().APP_URL, '/account');
+  const email = await signedInAs();
+  if (email) {
+    return (
+      <>
+        <h1>Sign in</h1>
+        <SignedInNotice email={email} />
+      </>
+    );
+  }
+  // One live region for what just happened, so a screen reader announces it on arrival.
+  const status = params.signedOut
+    ? 'You have been signed out.'
+    : params.reset
+      ? 'Your password has been changed and every device signed out. Sign in with the new password.'
+      : params.verified
+        ? 'Your email address is confirmed. You can sign in now.'
+        : params.deleted
+          ? 'Your account has been deleted.'
+          : undefined;
   return (
     <>
       <h1>Sign in</h1>
-      {params.signedOut && <p className="muted">You have been signed out.</p>}
-      {params.reset && (
-        <p className="muted" role="status">
-          Your password has been changed and every device signed out. Sign in with the new password.
-        </p>
-      )}
-      {params.verified && (
-        <p className="muted" role="status">
-          Your email address is confirmed. You can sign in now.
-        </p>
-      )}
-      {params.deleted && (
-        <p className="muted" role="status">
-          Your account has been deleted.
+      {status && (
+        <p className="success" role="status" data-testid="page-status">
+          {status}
         </p>
       )}
       {notice && (
@@ -55,9 +69,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         </p>
       )}
       <CredentialsForm action={signInAction} submitLabel="Sign in" callbackUrl={callbackUrl} passkeyAutofill />
-      <PasskeySignIn callbackUrl={callbackUrl ?? '/account'} />
+      <PasskeySignIn callbackUrl={callbackUrl} />
       {getConfig().MAIL_TRANSPORT !== 'none' && (
-        <p className="muted">
+        <p>
           <Link href="/forgot-password">Forgot your password?</Link>
         </p>
       )}

@@ -37,7 +37,7 @@ export function PasskeySignIn({ callbackUrl }: { callbackUrl: string }) {
 
   if (!supported) return null;
   return (
-    <div data-testid="passkey-sign-in">
+    <div className="or" data-testid="passkey-sign-in">
       {error && (
         <p className="error" role="alert">
           {error}
@@ -45,6 +45,7 @@ export function PasskeySignIn({ callbackUrl }: { callbackUrl: string }) {
       )}
       <button
         type="button"
+        className="secondary"
         disabled={pending}
         onClick={() =>
           startTransition(async () => {

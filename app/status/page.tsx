@@ -1,6 +1,8 @@
+import type { Metadata } from 'next';
 import { auth } from '@/auth';
 
 export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Status' };
 
 /**
  * A public page (outside the middleware matcher) that says whether this browser is signed in. Rendering

@@ -1,25 +1,27 @@
 'use server';
 /** @module Email verification's server actions: send the link again (sign-in form, account page) and redeem it. */
 import { auth } from '@/auth';
-import { emailVerificationConfirmInput, emailVerificationRequestInput, firstIssue } from '@/lib/auth/input';
+import { emailVerificationConfirmInput, emailVerificationRequestInput } from '@/lib/auth/input';
 import { getAppServices } from '@/lib/services/app-services';
 import { redirect } from 'next/navigation';
 import { currentSession } from '../_lib/current-session';
 import { afterAnswer } from '../_lib/after-answer';
-import { attempt, clientContext, field, type FormState } from '../_lib/forms';
+import { attempt, clientContext, field, fieldErrors, type FormState } from '../_lib/forms';
 
-/** Mails a new verification link (the sign-in form's "send it again"); the same answer for any address. */
+/** Mails a new verification link (sign-in, sign-up, a bad link's page); the same answer for any address. */
 export async function resendVerificationAction(_prev: FormState, form: FormData): Promise<FormState> {
   const input = emailVerificationRequestInput.safeParse({ email: field(form, 'email') });
-  if (!input.success) return { error: firstIssue(input.error) };
+  if (!input.success) return { fields: fieldErrors(input.error) };
   const verifications = (await getAppServices()).emailVerifications;
-  if (!verifications) return { error: 'Email verification is off here.' };
+  if (!verifications) return { error: 'Email confirmation is not used here: you can sign in.' };
   const context = await clientContext();
   const result = await attempt(() => verifications.resend(input.data.email, context, afterAnswer), {
     rate_limited: true,
     service_unavailable: true,
   });
-  return 'error' in result ? result : { done: 'If this address is waiting for confirmation, a new link is on its way.' };
+  return 'state' in result
+    ? result.state
+    : { done: `If ${input.data.email} is waiting for confirmation, a new link is on its way. Only the newest link works.` };
 }
 
 /** Mails a new verification link to the signed-in account's address (the account page). */
@@ -36,13 +38,16 @@ export async function confirmEmailAction(_prev: FormState, form: FormData): Prom
   const input = emailVerificationConfirmInput.safeParse({ token: field(form, 'token') });
   if (!input.success) return { error: 'This confirmation link is incomplete.' };
   const verifications = (await getAppServices()).emailVerifications;
-  if (!verifications) return { error: 'Email verification is off here.' };
+  if (!verifications) return { error: 'Email confirmation is not used here: you can sign in.' };
   const context = await clientContext();
   const result = await attempt(() => verifications.confirm(input.data.token, context), {
-    invalid_verification_token: true,
+    invalid_verification_token: 'This link has expired, was already used, or was replaced by a newer one.',
     rate_limited: true,
   });
-  if ('error' in result) return result;
+  if ('state' in result) {
+    if (result.state.error && (await verifications.alreadyConfirmedWith(input.data.token))) return { alreadyConfirmed: true };
+    return result.state;
+  }
   const session = await auth();
   redirect(session && !session.error ? '/account?verified=1' : '/signin?verified=1');
 }

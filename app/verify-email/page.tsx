@@ -1,7 +1,8 @@
-import Link from 'next/link';
-import { ConfirmEmailForm } from './confirm-email-form';
+import type { Metadata } from 'next';
+import { BadConfirmationLink, ConfirmEmailForm } from './confirm-email-form';
 
 export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Confirm your email address' };
 
 export default async function VerifyEmailPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const { token } = await searchParams;
@@ -11,9 +12,7 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
       {token ? (
         <ConfirmEmailForm token={token} />
       ) : (
-        <p className="error" role="alert">
-          This page needs the link from your email. <Link href="/signin">Sign in</Link> to ask for a new one.
-        </p>
+        <BadConfirmationLink error="This page needs the link from the email we sent you." />
       )}
     </>
   );

@@ -40,12 +40,12 @@ export async function submitCredentials(page: Page, form: 'signin' | 'signup', e
 
 /**
  * Signs up through the form. Email verification is on in the browser tests (EMAIL_VERIFICATION=optional), so
- * the page answers "check your email" for any address and signs nobody in.
+ * the page answers "check your email" (naming the address) for any address and signs nobody in.
  */
 export async function signUp(page: Page, email: string, password: string): Promise<void> {
   const before = (await relayedTo(email)).length;
   await submitCredentials(page, 'signup', email, password);
-  await page.locator('[role=status]', { hasText: 'Check your email' }).waitFor();
+  await page.locator('[role=status]', { hasText: 'We have sent a message to' }).waitFor();
   // The account is created after the answer (no enumeration by timing), and then mailed (a link, or a notice):
   // the mail says the sign-up is done, so a sign-in right after cannot beat it.
   await mailsTo(email, before + 1);

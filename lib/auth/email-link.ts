@@ -14,6 +14,8 @@ import { AuthError } from './errors';
 export interface EmailLinkKeys {
   byHash(tokenHash: string): string;
   newestOf(userId: string): string;
+  /** Where a redeemed link is remembered, for its TTL, so a second click can be told apart from a bad link. */
+  usedBy?(tokenHash: string): string;
 }
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -45,8 +47,23 @@ export class EmailLinks {
     if (!TOKEN.test(token)) return null;
     // GETDEL: a link works once, even when two requests race with it.
     const userId = await this.redis.getdel<string>(this.keys.byHash(hashOf(token)));
-    if (userId) await this.redis.del(this.keys.newestOf(userId));
+    if (userId) {
+      const pipeline = this.redis.pipeline().del(this.keys.newestOf(userId));
+      if (this.keys.usedBy) pipeline.set(this.keys.usedBy(hashOf(token)), userId, { ex: this.ttlSeconds });
+      await pipeline.exec();
+    }
     return userId;
+  }
+
+  /** True while a token can still be redeemed (nothing is used up: a page can say at once that a link is dead). */
+  async isLive(token: string): Promise<boolean> {
+    return TOKEN.test(token) && (await this.redis.exists(this.keys.byHash(hashOf(token)))) === 1;
+  }
+
+  /** The user who already redeemed this token, within its TTL (only for kinds that remember, `usedBy`). */
+  async usedBy(token: string): Promise<string | null> {
+    if (!TOKEN.test(token) || !this.keys.usedBy) return null;
+    return this.redis.get<string>(this.keys.usedBy(hashOf(token)));
   }
 }
 

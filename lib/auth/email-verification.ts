@@ -9,7 +9,7 @@ import { logEvent } from '../observability/log';
 import { inBackground, type Defer } from '../runtime/deferred';
 import type { RateLimits } from '../rate-limit/limits';
 import type { Redis } from '../redis/client';
-import { emailVerificationKey, userEmailVerificationKey } from '../redis/keys';
+import { emailVerificationKey, usedEmailVerificationKey, userEmailVerificationKey } from '../redis/keys';
 import type { RequestContext } from '../tokens/rotation';
 import { normalizeEmail } from '../users/email';
 import type { UserRecord, UserRepository } from '../users/repository';
@@ -36,7 +36,7 @@ export class EmailVerifications {
   constructor(private readonly deps: EmailVerificationDeps) {
     this.links = new EmailLinks(
       deps.redis,
-      { byHash: emailVerificationKey, newestOf: userEmailVerificationKey },
+      { byHash: emailVerificationKey, newestOf: userEmailVerificationKey, usedBy: usedEmailVerificationKey },
       deps.ttlSeconds,
     );
   }
@@ -99,6 +99,16 @@ export class EmailVerifications {
     await this.deps.limits.clearSignInFailures(user.email, context.ip);
     logEvent('info', 'auth.email_verified', { userId: user.id, ip: context.ip });
     return { email: user.email };
+  }
+
+  /**
+   * True when this link was already used and its account's email is confirmed: a second click (or a mail
+   * scanner's first) should read "already confirmed, sign in", not "invalid".
+   */
+  async alreadyConfirmedWith(token: string): Promise<boolean> {
+    const userId = await this.links.usedBy(token);
+    const user = userId ? await this.deps.users.findById(userId) : null;
+    return Boolean(user?.emailVerified);
   }
 
   private async sendLink(user: UserRecord): Promise<void> {

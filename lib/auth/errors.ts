@@ -6,6 +6,8 @@ export type AuthErrorCode =
   | 'invalid_request'
   | 'invalid_credentials'
   | 'wrong_password'
+  | 'weak_password'
+  | 'password_unchanged'
   | 'password_not_set'
   | 'reauthentication_required'
   | 'invalid_reset_token'

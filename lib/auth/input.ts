@@ -1,6 +1,7 @@
 /** @module Input rules of the auth use cases (email, password policy, name), shared by the API and the pages. */
 import { z } from 'zod';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../passwords/hash';
+import { MAX_PASSWORD_LENGTH } from '../passwords/hash';
+import { MIN_PASSWORD_CHARACTERS, passwordLength } from '../passwords/policy';
 import { MAX_EMAIL_LENGTH } from '../users/email';
 
 /** An email address, NFKC-normalised and trimmed before it is checked. */
@@ -10,11 +11,17 @@ export const emailField = z
   .transform((v) => v.normalize('NFKC').trim())
   .pipe(z.email('email must be a valid email address'));
 
-/** A password being chosen: the length policy applies. */
+/**
+ * A password being chosen: its length, in characters after NFKC (NIST SP 800-63B). The rest of the policy
+ * (common, repetitive or personal passwords: `weak_password`) is the use cases', which know the account.
+ */
 export const newPasswordField = z
   .string()
-  .min(MIN_PASSWORD_LENGTH, `password must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(MAX_PASSWORD_LENGTH, `password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  .max(MAX_PASSWORD_LENGTH, `password must be at most ${MAX_PASSWORD_LENGTH} characters`)
+  .refine(
+    (password) => passwordLength(password) >= MIN_PASSWORD_CHARACTERS,
+    `password must be at least ${MIN_PASSWORD_CHARACTERS} characters`,
+  );
 
 /** A password being presented: only bounded, so old passwords keep working if the policy changes. */
 export const passwordField = z

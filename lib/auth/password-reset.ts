@@ -17,6 +17,7 @@ import type { UserRecord, UserRepository } from '../users/repository';
 import { isStandInEmail } from '../users/stand-in-email';
 import { EmailLinks, sendOrUnavailable, ttlInWords } from './email-link';
 import { AuthError } from './errors';
+import { assertNewPassword } from './password-policy';
 import { replacePassword } from './password-replacement';
 
 /** The `provider` of an `unverified_account_claimed` event when a link mailed to the address made the claim. */
@@ -80,6 +81,11 @@ export class PasswordResets {
     logEvent('info', 'auth.password_reset_requested', { knownUser: true, userId: user.id, ip: context.ip });
   }
 
+  /** True while a reset link can still be used; uses nothing up, so the page can refuse a dead link before any typing. */
+  isLive(token: string): Promise<boolean> {
+    return this.links.isLive(token);
+  }
+
   /**
    * Redeems a link: sets the new password and signs out every session; `invalid_reset_token` if unknown, used
    * or expired. An account with neither a password nor a verified email was made by a provider that did not
@@ -89,6 +95,8 @@ export class PasswordResets {
     const { users } = this.deps;
     const refuse = () =>
       new AuthError('invalid_reset_token', 'This reset link is invalid, already used or expired. Ask for a new one.');
+    // Before the link is used up: a refused password leaves it working for a better one.
+    assertNewPassword(newPassword);
     const userId = await this.links.redeem(token);
     const user = userId ? await users.findById(userId) : null;
     if (!user) throw refuse();

@@ -7,6 +7,7 @@ import type { EmailVerificationMode } from '../config/env';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords/hash';
 import { eventSource, type RequestContext } from '../tokens/rotation';
 import type { EmailVerifications } from './email-verification';
+import { assertChanged, assertNewPassword } from './password-policy';
 import { replacePassword } from './password-replacement';
 import type { SessionDirectory } from '../tokens/sessions';
 import { normalizeEmail } from '../users/email';
@@ -86,6 +87,7 @@ export class AuthService {
     const { users, verifications } = this.deps;
     await this.deps.limits.signUp(context.ip);
     const email = normalizeEmail(input.email);
+    assertNewPassword(input.password, { email, name: input.name });
     // Hashed before answering in both cases: it costs the caller the same, and bounds the work left behind.
     const passwordHash = await hashPassword(input.password, this.deps.passwordIterations);
     const create = () => users.create({ email, name: input.name?.trim() || null, passwordHash });
@@ -300,6 +302,9 @@ export class AuthService {
       'auth.password_change_failed',
       'The current password is incorrect.',
     );
+    // After the current password is verified, so these answers tell nothing to someone guessing it.
+    assertChanged(input.currentPassword, input.newPassword);
+    assertNewPassword(input.newPassword, { email: user.email, name: user.name });
     const signedOutSessions = await replacePassword(this.deps, user.id, input.newPassword, {
       event: 'password_changed',
       keep: input.sessionId,

@@ -10,8 +10,6 @@ const encoder = new TextEncoder();
 
 /** Longest accepted password, in characters; PBKDF2 pre-hashes the key, so this bounds request size, not CPU. */
 export const MAX_PASSWORD_LENGTH = 256;
-/** Shortest accepted password (NIST SP 800-63B). */
-export const MIN_PASSWORD_LENGTH = 8;
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey('raw', encoder.encode(password.normalize('NFKC')), 'PBKDF2', false, ['deriveBits']);

@@ -32,5 +32,8 @@ export const webauthnChallengeKey = (challenge: string) => `${PREFIX}:webauthn:$
 /** A pending email verification, by the SHA-256 of its token: the user id, until used or expired. */
 export const emailVerificationKey = (tokenHash: string) => `${PREFIX}:verify:${tokenHash}`;
 
+/** A used email-verification token, by its SHA-256: the user id, for the link's TTL ("already confirmed"). */
+export const usedEmailVerificationKey = (tokenHash: string) => `${PREFIX}:verified:${tokenHash}`;
+
 /** The hash of a user's newest verification token, so a new link voids the one before. */
 export const userEmailVerificationKey = (userId: string) => `${PREFIX}:{user:${userId}}:verify`;

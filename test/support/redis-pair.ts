@@ -3,7 +3,7 @@
  * a primary with a replica fed by real (asynchronous) replication, and single servers with persistence
  * that can be killed and restarted from what they had written to disk.
  *
- * How faults are made (the machine's facts, /work/shared/DESIGN.md §6): `kill -STOP` on a replica does not
+ * How faults are made (docs/reliability.md, fault 1): `kill -STOP` on a replica does not
  * cut replication (its socket buffer still takes the primary's bytes), so the link is broken with
  * `REPLICAOF NO ONE` on the replica before the write that must be lost; then the primary is killed.
  */

@@ -32,19 +32,6 @@ const parseJson = (text: unknown): unknown => {
   }
 };
 
-/** Signs out every other device (step-up). */
-export async function revokeOtherSessionsWithStepUpAction(_prev: SecurityFormState): Promise<SecurityFormState> {
-  const who = await caller();
-  const { mfa, sessions } = await getAppServices();
-  const result = await attempt(async () => {
-    await mfa.requireStepUp(who);
-    return sessions.revokeAll(who.userId, who.sessionId);
-  }, {});
-  if ('error' in result) return result;
-  revalidatePath('/account');
-  return { done: `${result.value} other device${result.value === 1 ? ' was' : 's were'} signed out.` };
-}
-
 /** Registration options for a new passkey. */
 export async function passkeyRegistrationOptionsAction() {
   const { userId } = await caller();
@@ -62,7 +49,7 @@ export async function addPasskeyAction(response: string, name: string): Promise<
       (await getAppServices()).passkeys.register(who, parsed.data as unknown as RegistrationResponseJSON, name, context),
     { passkey_rejected: true, rate_limited: true },
   );
-  if ('error' in result) return result;
+  if ('state' in result) return result.state;
   revalidatePath('/account');
   return { done: `Passkey "${result.value.name}" added.` };
 }
@@ -82,7 +69,7 @@ export async function removePasskeyAction(_prev: FormState, form: FormData): Pro
   const who = await caller();
   const context = await clientContext();
   const result = await attempt(async () => (await getAppServices()).passkeys.remove(who, field(form, 'id') ?? '', context), {});
-  if ('error' in result) return result;
+  if ('state' in result) return result.state;
   revalidatePath('/account');
   return { done: result.value ? 'Passkey removed.' : 'That passkey was already removed.' };
 }
@@ -91,7 +78,7 @@ export async function removePasskeyAction(_prev: FormState, form: FormData): Pro
 export async function beginTotpAction(): Promise<{ secret?: string; qrSvg?: string; error?: string }> {
   const { userId } = await caller();
   const result = await attempt(async () => (await getAppServices()).mfa.beginTotp(userId), { totp_already_enabled: true });
-  if ('error' in result) return { error: result.error };
+  if ('state' in result) return { error: result.state.error };
   return { secret: result.value.secret, qrSvg: result.value.qrSvg };
 }
 
@@ -107,7 +94,7 @@ export async function confirmTotpAction(_prev: SecurityFormState, form: FormData
     totp_not_enabled: true,
     rate_limited: true,
   });
-  if ('error' in result) return result;
+  if ('state' in result) return result.state;
   // No revalidation: the page would swap this form for the "on" controls and lose the codes shown once.
   return { done: 'Two-step verification is on.', recoveryCodes: result.value.recoveryCodes };
 }
@@ -117,7 +104,7 @@ export async function disableTotpAction(_prev: SecurityFormState): Promise<Secur
   const who = await caller();
   const context = await clientContext();
   const result = await attempt(async () => (await getAppServices()).mfa.disableTotp(who, context), { totp_not_enabled: true });
-  if ('error' in result) return result;
+  if ('state' in result) return result.state;
   revalidatePath('/account');
   return { done: 'Two-step verification is off.' };
 }
@@ -129,7 +116,7 @@ export async function regenerateRecoveryCodesAction(_prev: SecurityFormState): P
   const result = await attempt(async () => (await getAppServices()).mfa.regenerateRecoveryCodes(who, context), {
     totp_not_enabled: true,
   });
-  if ('error' in result) return result;
+  if ('state' in result) return result.state;
   revalidatePath('/account');
   return { done: 'New recovery codes; the old ones no longer work.', recoveryCodes: result.value.recoveryCodes };
 }
@@ -146,7 +133,7 @@ export async function stepUpWithCodeAction(code: string): Promise<{ error?: stri
     invalid_mfa_code: true,
     rate_limited: true,
   });
-  return 'error' in result ? { error: result.error } : {};
+  return 'state' in result ? { error: result.state.error } : {};
 }
 
 /** Step-up options for the caller's passkeys. */
@@ -165,5 +152,5 @@ export async function stepUpWithPasskeyAction(response: string): Promise<{ error
     async () => (await getAppServices()).passkeys.stepUp(who, parsed.data as unknown as AuthenticationResponseJSON, context),
     { passkey_rejected: true, rate_limited: true },
   );
-  return 'error' in result ? { error: result.error } : {};
+  return 'state' in result ? { error: result.state.error } : {};
 }

@@ -2,7 +2,8 @@
 import { useActionState, useState, useTransition } from 'react';
 import { startRegistration } from 'simplewebauthn-browser';
 import type { FormState } from '../../_lib/forms';
-import { FormMessages } from '../../_components/form-parts';
+import { Field, FormMessages, useKeptForm } from '../../_components/form-parts';
+import { useStepUpForm } from '../../_components/step-up';
 import {
   addPasskeyAction,
   beginTotpAction,
@@ -12,18 +13,15 @@ import {
   regenerateRecoveryCodesAction,
   removePasskeyAction,
   renamePasskeyAction,
-  revokeOtherSessionsWithStepUpAction,
   type SecurityFormState,
 } from './actions';
-import { useStepUpAction } from './step-up';
 
-/** Recovery codes, shown once: the user is told to keep them. */
+/** Recovery codes, shown once: the person is told to keep them. */
 function RecoveryCodes({ codes }: { codes: string[] }) {
   return (
-    <div data-testid="recovery-codes">
-      <p className="muted">
-        Keep these recovery codes somewhere safe. Each works once, if you lose your authenticator app. They will not be shown
-        again.
+    <div className="notice" data-testid="recovery-codes">
+      <p style={{ margin: 0 }}>
+        Keep these recovery codes somewhere safe. Each works once, if you lose your authenticator app. They are not shown again.
       </p>
       <ol>
         {codes.map((c) => (
@@ -49,54 +47,63 @@ export function AddPasskey() {
             const response = await startRegistration({ optionsJSON: await passkeyRegistrationOptionsAction() });
             setState(await addPasskeyAction(JSON.stringify(response), String(form.get('name') ?? '')));
           } catch {
-            setState({ error: 'No passkey was created (cancelled, or this device already has one for this account).' });
+            setState({ error: 'No passkey was created: it was cancelled, or this device already has one for this account.' });
           }
         })
       }
     >
       <FormMessages error={state.error} done={state.done} />
-      <label>
-        Name for the new passkey
-        <input name="name" maxLength={60} placeholder="e.g. Laptop" />
-      </label>
-      <button type="submit" disabled={pending}>
-        {pending ? 'Waiting for your device…' : 'Add a passkey'}
-      </button>
+      <Field
+        name="name"
+        label="Name for the new passkey"
+        help="So you can tell your passkeys apart, e.g. the device it is on."
+        maxLength={60}
+        placeholder="Laptop"
+      />
+      <div>
+        <button type="submit" disabled={pending}>
+          {pending ? 'Waiting for your device…' : 'Add a passkey'}
+        </button>
+      </div>
     </form>
   );
 }
 
 /** Renames one passkey. */
 export function RenamePasskey({ id, name }: { id: string; name: string }) {
-  const [state, formAction, pending] = useActionState<FormState, FormData>(renamePasskeyAction, {});
+  const { state, formAction, pending, onSubmit } = useKeptForm(renamePasskeyAction);
   return (
-    <form action={formAction} className="inline" data-testid="rename-passkey">
+    <form action={formAction} onSubmit={onSubmit} data-testid="rename-passkey" noValidate>
       <FormMessages error={state.error} />
       <input type="hidden" name="id" value={id} />
-      <input name="name" defaultValue={name} aria-label="Passkey name" maxLength={100} required />
-      <button type="submit" disabled={pending}>
-        Rename
-      </button>
+      <Field name="name" label="Name" defaultValue={name} maxLength={100} required />
+      <div>
+        <button type="submit" className="secondary" disabled={pending}>
+          Rename
+        </button>
+      </div>
     </form>
   );
 }
 
 /** Removes one passkey, after a fresh second factor if needed. */
 export function RemovePasskey({ id }: { id: string }) {
-  const [state, formAction, pending, prompt] = useStepUpAction(removePasskeyAction);
+  const { state, formAction, pending, onSubmit, prompt } = useStepUpForm(removePasskeyAction);
   return (
-    <form action={formAction} data-testid="remove-passkey">
+    <form action={formAction} onSubmit={onSubmit} data-testid="remove-passkey">
       <FormMessages error={state.error} done={state.done} />
       {prompt}
       <input type="hidden" name="id" value={id} />
-      <button type="submit" disabled={pending}>
-        Remove
-      </button>
+      <div>
+        <button type="submit" className="danger" disabled={pending}>
+          Remove
+        </button>
+      </div>
     </form>
   );
 }
 
-/** Sets up TOTP: QR code and secret, confirmed with a first code; then the recovery codes. */
+/** Sets up TOTP: QR code and key, confirmed with a first code; then the recovery codes. */
 export function TotpSetup() {
   const [enrolment, setEnrolment] = useState<{ secret?: string; qrSvg?: string; error?: string }>({});
   const [pending, startTransition] = useTransition();
@@ -125,65 +132,60 @@ export function TotpSetup() {
   }
   return (
     <div data-testid="totp-setup">
-      <p className="muted">Scan this code with your authenticator app, or type the key in, then enter the code it shows.</p>
+      <p>Scan this code with your authenticator app, or type the key in, then enter the code it shows.</p>
       {/* An SVG rendered on the server from the otpauth:// URI (qrcode); it contains no script. */}
-      <div className="qr" dangerouslySetInnerHTML={{ __html: enrolment.qrSvg ?? '' }} />
+      <div
+        className="qr"
+        role="img"
+        aria-label="QR code for your authenticator app"
+        dangerouslySetInnerHTML={{ __html: enrolment.qrSvg ?? '' }}
+      />
       <p>
         Key: <code data-testid="totp-secret">{enrolment.secret}</code>
       </p>
       <form action={formAction} data-testid="totp-confirm">
         <FormMessages error={state.error} />
-        <label>
-          Code from the app
-          <input name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={20} />
-        </label>
-        <button type="submit" disabled={confirming}>
-          Turn on
-        </button>
+        <Field name="code" label="Code from the app" inputMode="numeric" autoComplete="one-time-code" required maxLength={20} />
+        <div>
+          <button type="submit" disabled={confirming}>
+            Turn on
+          </button>
+        </div>
       </form>
     </div>
   );
 }
 
-/** Signs out every other device, after a fresh second factor. */
-export function SignOutOthers() {
-  const [state, formAction, pending, prompt] = useStepUpAction(revokeOtherSessionsWithStepUpAction);
-  return (
-    <form action={formAction} data-testid="sign-out-others">
-      <FormMessages error={state.error} done={state.done} />
-      {prompt}
-      <button type="submit" disabled={pending}>
-        Sign out all other devices
-      </button>
-    </form>
-  );
-}
-
 /** Turns TOTP off, after a fresh second factor. */
 export function DisableTotp() {
-  const [state, formAction, pending, prompt] = useStepUpAction(disableTotpAction);
+  const { state, formAction, pending, onSubmit, prompt } = useStepUpForm(disableTotpAction);
   return (
-    <form action={formAction} data-testid="disable-totp">
+    <form action={formAction} onSubmit={onSubmit} data-testid="disable-totp">
       <FormMessages error={state.error} done={state.done} />
       {prompt}
-      <button type="submit" disabled={pending}>
-        Turn off two-step verification
-      </button>
+      <div>
+        <button type="submit" className="danger" disabled={pending}>
+          Turn off two-step verification
+        </button>
+      </div>
     </form>
   );
 }
 
 /** New recovery codes, after a fresh second factor; shown once. */
 export function RegenerateRecoveryCodes() {
-  const [state, formAction, pending, prompt] = useStepUpAction(regenerateRecoveryCodesAction);
+  const { state, formAction, pending, onSubmit, prompt } = useStepUpForm(regenerateRecoveryCodesAction);
+  const codes = (state as SecurityFormState).recoveryCodes;
   return (
-    <form action={formAction} data-testid="regenerate-recovery-codes">
+    <form action={formAction} onSubmit={onSubmit} data-testid="regenerate-recovery-codes">
       <FormMessages error={state.error} done={state.done} />
       {prompt}
-      {state.recoveryCodes && <RecoveryCodes codes={state.recoveryCodes} />}
-      <button type="submit" disabled={pending}>
-        Make new recovery codes
-      </button>
+      {codes && <RecoveryCodes codes={codes} />}
+      <div>
+        <button type="submit" className="secondary" disabled={pending}>
+          Make new recovery codes
+        </button>
+      </div>
     </form>
   );
 }

@@ -23,7 +23,7 @@ export function SecuritySettings({
           This session: {assurance?.aal === 'aal2' ? 'signed in with two factors' : 'signed in with one factor'} (
           {assurance?.amr.join(', ')}).
         </p>
-        <ul data-testid="passkeys">
+        <ul data-testid="passkeys" className="plain">
           {passkeys.map((p) => (
             <li key={p.id} data-passkey-id={p.id}>
               <strong data-testid="passkey-name">{p.name}</strong>

@@ -1,3 +1,4 @@
+import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { safeRedirectPath } from '@/lib/auth/safe-redirect';
@@ -6,6 +7,7 @@ import { pendingSecondFactor } from '../../_lib/second-factor-cookie';
 import { SecondFactorForm } from './second-factor-form';
 
 export const dynamic = 'force-dynamic';
+export const metadata: Metadata = { title: 'Two-step verification' };
 
 export default async function SecondFactorPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   if (!(await pendingSecondFactor())) redirect('/signin?error=SecondFactorExpired');
