@@ -143,7 +143,7 @@ test('TOTP after an OAuth sign-in: the provider callback leads to the code page,
   await page.waitForURL(/\/signin\/second-factor/);
   await secondFactor(page, codeIn(secret, 1));
   await page.waitForURL(`${APP_URL}/account`);
-  assert.equal(await page.textContent('[data-testid=account-provider]'), 'oidc');
+  assert.equal(await page.getAttribute('[data-testid=account-provider]', 'data-provider'), 'oidc');
   assert.equal(await page.getAttribute('[data-testid=session-assurance]', 'data-aal'), 'aal2');
   await page.context().close();
 });
