@@ -37,7 +37,9 @@ export type ViolationKind =
   /** An access token issued before a key rotation was refused after it. */
   | 'access_token_refused'
   /** An OAuth sign-in from NextAuth, signed with the old or the new caller secret, was refused after a rotation. */
-  | 'oauth_caller_refused';
+  | 'oauth_caller_refused'
+  /** The API's own counter for what a fault does (e.g. Redis failures in a stall) did not move: ops would be blind. */
+  | 'counter_not_moved';
 
 /** A violation as it happened. */
 export interface Violation {

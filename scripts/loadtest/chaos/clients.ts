@@ -6,7 +6,16 @@
  * Honest, racing and lossy clients must never be told their session ended; thieves' stale copies must be
  * refused and their families revoked.
  */
-import { accept, example, isRefusal, refreshOnce, REPLAY_MARGIN_MS, type Attempt, type Findings } from '../clients';
+import {
+  accept,
+  example,
+  isRefusal,
+  refreshOnce,
+  REPLAY_MARGIN_MS,
+  sameCredential,
+  type Attempt,
+  type Findings,
+} from '../clients';
 import { errorCode, type HttpResult, type JsonClient } from '../http';
 import type { Session, SessionKind } from '../setup';
 import type { RunStats } from '../stats';
@@ -194,7 +203,7 @@ async function lossyStep(ctx: ChaosContext, s: ChaosSession, turn: number): Prom
   await sleep(retryAt - performance.now());
   const retry = await attempt(ctx, presented);
   if (retry.token) {
-    if (retry.token !== dropped.token) {
+    if (!sameCredential(retry.token, dropped.token)) {
       ctx.findings.wrongRecoveries += 1;
       violation(ctx, retry.at, 'wrong_recovery', `session #${s.index}: a late retry of a lost response got another token`);
     }
@@ -256,7 +265,7 @@ async function attackStep(ctx: ChaosContext, s: ChaosSession, variant: number): 
   if (s.rotations === rotationsAtTheft + 1 && verdict.token) {
     // The predecessor of an unused token: recovered, and exactly the victim's token.
     ctx.findings.recovered.thief += 1;
-    if (verdict.token !== s.token) {
+    if (!sameCredential(verdict.token, s.token)) {
       ctx.findings.wrongRecoveries += 1;
       violation(ctx, verdict.at, 'wrong_recovery', `session #${s.index}: a thief's recovery got a token other than the victim's`);
       return;

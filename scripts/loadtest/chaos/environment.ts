@@ -39,6 +39,8 @@ export interface ChaosStack {
   apiUrl: string;
   /** The API's environment now (secrets change at the rotation fault). Never logged. */
   apiEnv: NodeJS.ProcessEnv;
+  /** Worker n's Prometheus text is on this port + n - 1 (127.0.0.1). */
+  metricsPort: number;
   restToken: string;
 }
 
@@ -50,6 +52,9 @@ export async function startStack(o: StackOptions, log: (line: string) => void): 
   mkdirSync(o.dir, { recursive: true });
   const taken = new Set<number>();
   const port = () => freePort(o.portFrom, o.portTo, taken);
+  // The workers' metrics ports come first, consecutive (worker n serves METRICS_PORT + n - 1).
+  const metricsPort = await port();
+  for (let i = 1; i < o.apiWorkers; i++) taken.add(metricsPort + i);
   const [primaryPort, replicaPort, bridgePort, restPort, restControl, pgPort, pgControl, apiPort] = [
     await port(),
     await port(),
@@ -105,6 +110,8 @@ export async function startStack(o: StackOptions, log: (line: string) => void): 
     PORT: String(apiPort),
     HOST: '127.0.0.1',
     API_WORKERS: String(o.apiWorkers),
+    // Prometheus text per worker on loopback, read around each fault (counters.ts).
+    METRICS_PORT: String(metricsPort),
     EMAIL_VERIFICATION: 'off',
     // One line per refresh would cost the shared CPUs more than the run itself; warnings (reuse) stay.
     LOG_LEVEL: 'warn',
@@ -127,6 +134,7 @@ export async function startStack(o: StackOptions, log: (line: string) => void): 
     apiPort,
     apiUrl,
     apiEnv,
+    metricsPort,
     restToken,
   };
 }

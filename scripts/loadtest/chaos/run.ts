@@ -17,6 +17,7 @@ import { createSessions, loadtestEmail, type SessionKind } from '../setup';
 import { RunStats, type LatencySummary } from '../stats';
 import { accountFaults, endIsExpected, type FaultReport, type FaultWindow } from './accounting';
 import { chaosClientLoop, outcomeOf, type ChaosContext, type ChaosSession } from './clients';
+import { counterDeltas, EXPECTED_MOVES, readCounters } from './counters';
 import { keyRingSupport, startStack, type ChaosStack } from './environment';
 import { ALL_FAULTS, sabotage, type Capabilities, type Fault, type FaultTimings } from './faults';
 import { formatChaosReport } from './report';
@@ -280,6 +281,7 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
       for (const fault of faults) {
         const { expectation, pending } = fault.expectation(capabilities);
         log(`fault ${fault.id}: ${fault.title}${expectation === 'expected_failure' ? ' (EXPECTED TO FAIL in this build)' : ''}`);
+        const countersBefore = await readCounters(live.metricsPort, o.apiWorkers);
         const played = await fault.play({
           stack: live,
           rollback: ctx.rollback,
@@ -338,6 +340,16 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = (l
         });
         log(`  back after ${((played.endAt - played.startAt) / 1000).toFixed(1)} s; recovering for ${o.gapSeconds} s`);
         await sleep(o.gapSeconds * 1000);
+        // What the API's own counters saw in this fault's phase: what an operator's alerts would have watched.
+        const moved = counterDeltas(countersBefore, await readCounters(live.metricsPort, o.apiWorkers));
+        Object.assign(windows.at(-1)!.details, moved);
+        // Only where the fault really happened to the traffic: no lost write, no resumed chain to count.
+        for (const counter of EXPECTED_MOVES[fault.id] ?? []) {
+          const lostNothing = counter.endsWith('resumed') && !Number(played.details.lostRotations);
+          if (!moved[counter] && !lostNothing) {
+            ctx.violations.push({ at: played.endAt, kind: 'counter_not_moved', detail: `${fault.id}: ${counter} did not move` });
+          }
+        }
       }
       ctx.deadline = performance.now();
     };
