@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { FormState } from '../_lib/forms';
 import { CheckEmail } from './check-email';
-import { Field, FormMessages, useKeptForm } from './form-parts';
+import { EmailField, Field, FormMessages, useKeptForm } from './form-parts';
 import { PasswordStrengthHint } from './password-strength';
 import { ResendVerificationForm } from './resend-verification-form';
 
@@ -44,12 +44,8 @@ export function CredentialsForm({
       <form action={formAction} onSubmit={onSubmit} noValidate>
         <FormMessages error={state.error} />
         {withName && <Field name="name" label="Name (optional)" autoComplete="name" maxLength={100} error={errors.name} />}
-        <Field
-          name="email"
-          label="Email"
-          type="email"
+        <EmailField
           autoComplete={passkeyAutofill ? 'username webauthn' : 'email'}
-          required
           defaultValue={state.email}
           error={errors.email}
           onChange={(e) => setEmail(e.currentTarget.value)}

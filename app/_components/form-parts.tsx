@@ -76,6 +76,11 @@ export function Field({
   );
 }
 
+/** The email field every email form shows: its sentence beside it, what was typed kept. */
+export function EmailField(props: InputProps & { error?: string | undefined }) {
+  return <Field name="email" label="Email" type="email" autoComplete="email" required {...props} />;
+}
+
 /** A new password with a strength hint while typing, and its repetition (`new_password`, `confirm_password`). */
 export function NewPasswordFields({ errors = {} }: { errors?: Record<string, string> | undefined }) {
   const [password, setPassword] = useState('');

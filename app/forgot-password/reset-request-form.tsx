@@ -2,7 +2,7 @@
 import type { FormState } from '../_lib/forms';
 import { requestPasswordResetAction } from './actions';
 import { CheckEmail } from '../_components/check-email';
-import { Field, FormMessages, useKeptForm } from '../_components/form-parts';
+import { EmailField, FormMessages, useKeptForm } from '../_components/form-parts';
 
 /** Asks for a reset link (with the page's heading, which "Check your email" replaces); then names the address and offers to send it again (limited per address and IP). */
 export function ResetRequestForm() {
@@ -23,15 +23,7 @@ export function ResetRequestForm() {
       <p>Enter the email address of your account and we will send you a link to choose a new password.</p>
       <form action={formAction} onSubmit={onSubmit} noValidate>
         <FormMessages error={state.error} />
-        <Field
-          name="email"
-          label="Email"
-          type="email"
-          autoComplete="email"
-          required
-          defaultValue={state.email}
-          error={state.fields?.email}
-        />
+        <EmailField defaultValue={state.email} error={state.fields?.email} />
         <button type="submit" disabled={pending}>
           {pending ? 'Please wait…' : 'Send me a link'}
         </button>

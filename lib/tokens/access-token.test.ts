@@ -2,16 +2,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { newSigningJwk } from '../config/secrets';
-import { AuthError } from '../auth/errors';
 import { signAccessToken, verifyAccessToken } from './access-token';
 import { loadKeySet, type KeySet, type SigningJwk } from './keys';
+import { codeOf } from '../../test/support/outcomes';
 
 const settings = { issuer: 'https://auth.example', audience: 'api', ttlSeconds: 60 };
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'ok',
-    (e: unknown) => (e instanceof AuthError ? e.code : String(e)),
-  );
 
 /** Every claim signAccessToken puts in a token, valid now. */
 function fullClaims(): Record<string, unknown> {

@@ -3,17 +3,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UnsecuredJWT } from 'jose';
 import { newSigningJwk } from '../config/secrets';
-import { AuthError } from '../auth/errors';
 import { signAccessToken, verifyAccessToken } from './access-token';
 import { loadKeySet, type SigningJwk } from './keys';
+import { codeOf } from '../../test/support/outcomes';
 
 const settings = { issuer: 'https://auth.example', audience: 'api', ttlSeconds: 60 };
 const claims = { sub: 'user-1', sid: 'family-1', provider: 'credentials' };
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'ok',
-    (e: unknown) => (e instanceof AuthError ? e.code : String(e)),
-  );
 
 test('the JWKS publishes public keys only, one per configured key', async () => {
   const keys = await loadKeySet([(await newSigningJwk('ES256')) as SigningJwk, (await newSigningJwk('EdDSA')) as SigningJwk]);

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { familyKey, userEventsKey } from '../redis/keys';
 import type { Redis } from '../redis/client';
-import { AuthError } from '../auth/errors';
 import { startTestRedis } from '../../test/support/environment';
 import { AHEAD_LIMIT, RefreshTokenCodec, refreshKeyId } from './refresh-token';
 import { RotationEngine } from './rotation';
+import { codeOf, owner } from '../../test/support/outcomes';
 
 let redis: Redis;
 let close: () => Promise<void>;
@@ -29,13 +29,6 @@ before(async () => {
   late = new RotationEngine(redis, codec, { ...settings, graceSeconds: -1 });
 });
 after(() => close());
-
-const owner = () => ({ userId: `u-${crypto.randomUUID()}`, provider: 'credentials' });
-const codeOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'ok',
-    (error: unknown) => (error instanceof AuthError ? error.code : `unexpected: ${String(error)}`),
-  );
 
 /** The family hash as it is now, to be put back later (a write the store will lose). */
 async function snapshot(familyId: string): Promise<() => Promise<void>> {

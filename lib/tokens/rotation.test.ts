@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { familyKey, userEventsKey, userSessionsKey } from '../redis/keys';
 import type { Redis } from '../redis/client';
-import { AuthError } from '../auth/errors';
 import { sleep, startTestRedis } from '../../test/support/environment';
 import { base64urlAlias } from '../../test/support/base64url';
 import { RefreshTokenCodec } from './refresh-token';
 import { RotationEngine } from './rotation';
+import { codeOf, owner } from '../../test/support/outcomes';
 
 let redis: Redis;
 let close: () => Promise<void>;
@@ -19,13 +19,6 @@ before(async () => {
   engine = new RotationEngine(redis, RefreshTokenCodec.create('test-secret-'.repeat(4)), settings);
 });
 after(() => close());
-
-const owner = () => ({ userId: `u-${crypto.randomUUID()}`, provider: 'credentials' });
-const codeOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'ok',
-    (error: unknown) => (error instanceof AuthError ? error.code : `unexpected: ${String(error)}`),
-  );
 
 test('100 concurrent refreshes with one token all succeed with the identical successor, rotating once', async () => {
   const start = await engine.start(owner());
