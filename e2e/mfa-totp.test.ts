@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { totpCode } from '../lib/mfa/totp';
+import { accessibilityProblems } from './support/accessibility';
 import { APP_URL, enterAccount, launchBrowser, submitCredentials, uniqueEmail } from './support/browser';
 
 let browser: Browser;
@@ -51,6 +52,8 @@ test('TOTP: enrol, then sign in with password and code, or a recovery code; a us
   const secret = (await page.locator('[data-testid=totp-secret]').textContent())!.trim();
   assert.match(secret, /^[A-Z2-7]{32}$/);
   assert.equal(await page.locator('.qr svg').count(), 1, 'the QR code is an inline SVG');
+  // The second-factor pages speak the pages' language, with the same checks (issue 24).
+  const problems = await accessibilityProblems(page, 'enrolling an authenticator app');
   await page.locator('[data-testid=totp-confirm] input[name=code]').fill('000000' === totpCode(secret) ? '111111' : '000000');
   await page.locator('[data-testid=totp-confirm] button[type=submit]').click();
   await page.locator('[data-testid=totp-confirm] [role=alert]', { hasText: 'not right' }).waitFor();
@@ -59,6 +62,7 @@ test('TOTP: enrol, then sign in with password and code, or a recovery code; a us
   await page.locator('[data-testid=recovery-codes] code').first().waitFor();
   const codes = await page.locator('[data-testid=recovery-codes] code').allTextContents();
   assert.equal(codes.length, 10);
+  problems.push(...(await accessibilityProblems(page, 'the recovery codes')));
   // Neither the secret nor a recovery code reaches the browser-visible session.
   const visible = await (await page.request.get(`${APP_URL}/api/auth/session`)).text();
   assert.ok(!visible.includes(secret) && !codes.some((c) => visible.includes(c)));
@@ -70,6 +74,8 @@ test('TOTP: enrol, then sign in with password and code, or a recovery code; a us
   const code = codeIn(secret, 1);
   await submitCredentials(page, 'signin', email, PASSWORD);
   await page.waitForURL(/\/signin\/second-factor/);
+  problems.push(...(await accessibilityProblems(page, 'the second-factor page')));
+  assert.deepEqual(problems, []);
   await secondFactor(page, code);
   await page.waitForURL(`${APP_URL}/account`);
   assert.equal(await page.getAttribute('[data-testid=session-assurance]', 'data-aal'), 'aal2');

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   APP_URL,
@@ -18,6 +17,7 @@ import {
   submitCredentials,
   uniqueEmail,
 } from './support/browser';
+import { accessibilityProblems } from './support/accessibility';
 
 let browser: Browser;
 before(async () => {
@@ -26,26 +26,6 @@ before(async () => {
 after(() => browser.close());
 
 const PASSWORD = 'a long enough passphrase';
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
-
-/** axe-core's serious and critical violations on the page as it is now, one line each. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // resultTypes: only violations get every node collected, which makes a run several times cheaper.
-  const { violations, passes } = await new AxeBuilder({ page }).options({ resultTypes: ['violations'] }).analyze();
-  assert.ok(passes.length > 10, `axe ran its rules on ${page.url()}`);
-  assert.ok(
-    [...passes, ...violations].some((r) => r.id === 'color-contrast'),
-    'colour contrast was checked',
-  );
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-/** How much wider than the viewport the page is (0 when it fits). */
-const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-
 /** A long address, the kind that pushed the account page to 541 px on a phone. */
 const longEmail = () => uniqueEmail('someone-with-a-rather-long-address-for-the-phone-layout');
 
@@ -54,24 +34,7 @@ test('every page passes axe (no serious or critical violation) in light and dark
   const context = await browser.newContext();
   const page = await context.newPage();
   /** Checks the page as it is, in each colour scheme and width (one load, four looks). */
-  const check = async (name: string) => {
-    for (const colorScheme of ['light', 'dark'] as const) {
-      for (const viewport of [DESKTOP, PHONE]) {
-        await page.emulateMedia({ colorScheme });
-        await page.setViewportSize(viewport);
-        const where = `${colorScheme} ${viewport.width}px ${name}`;
-        // E2E_SCREENSHOTS=<dir>: a full-page picture of every state checked, to look at.
-        if (process.env.E2E_SCREENSHOTS) {
-          const file = `${colorScheme}-${viewport.width}-${name.replace(/[^a-z0-9]+/gi, '_')}.png`;
-          await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/${file}`, fullPage: true });
-        }
-        for (const v of await seriousViolations(page)) problems.push(`${where}: ${v}`);
-        const extra = await overflow(page);
-        if (extra > 0) problems.push(`${where}: ${extra} px wider than the viewport`);
-      }
-    }
-    await page.setViewportSize(DESKTOP);
-  };
+  const check = async (name: string) => void problems.push(...(await accessibilityProblems(page, name)));
   for (const path of [
     '/signin',
     '/signup',

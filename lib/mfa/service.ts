@@ -3,7 +3,6 @@
  * "Passkeys and second factors"). Each check reads as a checklist: rate limit, factor present, code matches,
  * step not used before; each refusal is one of our codes, and every failure counts against the account.
  */
-import QRCode from 'qrcode';
 import { AuthError } from '../auth/errors';
 import { withAccessToken, type SessionTokens, type TokenIssuer } from '../auth/session-tokens';
 import { randomBytes, toBase64Url } from '../encoding/base64url';
@@ -20,6 +19,7 @@ import { hashRecoveryCode, isRecoveryCodeShaped, newRecoveryCodes } from './reco
 import type { SecretBox } from './secret-box';
 import type { MfaStore } from './store';
 import { matchTotp, newTotpSecret, totpUri } from './totp';
+import { qrSvg } from './qr-svg';
 
 /** How long a half-signed-in state lasts: enough to open an authenticator app, not to wander off. */
 export const MFA_PENDING_TTL_SECONDS = 300;
@@ -109,8 +109,7 @@ export class MfaService {
       throw new AuthError('totp_already_enabled', 'An authenticator app is already set up; turn it off first to set up another.');
     }
     const uri = totpUri(secret, this.deps.issuerName, user.email);
-    const qrSvg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
-    return { secret, uri, qrSvg };
+    return { secret, uri, qrSvg: qrSvg(uri) };
   }
 
   /**
