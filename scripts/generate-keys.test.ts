@@ -101,7 +101,13 @@ test('without a command, fresh values for every secret of a new deployment', asy
     .trim()
     .split('\n')
     .map((line) => line.slice(0, line.indexOf('=')));
-  assert.deepEqual(names.sort(), ['ACCESS_TOKEN_SIGNING_KEYS', 'AUTH_SECRET', 'OAUTH_CALLER_SECRET', 'REFRESH_TOKEN_SECRET']);
+  assert.deepEqual(names.sort(), [
+    'ACCESS_TOKEN_SIGNING_KEYS',
+    'AUTH_SECRET',
+    'MFA_ENCRYPTION_KEY',
+    'OAUTH_CALLER_SECRET',
+    'REFRESH_TOKEN_SECRET',
+  ]);
 });
 
 test('--help prints the usage', async () => {
