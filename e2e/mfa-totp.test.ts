@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../lib/mfa/totp';
 import { accessibilityProblems } from './support/accessibility';
 import { APP_URL, enterAccount, launchBrowser, submitCredentials, uniqueEmail } from './support/browser';
+import { localContext, signInAtIdp } from './support/idp-signin';
 
 let browser: Browser;
 before(async () => {
@@ -94,48 +95,9 @@ test('TOTP: enrol, then sign in with password and code, or a recovery code; a us
   await page.context().close();
 });
 
-const IDP_NAME = process.env.AUTH_OIDC_NAME ?? 'Test IdP';
-const IDP_URL = process.env.AUTH_OIDC_ISSUER ?? 'http://127.0.0.1:3199';
-
-/** A context that reaches only loopback (the IdP's pages link a web font). */
-async function localContext(): Promise<BrowserContext> {
-  const context = await browser.newContext();
-  await context.route(
-    (url) => !['127.0.0.1', 'localhost'].includes(url.hostname),
-    (route) => route.abort(),
-  );
-  return context;
-}
-
-/** "Sign in with <IdP>" from the app's sign-in page; the IdP asks for a login and consent at most once per browser. */
-async function signInAtIdp(page: Page, email: string) {
-  await page.goto(`${APP_URL}/signin`);
-  await page.click(`button:has-text("Sign in with ${IDP_NAME}")`);
-  const back = (url: URL) => url.origin === new URL(APP_URL).origin && url.pathname !== '/signin';
-  await page.waitForURL((url) => back(url) || url.href.startsWith(`${IDP_URL}/interaction/`));
-  if (back(new URL(page.url()))) return;
-  if (await page.locator('input[name=login]').count()) {
-    await page.fill('input[name=login]', email);
-    await page.fill('input[name=password]', 'any password: the test IdP checks none');
-    await page.click('button[type=submit]');
-  }
-  // Either the consent page, or straight back to the app (consent already given).
-  const next = await Promise.race([
-    page.waitForURL(back).then(
-      () => 'app',
-      () => 'none',
-    ),
-    page.waitForSelector('input[name=prompt][value=consent]', { state: 'attached' }).then(
-      () => 'consent',
-      () => 'none',
-    ),
-  ]);
-  if (next === 'consent') await page.click('button[type=submit]');
-}
-
 test('TOTP after an OAuth sign-in: the provider callback leads to the code page, then the account', async () => {
   const email = uniqueEmail('oidc-totp');
-  const page = await (await localContext()).newPage();
+  const page = await (await localContext(browser)).newPage();
   await signInAtIdp(page, email);
   await page.waitForURL(`${APP_URL}/account`);
   await page.click('button:has-text("Set up an authenticator app")');

@@ -12,11 +12,9 @@ import {
   submitCredentials,
   uniqueEmail,
 } from './support/browser';
+import { IDP_NAME, IDP_URL, localContext, signInAtIdp } from './support/idp-signin';
 import { UNREACHABLE_PATH } from './support/oidc-provider';
 
-/** Set by scripts/test/e2e.sh for the app and for this process. */
-const IDP_NAME = process.env.AUTH_OIDC_NAME ?? 'Test IdP';
-const IDP_URL = process.env.AUTH_OIDC_ISSUER ?? 'http://127.0.0.1:3199';
 const PASSWORD = 'a long enough passphrase';
 
 let browser: Browser;
@@ -25,33 +23,10 @@ before(async () => {
 });
 after(() => browser.close());
 
-/** A browser context that can reach nothing but loopback (the IdP's pages link a web font). */
-async function localContext(): Promise<BrowserContext> {
-  const context = await browser.newContext();
-  await context.route(
-    (url) => !['127.0.0.1', 'localhost'].includes(url.hostname),
-    (route) => route.abort(),
-  );
-  return context;
-}
-
-/** From the app's sign-in page: "Sign in with …", log in at the IdP, consent. */
-async function signInAtIdp(page: Page, email: string) {
-  await page.goto(`${APP_URL}/signin`);
-  await page.click(`button:has-text("Sign in with ${IDP_NAME}")`);
-  await page.waitForURL((url) => url.href.startsWith(`${IDP_URL}/interaction/`));
-  await page.fill('input[name=login]', email);
-  await page.fill('input[name=password]', 'any password: the test IdP checks none');
-  await page.click('button[type=submit]');
-  // The consent page of the IdP (first sign-in of this account to this client).
-  await page.waitForSelector('input[name=prompt][value=consent]', { state: 'attached' });
-  await page.click('button[type=submit]');
-}
-
 const accessExpiry = async (page: Page) => Number(await page.getAttribute('[data-testid=access-expiry]', 'data-expires-at'));
 
 test('sign in with the OpenID provider, stay signed in past access-token expiry, sign out', async () => {
-  const context = await localContext();
+  const context = await localContext(browser);
   const page = await context.newPage();
   const email = uniqueEmail('oidc');
 
@@ -92,7 +67,7 @@ test('sign in with the OpenID provider, stay signed in past access-token expiry,
 });
 
 test('signing in with the IdP again returns to the same account', async () => {
-  const context = await localContext();
+  const context = await localContext(browser);
   const page = await context.newPage();
   const email = uniqueEmail('oidc-again');
   await signInAtIdp(page, email);
@@ -111,7 +86,7 @@ test('signing in with the IdP again returns to the same account', async () => {
 });
 
 test('an IdP-verified email links to the existing password account whose email is verified too', async () => {
-  const context = await localContext();
+  const context = await localContext(browser);
   const page = await context.newPage();
   const email = uniqueEmail('linked');
   await signUp(page, email, PASSWORD);
@@ -139,7 +114,7 @@ test("pre-hijacking fails: the IdP-verified owner claims the squatter's unverifi
   const squatter = await enterAccount(await browser.newContext(), 'signup', email, PASSWORD);
   const squattedId = await sessionUserId(squatter);
 
-  const victimContext = await localContext();
+  const victimContext = await localContext(browser);
   const victim = await victimContext.newPage();
   await signInAtIdp(victim, email);
   await victim.waitForURL(`${APP_URL}/account`);
@@ -164,7 +139,7 @@ test("pre-hijacking fails: the IdP-verified owner claims the squatter's unverifi
 test('an email the IdP does not vouch for never links to the account with that address', async () => {
   const email = uniqueEmail('unlinked');
   const owner = await enterAccount(await browser.newContext(), 'signup', email, PASSWORD);
-  const context = await localContext();
+  const context = await localContext(browser);
   const page = await context.newPage();
   // The test IdP asserts `email_verified: false` for logins with this prefix.
   await signInAtIdp(page, `unverified-${email}`);
@@ -205,7 +180,7 @@ const errorOf = (page: Page) => new URL(page.url()).searchParams.get('error');
 const onSignInPage = (url: URL) => url.port === new URL(APP_URL).port && url.pathname === '/signin';
 
 test('a used callback: reloading it signed in goes to the account; replayed elsewhere, a clear message', async () => {
-  const context = await localContext();
+  const context = await localContext(browser);
   const page = await context.newPage();
   const callback = page.waitForRequest((req) => req.url().startsWith(callbackUrl));
   await signInAtIdp(page, uniqueEmail('reload'));
@@ -231,7 +206,7 @@ test('a used callback: reloading it signed in goes to the account; replayed else
 
 test('a tampered callback (state or code) is refused with the same clear message', async () => {
   for (const param of ['state', 'code']) {
-    const context = await localContext();
+    const context = await localContext(browser);
     await beforeCallback(context, (url) => url.searchParams.set(param, `${url.searchParams.get(param)}x`));
     const page = await context.newPage();
     await signInAtIdp(page, uniqueEmail(`tampered-${param}`));
@@ -243,7 +218,7 @@ test('a tampered callback (state or code) is refused with the same clear message
 
 test('an unreachable provider is named as such, when sign-in starts and when the callback needs it', async () => {
   const unreachable = (on: boolean) => fetch(`${IDP_URL}${UNREACHABLE_PATH}`, { method: 'POST', body: on ? 'on' : 'off' });
-  const context = await localContext();
+  const context = await localContext(browser);
   const page = await context.newPage();
   try {
     await unreachable(true);
@@ -266,7 +241,7 @@ test('an unreachable provider is named as such, when sign-in starts and when the
 });
 
 test('cancelling at the IdP comes back to the sign-in page with a clear message', async () => {
-  const context = await localContext();
+  const context = await localContext(browser);
   const page = await context.newPage();
   await page.goto(`${APP_URL}/signin`);
   await page.click(`button:has-text("Sign in with ${IDP_NAME}")`);

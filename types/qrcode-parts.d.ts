@@ -1,4 +1,4 @@
-/** Types for the two CommonJS files of qrcode that lib/mfa/qr-svg.ts uses; @types/qrcode covers only the entry. */
+/** Types for the two CommonJS files of qrcode that lib/mfa/qr-svg.ts uses. */
 declare module 'qrcode/lib/core/qrcode.js' {
   /** The encoded symbol: its modules, as the renderers take them. */
   export interface QRData {

@@ -32,6 +32,9 @@ const overflow = (page: Page) => page.evaluate(() => document.documentElement.sc
  * nothing is. `name` labels each line. E2E_SCREENSHOTS=<dir> saves a full-page picture of every look.
  */
 export async function accessibilityProblems(page: Page, name: string): Promise<string[]> {
+  // After a client-side navigation Next.js streams the new page's metadata in after its content, so there is a
+  // moment with no <title>. Wait for it; a page that never gets one still fails below (document-title).
+  await page.waitForFunction(() => document.title.trim() !== '').catch(() => undefined);
   const problems: string[] = [];
   for (const colorScheme of ['light', 'dark'] as const) {
     for (const viewport of [DESKTOP, PHONE]) {
