@@ -3,8 +3,8 @@
  * and its replica (real asynchronous replication), the bridge in front of the primary, then a failover
  * to the replica; and a redis-server restarted from an older RDB snapshot. In each case the honest
  * client's newest token refreshes, no security event is recorded, an older token is still refused and a
- * thief is still caught. Also: reads from a replica that lags never end a session, and a sign-out that
- * waited for a replica survives a failover (docs/security.md, "When the store loses writes").
+ * thief is still caught. Also: reads from a replica that lags never end a session, and a sign-in or a
+ * sign-out that waited for a replica survives a failover (docs/security.md, "When the store loses writes").
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -131,7 +131,7 @@ async function snapshot(redis: RedisProcess): Promise<void> {
   }
 }
 
-describe('reads from a replica that lags, and sign-outs that wait for a replica', () => {
+describe('sign-ins and sign-outs that wait for a replica', () => {
   let pair: RedisPair;
   let env: TestEnvironment;
   before(async () => {
@@ -143,8 +143,8 @@ describe('reads from a replica that lags, and sign-outs that wait for a replica'
     await pair.stop();
   });
 
-  test('a sign-out waits for the replica (a refresh never does), and a failover right after it keeps the session signed out', async () => {
-    const { body } = await signUpAndIn(env);
+  test('a sign-in and a sign-out wait for the replica (a refresh never does); a failover right after keeps both', async () => {
+    const { email, body } = await signUpAndIn(env);
     const from = env.commands.length;
     const rotated = await env.refresh(body.refresh_token);
     // (The first refresh of the process also loads the script.)
@@ -158,13 +158,25 @@ describe('reads from a replica that lags, and sign-outs that wait for a replica'
     assert.equal((await env.post('/api/v1/auth/signout', { refresh_token: rotated.body.refresh_token })).status, 204);
     const names = env.commands.slice(at).map(([name]) => name);
     assert.ok(names.indexOf('WAIT') > names.indexOf('EVALSHA'), `WAIT after the revoke script: ${names.join(' ')}`);
-    // The sign-out was answered after the replica had it: break the link at once, fail over.
+    // A new session on another device, answered once the replica had its family.
+    const signInAt = env.commands.length;
+    const signin = await env.post('/api/v1/auth/signin', { email, password: PASSWORD });
+    assert.equal(signin.status, 200);
+    const fresh = (await signin.json()) as Record<string, any>;
+    const signInNames = env.commands.slice(signInAt).map(([name]) => name);
+    assert.ok(
+      signInNames.lastIndexOf('WAIT') > signInNames.lastIndexOf('HSET'),
+      `WAIT after the new family: ${signInNames.join(' ')}`,
+    );
+    // Both were answered after the replica had them: break the link at once, fail over.
     await pair.breakLink();
     await pair.primary.crash();
     await env.useRedis(pair.replica.url);
     const after = await env.refresh(rotated.body.refresh_token);
     assert.equal(after.body.error?.code, 'token_revoked', 'the sign-out survived the failover');
     assert.equal(await sessionsStatus(env, rotated.body.access_token), 401, "the replica's tombstone says revoked");
+    const freshAfter = await env.refresh(fresh.refresh_token);
+    assert.equal(freshAfter.status, 200, `the sign-in survived the failover: ${JSON.stringify(freshAfter.body)}`);
   });
 });
 

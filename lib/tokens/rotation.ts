@@ -137,6 +137,9 @@ export class RotationEngine {
       // The newest family is the last to expire, so the index lives exactly as long as it.
       .pexpireat(index, absExp)
       .exec();
+    // A session signed in just before a failover must not vanish with it: no ahead rule can restore a family
+    // the replica never got. Sign-ins are rare next to refreshes, which never wait.
+    await this.waitForReplicas();
     return {
       familyId,
       userId: owner.userId,
@@ -241,7 +244,7 @@ export class RotationEngine {
   }
 
   /**
-   * After a security-relevant write: WAIT for the configured replicas, so that the write survives a
+   * After a new session or a security-relevant write: WAIT for the configured replicas, so that the write survives a
    * failover. Sent after the script (WAIT inside a script does not block). Resolves with how many
    * replicas acknowledged, or null when off. Too few is not an error: the write stands on the primary,
    * and refusing the sign-out would not undo it.
