@@ -4,7 +4,8 @@
  * security event the user sees, logged, and counted (`auth.admin_actions`).
  *
  * Blocking keeps a refresh at one EVALSHA and no database query: the `blocked_at` column stops sign-ins (password
- * and OAuth), and every session family is revoked at once, so no refresh token of the user works any more.
+ * and OAuth), and every session family is revoked at once, so no refresh token of the user works any more. A sign-in
+ * racing the block cannot outlive it (lib/auth/start-session.ts).
  */
 import { logEvent } from '../observability/log';
 import { telemetry } from '../observability/telemetry';
@@ -51,11 +52,6 @@ export interface AdminDeps {
   users: UserRepository;
   sessions: SessionDirectory;
   rotation: RotationEngine;
-  /**
-   * How long after a block to sweep the user's sessions a second time: a sign-in that read the account just
-   * before the block (its password check takes a moment) may start a session after the first sweep.
-   */
-  settleMs?: number;
 }
 
 const USER_ID = /^[a-z0-9]{20,40}$/;
@@ -122,9 +118,9 @@ export class SupportActions {
   async block(ref: string): Promise<{ userId: string; signedOutSessions: number }> {
     const user = await this.findUser(ref);
     if (!user.blockedAt) await this.deps.users.setBlocked(user.id, new Date());
-    let signedOutSessions = await this.deps.sessions.revokeAll(user.id);
-    await new Promise((resolve) => setTimeout(resolve, this.deps.settleMs ?? 2_000));
-    signedOutSessions += await this.deps.sessions.revokeAll(user.id);
+    // After the block is written: a sign-in racing it either sees the block or has its session swept here
+    // (start-session.ts).
+    const signedOutSessions = await this.deps.sessions.revokeAll(user.id);
     await this.record('support_blocked', user.id, signedOutSessions);
     return { userId: user.id, signedOutSessions };
   }

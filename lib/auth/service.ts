@@ -18,7 +18,8 @@ import { inBackground, type Defer } from '../runtime/deferred';
 import { recordSignIn, recordSignUp } from '../observability/telemetry';
 import type { RateLimits } from '../rate-limit/limits';
 import { AuthError, isDependencyError, isRefusedToken } from './errors';
-import { refreshSession, withAccessToken, type SessionTokens, type TokenIssuer } from './session-tokens';
+import { refreshSession, type SessionTokens, type TokenIssuer } from './session-tokens';
+import { accountBlocked, startSession } from './start-session';
 
 export type { SessionTokens } from './session-tokens';
 
@@ -132,7 +133,7 @@ export class AuthService {
     }
     if (user.blockedAt) {
       logEvent('info', 'auth.signin_failed', { reason: 'account_blocked', userId: user.id, ip: context.ip });
-      throw blockedError();
+      throw accountBlocked();
     }
     if (this.deps.emailVerification === 'required' && !user.emailVerified) {
       logEvent('info', 'auth.signin_failed', { reason: 'email_not_verified', userId: user.id, ip: context.ip });
@@ -188,7 +189,7 @@ export class AuthService {
     }
     if (user.blockedAt) {
       logEvent('info', 'auth.signin_failed', { reason: 'account_blocked', userId: user.id, provider: identity.provider });
-      throw blockedError();
+      throw accountBlocked();
     }
     await users.upsertAccount(user.id, account);
     await this.deps.secondFactor?.challenge(user, identity.provider);
@@ -337,7 +338,8 @@ export class AuthService {
     }
     await sessions.removeUser(user.id);
     await users.delete(user.id);
-    // A sign-in that read the user just before it was deleted may have started a session since.
+    // A sign-in that read the user before the deletion reads it again once its session is in the index
+    // (start-session.ts): this sweep, after the deletion, is the one that ends such a session.
     await sessions.removeUser(user.id);
     logEvent('info', 'auth.account_deleted', { userId: user.id, ip: context.ip });
   }
@@ -349,15 +351,15 @@ export class AuthService {
   }
 
   private async startSession(user: UserRecord, provider: string, context: RequestContext): Promise<SessionTokens> {
-    const issued = await this.deps.rotation.start({ userId: user.id, provider, ...context });
+    const tokens = await startSession(this.deps, this.deps.users, user, { provider, ...context });
     logEvent('info', 'auth.signin', {
       userId: user.id,
-      sessionId: issued.familyId,
+      sessionId: tokens.sessionId,
       provider,
       ip: context.ip,
       userAgent: context.userAgent,
     });
-    return withAccessToken(this.deps, issued, toPublicUser(user));
+    return tokens;
   }
 
   /** The signed-in user; gone means the access token outlived its account. */
@@ -399,9 +401,4 @@ async function metered<T>(record: (method: string, result: string) => void, meth
     record(method, error instanceof AuthError ? error.code : isDependencyError(error) ? 'unavailable' : 'error');
     throw error;
   }
-}
-
-/** The refusal of a blocked account: 403 at the API; says whom to contact, not why. */
-function blockedError(): AuthError {
-  return new AuthError('account_blocked', 'This account is blocked. Contact support.');
 }

@@ -4,14 +4,15 @@
  * step not used before; each refusal is one of our codes, and every failure counts against the account.
  */
 import { AuthError } from '../auth/errors';
-import { withAccessToken, type SessionTokens, type TokenIssuer } from '../auth/session-tokens';
+import type { SessionTokens, TokenIssuer } from '../auth/session-tokens';
+import { startSession } from '../auth/start-session';
 import { randomBytes, toBase64Url } from '../encoding/base64url';
 import type { RateLimits } from '../rate-limit/limits';
 import type { Redis } from '../redis/client';
 import { mfaPendingKey } from '../redis/keys';
 import { firstFactor, withSecondFactor, type Assurance, type AssuranceStore, type AuthMethod } from '../tokens/assurance';
 import type { RequestContext } from '../tokens/rotation';
-import { toPublicUser, type UserRecord, type UserRepository } from '../users/repository';
+import type { UserRecord, UserRepository } from '../users/repository';
 import type { PasskeyStore } from '../passkeys/store';
 import { MfaRequiredError } from './errors';
 import type { MfaNotifier } from './events';
@@ -183,12 +184,10 @@ export class MfaService {
     const user = await this.deps.users.findById(pending.userId);
     if (!user) throw invalidMfaToken();
     const method = await this.verify(user, proof, context);
-    // Blocked by support between the two steps: said only to whoever showed both factors.
-    if (user.blockedAt) throw new AuthError('account_blocked', 'This account is blocked. Contact support.');
     if ((await this.deps.redis.del(key)) !== 1) throw invalidMfaToken();
     const assurance = withSecondFactor(firstFactor(pending.provider), method, Date.now());
-    const issued = await this.deps.issuer.rotation.start({ userId: user.id, provider: pending.provider, ...context, assurance });
-    return withAccessToken(this.deps.issuer, issued, toPublicUser(user));
+    // Blocked by support between the two steps: said only to whoever showed both factors.
+    return startSession(this.deps.issuer, this.deps.users, user, { provider: pending.provider, ...context, assurance });
   }
 
   /** Step-up with a TOTP or recovery code: this session becomes aal2, fresh as of now. */

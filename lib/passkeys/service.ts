@@ -16,13 +16,14 @@ import {
   type RegistrationResponseJSON,
 } from 'simplewebauthn-server';
 import { AuthError } from '../auth/errors';
-import { withAccessToken, type SessionTokens, type TokenIssuer } from '../auth/session-tokens';
+import type { SessionTokens, TokenIssuer } from '../auth/session-tokens';
+import { startSession } from '../auth/start-session';
 import type { RateLimits } from '../rate-limit/limits';
 import type { Redis } from '../redis/client';
 import { webauthnChallengeKey } from '../redis/keys';
 import type { Assurance } from '../tokens/assurance';
 import type { RequestContext } from '../tokens/rotation';
-import { toPublicUser, type UserRecord, type UserRepository } from '../users/repository';
+import type { UserRecord, UserRepository } from '../users/repository';
 import type { MfaNotifier } from '../mfa/events';
 import type { Caller, MfaService } from '../mfa/service';
 import type { PasskeyRecord, PasskeyStore } from './store';
@@ -181,13 +182,11 @@ export class PasskeyService {
   /** Signs in with a passkey: a session of two factors when the authenticator verified the user. */
   async signIn(response: AuthenticationResponseJSON, context: RequestContext): Promise<SessionTokens> {
     const { user, userVerified } = await this.verifyAssertion(response, 'signin', null, context);
-    // A blocked account signs in no way at all (support's block); said only after a valid passkey.
-    if (user.blockedAt) throw new AuthError('account_blocked', 'This account is blocked. Contact support.');
     const assurance: Assurance = userVerified
       ? { aal: 'aal2', amr: ['webauthn'], verifiedAt: Date.now() }
       : { aal: 'aal1', amr: ['webauthn'], verifiedAt: 0 };
-    const issued = await this.deps.issuer.rotation.start({ userId: user.id, provider: PASSKEY_PROVIDER, ...context, assurance });
-    return withAccessToken(this.deps.issuer, issued, toPublicUser(user));
+    // A blocked account signs in no way at all (support's block); said only after a valid passkey.
+    return startSession(this.deps.issuer, this.deps.users, user, { provider: PASSKEY_PROVIDER, ...context, assurance });
   }
 
   /** Options for a step-up: only the caller's own passkeys. */
