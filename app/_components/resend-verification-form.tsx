@@ -1,5 +1,4 @@
 'use client';
-import type { FormState } from '../_lib/forms';
 import { resendOwnVerificationAction, resendVerificationAction } from '../verify-email/actions';
 import { Field, FormMessages, useKeptForm } from './form-parts';
 

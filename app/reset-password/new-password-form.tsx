@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { confirmPasswordResetAction } from './actions';
-import { FormMessages, NewPasswordFields, useKeptForm } from '../_components/form-parts';
+import { NewPasswordFields, useKeptForm } from '../_components/form-parts';
 
 /** The new password, twice; the token from the link rides along hidden. */
 export function NewPasswordForm({ token }: { token: string }) {

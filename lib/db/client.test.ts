@@ -1,7 +1,6 @@
 /** @module lib/db/client.test — integration tests against real PostgreSQL: migrations, CRUD, unique constraints, cascade. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { migrate, readMigrations } from './migrator';

@@ -7,7 +7,6 @@ import {
   UpstashShebang,
   checkAllowed,
   encode,
-  isReplyError,
   parseCommand,
   runMulti,
   runOne,
