@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Browser tests: builds the app, starts it with the bridge and the local Accelerate endpoint in front of
 # the real PostgreSQL (the edge route reaches the database over HTTP, as on Vercel), then drives headless Chromium.
+#   e2e.sh build   only builds, with this run's settings (saved in tmp/e2e/build.env); npm test runs it
+#                  beside the unit tests
+#   E2E_SKIP_BUILD=1 e2e.sh   tests the last build, with the settings it was built with
 set -euo pipefail
+MODE="${1:-test}"
+[[ "$MODE" == build || "$MODE" == test ]] || { echo "usage: e2e.sh [build|test]" >&2; exit 2; }
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 STATE="$ROOT/tmp/e2e"
@@ -24,13 +29,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bash scripts/local/ensure-redis.sh
-bash scripts/test/ensure-chromium.sh
+if [[ "$MODE" == test ]]; then
+  bash scripts/local/ensure-redis.sh
+  bash scripts/test/ensure-chromium.sh
+fi
 
-# Fresh secrets for this run, exported so the bridge, the build and the server agree.
+# Fresh secrets for each build, saved beside it so the bridge, the build and the server agree (and the
+# client-bundle test looks for the secrets the bundle was built with).
+if [[ "$MODE" == build || "${E2E_SKIP_BUILD:-0}" != 1 || ! -f "$STATE/build.env" ]]; then
+  {
+    npx tsx scripts/generate-keys.ts
+    for name in UPSTASH_REDIS_REST_TOKEN AUTH_OIDC_SECRET MAIL_WEBHOOK_TOKEN; do echo "$name='$(node -e 'console.log(crypto.randomUUID())')'"; done
+  } >"$STATE/build.env.new"
+  mv "$STATE/build.env.new" "$STATE/build.env"
+fi
 set -a
-eval "$(npx tsx scripts/generate-keys.ts)"
-UPSTASH_REDIS_REST_TOKEN="$(node -e 'console.log(crypto.randomUUID())')"
+# shellcheck disable=SC1091
+source "$STATE/build.env"
 UPSTASH_REDIS_REST_URL="http://127.0.0.1:$REDIS_FAULT_PORT"
 UPSTASH_BRIDGE_PORT="$BRIDGE_PORT"
 E2E_REDIS_FAULT_URL="http://127.0.0.1:$REDIS_FAULT_CONTROL_PORT"
@@ -57,7 +72,6 @@ ACCESS_TOKEN_TTL_SECONDS="${E2E_ACCESS_TOKEN_TTL_SECONDS:-6}"
 E2E_OIDC_PORT="${E2E_OIDC_PORT:-3199}"
 AUTH_OIDC_ISSUER="http://127.0.0.1:$E2E_OIDC_PORT"
 AUTH_OIDC_ID="e2e-app"
-AUTH_OIDC_SECRET="$(node -e 'console.log(crypto.randomUUID())')"
 AUTH_OIDC_NAME="Test IdP"
 E2E_OIDC_CLIENT_ID="$AUTH_OIDC_ID"
 E2E_OIDC_CLIENT_SECRET="$AUTH_OIDC_SECRET"
@@ -66,9 +80,15 @@ E2E_OIDC_REDIRECT_URI="$APP_URL/api/auth/callback/oidc"
 E2E_MAIL_RELAY_PORT="${E2E_MAIL_RELAY_PORT:-3198}"
 MAIL_TRANSPORT=webhook
 MAIL_WEBHOOK_URL="http://127.0.0.1:$E2E_MAIL_RELAY_PORT/send"
-MAIL_WEBHOOK_TOKEN="$(node -e 'console.log(crypto.randomUUID())')"
 E2E_MAIL_RELAY_URL="http://127.0.0.1:$E2E_MAIL_RELAY_PORT"
 set +a
+
+if [[ "$MODE" == build ]]; then
+  trap - EXIT # nothing started to clean up
+  npx next build >"$STATE/build.log" 2>&1 || { tail -50 "$STATE/build.log"; echo "not ok - next build for the browser tests"; exit 1; }
+  echo "ok - next build for the browser tests"
+  exit 0
+fi
 
 setsid npx tsx tools/upstash-bridge/server.ts >"$STATE/bridge.log" 2>&1 &
 pids+=($!)
