@@ -169,10 +169,12 @@ test('bad input: one clear line and exit code 1, never a stack trace', async () 
     [['explode', 'x'], /Unknown command "explode"/],
     [['block'], /needs a user/],
   ];
-  for (const [args, message] of cases) {
-    const result = await admin(...args);
+  // Side by side: each is a process of its own that only reads.
+  const results = await Promise.all(cases.map(([args]) => admin(...args)));
+  cases.forEach(([args, message], i) => {
+    const result = results[i]!;
     assert.equal(result.code, 1, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
     assert.match(result.stderr, message);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-  }
+  });
 });
