@@ -280,10 +280,13 @@ export class AuthService {
     }
   }
 
-  /** Whether the user has a password (accounts created through a provider have none) and a verified email. */
-  async credentials(userId: string): Promise<{ hasPassword: boolean; emailVerified: boolean }> {
+  /**
+   * The user's email as stored (the session's copy is from sign-in, and an email change does not update it),
+   * whether it is verified, and whether the user has a password (accounts created through a provider have none).
+   */
+  async credentials(userId: string): Promise<{ email: string | null; hasPassword: boolean; emailVerified: boolean }> {
     const user = await this.deps.users.findById(userId);
-    return { hasPassword: Boolean(user?.passwordHash), emailVerified: Boolean(user?.emailVerified) };
+    return { email: user?.email ?? null, hasPassword: Boolean(user?.passwordHash), emailVerified: Boolean(user?.emailVerified) };
   }
 
   /**
