@@ -18,9 +18,9 @@ const nextConfig: NextConfig = {
   async headers() {
     return [
       { source: '/:path*', headers: securityHeaders },
-      // The reset and verification links' tokens are in these pages' URLs: never send them on, never keep the pages in a cache.
+      // The mailed links' tokens are in these pages' URLs: never send them on, never keep the pages in a cache.
       {
-        source: '/:page(reset-password|verify-email)',
+        source: '/:page(reset-password|verify-email|change-email)',
         headers: [
           { key: 'Referrer-Policy', value: 'no-referrer' },
           { key: 'Cache-Control', value: 'no-store' },

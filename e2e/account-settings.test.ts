@@ -1,11 +1,13 @@
 /**
  * Account settings in headless Chromium: changing the password (the other device is signed out at once),
- * resetting a forgotten one with the emailed link (read from the local outbox), and deleting the account.
+ * changing the email address with the link mailed to the new one, resetting a forgotten password with the
+ * emailed link (read from the local mail relay), and deleting the account.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { APP_URL, enterAccount, launchBrowser, mailedLink, signUp, submitCredentials, uniqueEmail } from './support/browser';
+import { accessibilityProblems } from './support/accessibility';
 
 let browser: Browser;
 before(async () => {
@@ -63,6 +65,34 @@ test('changing the password signs out the other device and only the new password
   await phone.waitForURL(`${APP_URL}/account`);
   await laptop.context().close();
   await phone.context().close();
+});
+
+test('changing the email address: a link goes to the new one, and once it is used the account shows the new address', async () => {
+  const email = uniqueEmail('move');
+  const next = uniqueEmail('moved');
+  const page = await enterAccount(await browser.newContext(), 'signup', email, OLD);
+  const problems: string[] = [];
+
+  const form = page.locator('[data-testid=email-form]');
+  await submitForm(form, { new_email: next, password: OLD });
+  const sent = form.locator('[role=status]', { hasText: `We sent a link to ${next}` });
+  await sent.waitFor();
+  assert.match((await sent.textContent()) ?? '', new RegExp(`Your address stays ${email} until you open it`));
+  // The rest of the account page is checked whole by e2e/pages.test.ts.
+  problems.push(...(await accessibilityProblems(page, '/account, email change sent', '[data-testid=email-section]')));
+
+  const link = await mailedLink(next, '/change-email');
+  const opened = await page.goto(link);
+  assert.equal(opened?.headers()['referrer-policy'], 'no-referrer', 'the token in the URL is never sent on');
+  problems.push(...(await accessibilityProblems(page, '/change-email')));
+  await page.click('button:has-text("Confirm my new email address")');
+  await page.locator('[data-testid=email-changed]', { hasText: `Your email address is now ${next}` }).waitFor();
+  await page.click('text=Go to your account');
+  await page.waitForURL(`${APP_URL}/account`);
+  assert.equal(await page.textContent('[data-testid=account-email]'), next);
+  assert.match((await page.locator('[data-event=email_changed]').textContent()) ?? '', /email address was changed/);
+  assert.deepEqual(problems, []);
+  await page.context().close();
 });
 
 test('deleting the account asks for the password, signs out and frees the email', async () => {

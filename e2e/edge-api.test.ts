@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { APP_URL, mailsTo, uniqueEmail } from './support/browser';
+import { APP_URL, mailedLink, mailsTo, uniqueEmail } from './support/browser';
 
 const post = (path: string, body: unknown) =>
   fetch(`${APP_URL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -40,4 +40,23 @@ test('the edge route refuses a common password with weak_password: the shipped l
   const body = (await res.json()) as { error: { code: string; message: string } };
   assert.deepEqual([res.status, body.error.code], [400, 'weak_password']);
   assert.match(body.error.message, /most common passwords/);
+});
+
+test('the email change is served by the edge route too: 202, the link mailed after the answer, then confirmed', async () => {
+  const email = uniqueEmail('edge-move');
+  const next = uniqueEmail('edge-moved');
+  const password = 'an edge-route passphrase';
+  assert.equal((await post('/api/v1/auth/signup', { email, password })).status, 202);
+  await mailsTo(email);
+  const session = (await (await post('/api/v1/auth/signin', { email, password })).json()) as { access_token: string };
+  const asked = await fetch(`${APP_URL}/api/v1/auth/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${session.access_token}` },
+    body: JSON.stringify({ new_email: next, password }),
+  });
+  assert.equal(asked.status, 202);
+  const token = new URL(await mailedLink(next, '/change-email')).searchParams.get('token');
+  const done = await post('/api/v1/auth/email/confirm', { token });
+  assert.deepEqual([done.status, await done.json()], [200, { email: next, email_verified: true }]);
+  assert.equal((await post('/api/v1/auth/signin', { email: next, password })).status, 200);
 });

@@ -10,6 +10,7 @@ import { sessionRoutes } from './routes/sessions';
 import { accountRoutes } from './routes/account';
 import { passwordResetRoutes } from './routes/password-reset';
 import { emailVerificationRoutes } from './routes/email-verification';
+import { emailChangeRoutes } from './routes/email-change';
 import { healthRoutes, jwksRoutes } from './routes/health';
 import { mfaRoutes } from './routes/mfa';
 import { passkeyRoutes } from './routes/passkeys';
@@ -37,6 +38,7 @@ export function createApp(services: () => Promise<AppServices> = getAppServices)
   app.route('/api/v1/auth', accountRoutes(services));
   app.route('/api/v1/auth', passwordResetRoutes(services));
   app.route('/api/v1/auth', emailVerificationRoutes(services));
+  app.route('/api/v1/auth', emailChangeRoutes(services));
   app.route('/api/v1/auth', mfaRoutes(services));
   app.route('/api/v1/auth', passkeyRoutes(services));
   app.route('/api/v1/.well-known/jwks.json', jwksRoutes(services));

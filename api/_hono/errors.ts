@@ -14,6 +14,10 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   invalid_request: 400,
   invalid_reset_token: 400,
   invalid_verification_token: 400,
+  // An email change: the new address is malformed or undeliverable, or the current one again; the link is dead.
+  invalid_email: 400,
+  email_unchanged: 400,
+  invalid_email_change_token: 400,
   // A new password the policy refuses (lib/passwords/policy.ts), or the current one again.
   weak_password: 400,
   password_unchanged: 400,

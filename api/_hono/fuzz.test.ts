@@ -33,6 +33,8 @@ const ENDPOINTS: Array<[string, string]> = [
   ['POST', '/api/v1/auth/password-reset/confirm'],
   ['POST', '/api/v1/auth/email-verification'],
   ['POST', '/api/v1/auth/email-verification/confirm'],
+  ['POST', '/api/v1/auth/email'],
+  ['POST', '/api/v1/auth/email/confirm'],
   // Second factors and passkeys: the public steps and the bearer's own.
   ['POST', '/api/v1/auth/mfa/verify'],
   ['GET', '/api/v1/auth/mfa'],
@@ -74,6 +76,7 @@ function bodies(realToken: string): fc.Arbitrary<string | Uint8Array> {
     fc.string({ maxLength: 200 }),
     fc.uint8Array({ maxLength: 300 }),
     fc.record({ email: field, password: field }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    fc.record({ new_email: field, password: field }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
     fc.record({ refresh_token: fc.oneof(mutatedToken, field) }).map((o) => JSON.stringify(o)),
     fc.record({ token: field }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
     fc.record({ mfa_token: field, code: field, recovery_code: field }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),

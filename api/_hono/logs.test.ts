@@ -22,7 +22,7 @@ after(async () => {
   await env.close();
 });
 
-test('sign-up, sign-in, refresh, recovery, reuse, sign-out and email verification each log one JSON event without secrets', async () => {
+test('sign-up, sign-in, refresh, recovery, reuse, sign-out, email verification and email change each log one JSON event without secrets', async () => {
   const email = uniqueEmail('logs');
   const password = 'a secret passphrase 123';
   await env.post('/api/v1/auth/signup', { email, password });
@@ -36,6 +36,7 @@ test('sign-up, sign-in, refresh, recovery, reuse, sign-out and email verificatio
   const again = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
   await env.post('/api/v1/auth/signout', { refresh_token: again.refresh_token });
   const link = await verificationLogged();
+  const change = await emailChangeLogged(email, password);
   await new Promise((resolve) => setImmediate(resolve));
 
   const events = lines.map((line) => JSON.parse(line) as { event: string; level: string });
@@ -48,7 +49,14 @@ test('sign-up, sign-in, refresh, recovery, reuse, sign-out and email verificatio
     'auth.token_reuse',
     'auth.signout',
   ];
-  for (const name of [...names, 'auth.signup_existing_email', 'auth.email_verification_requested', 'auth.email_verified']) {
+  for (const name of [
+    ...names,
+    'auth.signup_existing_email',
+    'auth.email_verification_requested',
+    'auth.email_verified',
+    'auth.email_change_requested',
+    'auth.email_changed',
+  ]) {
     assert.ok(
       events.some((e) => e.event === name),
       `${name} logged`,
@@ -67,9 +75,11 @@ test('sign-up, sign-in, refresh, recovery, reuse, sign-out and email verificatio
     ...env.config.REFRESH_TOKEN_SECRET,
     env.config.UPSTASH_REDIS_REST_TOKEN,
     ...link.secrets,
+    ...change.secrets,
   ];
   const all = lines.join('\n');
   for (const secret of secrets) assert.ok(!all.includes(secret), 'no secret in the logs');
+  for (const address of change.addresses) assert.ok(!all.includes(address), 'an email change logs ids, not addresses');
 });
 
 /** Sign-up twice, resend and redeem a verification link (EMAIL_VERIFICATION=required); the secrets involved. */
@@ -86,4 +96,14 @@ async function verificationLogged(): Promise<{ secrets: string[] }> {
   } finally {
     await verifying.close();
   }
+}
+
+/** Asks to change the address and uses the link; the secrets involved, and both addresses (personal data). */
+async function emailChangeLogged(email: string, password: string): Promise<{ secrets: string[]; addresses: string[] }> {
+  const session = (await (await env.post('/api/v1/auth/signin', { email, password })).json()) as any;
+  const next = uniqueEmail('logs-moved');
+  await env.post('/api/v1/auth/email', { new_email: next, password }, { authorization: `Bearer ${session.access_token}` });
+  const token = await mailedToken(env.services.redis, next, env.config.APP_URL, '/change-email');
+  await env.post('/api/v1/auth/email/confirm', { token });
+  return { secrets: [token, session.access_token, session.refresh_token], addresses: [email, next] };
 }

@@ -389,6 +389,11 @@ describe('assurance and step-up', () => {
     };
     const actions: Array<[string, () => Promise<{ status: number; body: Json }>, number]> = [
       [
+        'change the email address',
+        () => call('POST', '/email', session.access_token, { new_email: uniqueEmail('stepped-up'), password: PASSWORD }),
+        202,
+      ],
+      [
         'change the password',
         () =>
           call('POST', '/password', session.access_token, {

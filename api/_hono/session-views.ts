@@ -27,7 +27,7 @@ export interface SecurityEventView {
   at: string;
   /** The session a reused refresh token revoked. */
   session_id?: string;
-  /** Sessions a password change or reset, or a claimed account, signed out. */
+  /** Sessions a password change or reset, an email change, or a claimed account, signed out. */
   signed_out_sessions?: number;
   /** The provider whose verified sign-in claimed the account, or `email` for a reset link mailed to the address. */
   provider?: string;

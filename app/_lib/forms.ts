@@ -24,6 +24,8 @@ export interface FormState {
   alreadyConfirmed?: boolean;
   /** The action needs a fresh second factor first (step_up_required): ask for it, then run the action again. */
   stepUp?: boolean;
+  /** After an action that may have signed this browser out (a confirmed email change): whether it still is signed in. */
+  signedIn?: boolean;
 }
 
 /** Client IP (under CLIENT_IP_SOURCE; Next.js sees no socket) and user agent, for rate limits and the device list. */

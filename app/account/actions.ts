@@ -1,12 +1,13 @@
 'use server';
-/** @module The account page's server actions: sign out, devices, password change and account deletion. */
+/** @module The account page's server actions: sign out, devices, password and email change, and account deletion. */
 import { signOut } from '@/auth';
-import { changePasswordInput, deleteAccountInput } from '@/lib/auth/input';
+import { changeEmailInput, changePasswordInput, deleteAccountInput, parseNewEmail } from '@/lib/auth/input';
 import { getAppServices } from '@/lib/services/app-services';
 import { getTokenServices } from '@/lib/services/token-services';
 import { deviceLabel } from '@/lib/tokens/device-label';
 import { revalidatePath } from 'next/cache';
 import { devicesSignedOut } from '../_components/devices';
+import { afterAnswer } from '../_lib/after-answer';
 import { currentSession } from '../_lib/current-session';
 import { attempt, clientContext, field, fieldErrors, parseNewPasswordForm, type FormState } from '../_lib/forms';
 
@@ -116,4 +117,37 @@ export async function changePasswordAction(_prev: FormState, form: FormData): Pr
   if ('state' in changed) return changed.state;
   revalidatePath('/account');
   return { done: `Password changed. ${devicesSignedOut(changed.value.signedOutSessions, 'other')}` };
+}
+
+/**
+ * Asks to change the email address: the new one is mailed a link, the current one a notice; the address stays
+ * until the link is used. The same answer whether or not the new address already has an account.
+ */
+export async function changeEmailAction(_prev: FormState, form: FormData): Promise<FormState> {
+  const session = await currentSession();
+  const password = field(form, 'password');
+  // The form asks for the password only when the account has one: left empty, it is a typing slip, not a guess.
+  if (form.has('password') && !password) return { fields: { password: 'Enter your current password.' } };
+  const input = changeEmailInput.safeParse({ new_email: field(form, 'new_email') ?? '', ...(password ? { password } : {}) });
+  if (!input.success) return { fields: fieldErrors(input.error) };
+  const context = await clientContext();
+  const { data } = input;
+  const result = await attempt(
+    async () =>
+      (await getAppServices()).auth.requestEmailChange(
+        { userId: session.user.id, sessionId: session.sessionId, newEmail: data.new_email, password: data.password },
+        context,
+        afterAnswer,
+      ),
+    {
+      invalid_email: { field: 'new_email' },
+      email_unchanged: { field: 'new_email', text: 'This is already your email address. Enter the new one.' },
+      wrong_password: { field: 'password', text: 'The password is incorrect.' },
+      reauthentication_required: 'For your protection, sign out and sign in again, then change the address within 10 minutes.',
+      rate_limited: true,
+      service_unavailable: 'The email address cannot be changed here.',
+    },
+  );
+  if ('state' in result) return result.state;
+  return { done: 'sent', email: parseNewEmail(data.new_email) };
 }

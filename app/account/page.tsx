@@ -6,12 +6,14 @@ import { signOutAction } from './actions';
 import { Countdown } from '../_components/countdown';
 import { getAppServices } from '@/lib/services/app-services';
 import { DeleteAccountForm } from './delete-account-form';
+import { EmailForm } from './email-form';
 import { PasswordForm } from './password-form';
 import { ResendVerificationForm } from '../_components/resend-verification-form';
 import { SecurityEvents, SessionList } from './sessions';
 import { SecuritySettings } from './security/security-settings';
 import { SecondFactorsProvider } from '../_components/step-up';
 import { isDependencyError } from '@/lib/auth/errors';
+import { isStandInEmail } from '@/lib/users/stand-in-email';
 
 /** The account page while a backing service is down: still signed in, nothing lost, try again shortly. */
 function AccountUnavailable({ email }: { email: string }) {
@@ -58,7 +60,10 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
     throw error;
   });
   if (!loaded) return <AccountUnavailable email={session.user.email ?? ''} />;
-  const [devices, events, { hasPassword, emailVerified: verified }, params, factors, keys, assurance] = loaded;
+  const [devices, events, credentials, params, factors, keys, assurance] = loaded;
+  const { hasPassword, emailVerified: verified } = credentials;
+  // As stored: the session's copy is from sign-in, before any email change.
+  const email = credentials.email ?? session.user.email ?? '';
   const providerName = providerNames();
   return (
     <SecondFactorsProvider totp={factors.totpEnabled} passkeys={factors.passkeys > 0}>
@@ -66,7 +71,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
       <dl>
         <dt>Email</dt>
         <dd>
-          <span data-testid="account-email">{session.user.email}</span>
+          <span data-testid="account-email">{email}</span>
         </dd>
         <dt>Confirmed</dt>
         <dd data-testid="email-status" data-verified={verified}>
@@ -93,6 +98,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
       <SecurityEvents events={events} providerName={providerName} />
       <SessionList sessions={devices} currentId={session.sessionId} providerName={providerName} />
       <SecuritySettings passkeys={keys} status={factors} assurance={assurance} />
+      <EmailForm email={email} verified={verified} hasPassword={hasPassword} standIn={isStandInEmail(email)} />
       {hasPassword && <PasswordForm />}
       <DeleteAccountForm hasPassword={hasPassword} />
       <details>

@@ -93,6 +93,8 @@ function describe(e: SecurityEvent, providerName: (id: string) => string): strin
       return `An old sign-in token was used again${source(e)}, so we signed that session out to protect you. If that was not you, change your password.`;
     case 'password_changed':
       return `Your password was changed${source(e)}. ${devicesSignedOut(e.signedOutSessions, 'other')}`;
+    case 'email_changed':
+      return `Your email address was changed with a link sent to the new address${source(e)}. ${devicesSignedOut(e.signedOutSessions, 'other')}`;
     case 'password_reset':
       return `Your password was reset with a link sent by email${source(e)}. ${devicesSignedOut(e.signedOutSessions)}`;
     case 'unverified_account_claimed':

@@ -10,10 +10,12 @@ import type { Page } from 'playwright-core';
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
 
-/** axe-core's serious and critical violations on the page as it is now, one line each. */
-async function seriousViolations(page: Page): Promise<string[]> {
+/** axe-core's serious and critical violations on the page as it is now (or in the part `within` selects), one line each. */
+async function seriousViolations(page: Page, within?: string): Promise<string[]> {
+  const axe = new AxeBuilder({ page });
+  if (within) axe.include(within);
   // resultTypes: only violations get every node collected, which makes a run several times cheaper.
-  const { violations, passes } = await new AxeBuilder({ page }).options({ resultTypes: ['violations'] }).analyze();
+  const { violations, passes } = await axe.options({ resultTypes: ['violations'] }).analyze();
   assert.ok(passes.length > 10, `axe ran its rules on ${page.url()}`);
   assert.ok(
     [...passes, ...violations].some((r) => r.id === 'color-contrast'),
@@ -29,9 +31,11 @@ const overflow = (page: Page) => page.evaluate(() => document.documentElement.sc
 
 /**
  * What is wrong with the page as it is now, in each colour scheme and width (one load, four looks); empty when
- * nothing is. `name` labels each line. E2E_SCREENSHOTS=<dir> saves a full-page picture of every look.
+ * nothing is. `name` labels each line. `within` (a selector) limits axe to the part of a page that another test
+ * already checks whole, e.g. one section in a new state; the width is always the whole page's.
+ * E2E_SCREENSHOTS=<dir> saves a full-page picture of every look.
  */
-export async function accessibilityProblems(page: Page, name: string): Promise<string[]> {
+export async function accessibilityProblems(page: Page, name: string, within?: string): Promise<string[]> {
   // After a client-side navigation Next.js streams the new page's metadata in after its content, so there is a
   // moment with no <title>. Wait for it; a page that never gets one still fails below (document-title).
   await page.waitForFunction(() => document.title.trim() !== '').catch(() => undefined);
@@ -45,7 +49,7 @@ export async function accessibilityProblems(page: Page, name: string): Promise<s
         const file = `${colorScheme}-${viewport.width}-${name.replace(/[^a-z0-9]+/gi, '_')}.png`;
         await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/${file}`, fullPage: true });
       }
-      for (const v of await seriousViolations(page)) problems.push(`${where}: ${v}`);
+      for (const v of await seriousViolations(page, within)) problems.push(`${where}: ${v}`);
       const extra = await overflow(page);
       if (extra > 0) problems.push(`${where}: ${extra} px wider than the viewport`);
     }

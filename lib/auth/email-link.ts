@@ -1,7 +1,7 @@
 /**
- * @module Single-use links sent by email (password reset, email verification): a 256-bit token of which
- * Redis keeps only the SHA-256, for a TTL; a newer link for the same user voids the older one; redemption
- * is one GETDEL, so a link works once even when two requests race with it. Knows no HTTP.
+ * @module Single-use links sent by email (password reset, email verification, email change): a 256-bit token
+ * of which Redis keeps only the SHA-256, for a TTL; a newer link for the same user voids the older one;
+ * redemption is one GETDEL, so a link works once even when two requests race with it. Knows no HTTP.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes, toBase64Url } from '../encoding/base64url';
@@ -18,8 +18,29 @@ export interface EmailLinkKeys {
   usedBy?(tokenHash: string): string;
 }
 
+/** A redeemed link: the user it was issued for, and what was issued with it (an email change's new address). */
+export interface RedeemedLink {
+  userId: string;
+  data: Readonly<Record<string, string>>;
+}
+
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const hashOf = (token: string) => toBase64Url(sha256(new TextEncoder().encode(token)));
+
+/** The stored value: the bare user id when there is no data (as links were stored before data existed), else JSON. */
+const stored = (userId: string, data: Record<string, string> | undefined) => (data ? JSON.stringify({ userId, data }) : userId);
+
+/** Reads a stored value back; null for anything this code did not write. */
+function parseStored(value: string): RedeemedLink | null {
+  if (!value.startsWith('{')) return { userId: value, data: {} };
+  try {
+    const parsed = JSON.parse(value) as Partial<RedeemedLink>;
+    if (typeof parsed.userId !== 'string' || typeof parsed.data !== 'object' || parsed.data === null) return null;
+    return { userId: parsed.userId, data: parsed.data };
+  } catch {
+    return null;
+  }
+}
 
 /** Issues and redeems one kind of single-use link. */
 export class EmailLinks {
@@ -29,30 +50,45 @@ export class EmailLinks {
     readonly ttlSeconds: number,
   ) {}
 
-  /** A fresh token for the user, valid for the TTL; the user's previous link of this kind stops working. */
-  async issue(userId: string): Promise<string> {
+  /**
+   * A fresh token for the user, valid for the TTL, carrying `data` (given back on redemption); the user's
+   * previous link of this kind stops working.
+   */
+  async issue(userId: string, data?: Record<string, string>): Promise<string> {
     const token = toBase64Url(randomBytes(32));
     const hash = hashOf(token);
     const pointer = this.keys.newestOf(userId);
     const previous = await this.redis.get<string>(pointer);
     const pipeline = this.redis.pipeline();
     if (previous) pipeline.del(this.keys.byHash(previous));
-    pipeline.set(this.keys.byHash(hash), userId, { ex: this.ttlSeconds }).set(pointer, hash, { ex: this.ttlSeconds });
+    pipeline
+      .set(this.keys.byHash(hash), stored(userId, data), { ex: this.ttlSeconds })
+      .set(pointer, hash, { ex: this.ttlSeconds });
     await pipeline.exec();
     return token;
   }
 
-  /** The user id a token was issued for, exactly once; null when malformed, unknown, used, voided or expired. */
-  async redeem(token: string): Promise<string | null> {
+  /** Whom (and what) a token was issued for, exactly once; null when malformed, unknown, used, voided or expired. */
+  async redeem(token: string): Promise<RedeemedLink | null> {
     if (!TOKEN.test(token)) return null;
     // GETDEL: a link works once, even when two requests race with it.
-    const userId = await this.redis.getdel<string>(this.keys.byHash(hashOf(token)));
-    if (userId) {
-      const pipeline = this.redis.pipeline().del(this.keys.newestOf(userId));
-      if (this.keys.usedBy) pipeline.set(this.keys.usedBy(hashOf(token)), userId, { ex: this.ttlSeconds });
+    const value = await this.redis.getdel<string>(this.keys.byHash(hashOf(token)));
+    const link = value ? parseStored(value) : null;
+    if (link) {
+      const pipeline = this.redis.pipeline().del(this.keys.newestOf(link.userId));
+      if (this.keys.usedBy) pipeline.set(this.keys.usedBy(hashOf(token)), link.userId, { ex: this.ttlSeconds });
       await pipeline.exec();
     }
-    return userId;
+    return link;
+  }
+
+  /** Voids the user's pending link of this kind, if any (e.g. a reset link mailed to an address the account left). */
+  async voidFor(userId: string): Promise<void> {
+    const pointer = this.keys.newestOf(userId);
+    const newest = await this.redis.get<string>(pointer);
+    const pipeline = this.redis.pipeline().del(pointer);
+    if (newest) pipeline.del(this.keys.byHash(newest));
+    await pipeline.exec();
   }
 
   /** True while a token can still be redeemed (nothing is used up: a page can say at once that a link is dead). */

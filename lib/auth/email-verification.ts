@@ -86,8 +86,8 @@ export class EmailVerifications {
 
   /** Redeems a link: the account's email is verified; `invalid_verification_token` if unknown, used, voided or expired. */
   async confirm(token: string, context: RequestContext = {}): Promise<{ email: string }> {
-    const userId = await this.links.redeem(token);
-    const user = userId ? await this.deps.users.findById(userId) : null;
+    const link = await this.links.redeem(token);
+    const user = link ? await this.deps.users.findById(link.userId) : null;
     if (!user) {
       throw new AuthError(
         'invalid_verification_token',

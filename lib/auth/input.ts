@@ -1,8 +1,9 @@
 /** @module Input rules of the auth use cases (email, password policy, name), shared by the API and the pages. */
 import { z } from 'zod';
+import { AuthError } from './errors';
 import { MAX_PASSWORD_LENGTH } from '../passwords/hash';
 import { MIN_PASSWORD_CHARACTERS, passwordLength } from '../passwords/policy';
-import { MAX_EMAIL_LENGTH } from '../users/email';
+import { MAX_EMAIL_LENGTH, normalizeEmail } from '../users/email';
 
 /** An email address, NFKC-normalised and trimmed before it is checked. */
 export const emailField = z
@@ -32,12 +33,42 @@ export const passwordField = z
 /** A display name. */
 export const nameField = z.string().trim().max(100, 'name must be at most 100 characters');
 
-/** Sign-up input; unknown fields are refused. `.invalid` (RFC 2606) is kept for OAuth users without an email. */
+/** An address an account may take: `.invalid` (RFC 2606) is kept for the stand-ins of OAuth users without an email. */
+const deliverableEmailField = emailField.refine(
+  (email) => !email.toLowerCase().endsWith('.invalid'),
+  'email must be a deliverable address',
+);
+
+/** Sign-up input; unknown fields are refused. */
 export const signUpInput = z.strictObject({
-  email: emailField.refine((email) => !email.toLowerCase().endsWith('.invalid'), 'email must be a deliverable address'),
+  email: deliverableEmailField,
   password: newPasswordField,
   name: nameField.optional(),
 });
+
+/**
+ * Email-change input (API body and account form): the new address is only a string here, so that what is wrong
+ * with it is the use case's `invalid_email` ({@link parseNewEmail}), not a generic bad request.
+ */
+export const changeEmailInput = z.strictObject({ new_email: z.string(), password: passwordField.optional() });
+
+/** A new address for an account, normalised; throws `invalid_email` (with a sentence that says why) when it cannot be one. */
+export function parseNewEmail(input: string): string {
+  const parsed = deliverableEmailField.safeParse(input);
+  if (parsed.success) return normalizeEmail(parsed.data);
+  const issue = parsed.error.issues[0]!;
+  throw new AuthError(
+    'invalid_email',
+    issue.code === 'too_big'
+      ? 'This email address is too long.'
+      : /deliverable/.test(issue.message)
+        ? 'Use an email address that can receive mail.'
+        : 'Enter a valid email address, like name@example.com.',
+  );
+}
+
+/** Redeeming an email-change link: its token. */
+export const emailChangeConfirmInput = z.strictObject({ token: z.string().min(1).max(100) });
 
 /** Password-change input (API body and account form); unknown fields are refused. */
 export const changePasswordInput = z.strictObject({ current_password: passwordField, new_password: newPasswordField });

@@ -81,6 +81,11 @@ export class PasswordResets {
     logEvent('info', 'auth.password_reset_requested', { knownUser: true, userId: user.id, ip: context.ip });
   }
 
+  /** Voids the user's pending reset link: it was mailed to an address the account no longer has (an email change). */
+  cancel(userId: string): Promise<void> {
+    return this.links.voidFor(userId);
+  }
+
   /** True while a reset link can still be used; uses nothing up, so the page can refuse a dead link before any typing. */
   isLive(token: string): Promise<boolean> {
     return this.links.isLive(token);
@@ -97,8 +102,8 @@ export class PasswordResets {
       new AuthError('invalid_reset_token', 'This reset link is invalid, already used or expired. Ask for a new one.');
     // Before the link is used up: a refused password leaves it working for a better one.
     assertNewPassword(newPassword);
-    const userId = await this.links.redeem(token);
-    const user = userId ? await users.findById(userId) : null;
+    const link = await this.links.redeem(token);
+    const user = link ? await users.findById(link.userId) : null;
     if (!user) throw refuse();
     const claimed = !user.passwordHash && !user.emailVerified ? await this.claimForMailbox(user, context) : 0;
     const signedOutSessions =

@@ -1,12 +1,14 @@
 /**
- * @module The auth use cases (sign-up, sign-in, OAuth sign-in, refresh, sign-out, password change,
- * account deletion), composed from the user store, password hashing, the rotation engine and
+ * @module The auth use cases (sign-up, sign-in, OAuth sign-in, refresh, sign-out, password change, email
+ * change, account deletion), composed from the user store, password hashing, the rotation engine and
  * access-token signing. Knows no HTTP.
  */
 import type { EmailVerificationMode } from '../config/env';
 import { hashPassword, needsRehash, verifyPassword } from '../passwords/hash';
 import { eventSource, type RequestContext } from '../tokens/rotation';
+import type { EmailChanges } from './email-change';
 import type { EmailVerifications } from './email-verification';
+import { parseNewEmail } from './input';
 import { assertChanged, assertNewPassword } from './password-policy';
 import { replacePassword } from './password-replacement';
 import type { SessionDirectory } from '../tokens/sessions';
@@ -44,6 +46,8 @@ export interface AuthServiceDeps extends TokenIssuer {
   emailVerification: EmailVerificationMode;
   /** Null when EMAIL_VERIFICATION is "off". */
   verifications: EmailVerifications | null;
+  /** Null (or absent) when MAIL_TRANSPORT is "none": the address cannot be changed without mailing it a link. */
+  emailChanges?: EmailChanges | null;
   /** Second factors (lib/mfa): the half-signed-in step after a first factor, and step-up before sensitive changes. */
   secondFactor?: {
     challenge(user: UserRecord, provider: string): Promise<void>;
@@ -57,7 +61,7 @@ export interface AuthServiceDeps extends TokenIssuer {
  */
 export type SignUpResult = { status: 'created'; user: PublicUser } | { status: 'check_email' };
 
-/** An account without a password can be deleted only from a session signed in this recently. */
+/** An account without a password can be deleted, or change its email, only from a session signed in this recently. */
 export const REAUTHENTICATION_WINDOW_MS = 10 * 60_000;
 
 /** The auth use cases. */
@@ -276,10 +280,13 @@ export class AuthService {
     }
   }
 
-  /** Whether the user has a password (accounts created through a provider have none) and a verified email. */
-  async credentials(userId: string): Promise<{ hasPassword: boolean; emailVerified: boolean }> {
+  /**
+   * The user's email as stored (the session's copy is from sign-in, and an email change does not update it),
+   * whether it is verified, and whether the user has a password (accounts created through a provider have none).
+   */
+  async credentials(userId: string): Promise<{ email: string | null; hasPassword: boolean; emailVerified: boolean }> {
     const user = await this.deps.users.findById(userId);
-    return { hasPassword: Boolean(user?.passwordHash), emailVerified: Boolean(user?.emailVerified) };
+    return { email: user?.email ?? null, hasPassword: Boolean(user?.passwordHash), emailVerified: Boolean(user?.emailVerified) };
   }
 
   /**
@@ -316,10 +323,33 @@ export class AuthService {
   }
 
   /**
+   * Asks to change the account's email address. Checked as deleting the account is (a fresh second factor, then
+   * the password, or a recent sign-in for an account without one); then limited per user. Nothing that depends
+   * on the new address happens before the answer: looking it up and the mails (a link to it, or a notice to its
+   * owner if it is taken; a notice to the current address) are handed to `defer` (lib/auth/email-change.ts),
+   * so neither the answer nor its timing tells whether the address has an account.
+   */
+  async requestEmailChange(
+    input: { userId: string; sessionId: string; newEmail: string; password?: string | undefined },
+    context: RequestContext = {},
+    defer: Defer = inBackground,
+  ): Promise<void> {
+    const email = parseNewEmail(input.newEmail);
+    const { emailChanges } = this.deps;
+    if (!emailChanges) throw new AuthError('service_unavailable', 'The email address cannot be changed here: email is off.');
+    await this.deps.secondFactor?.requireStepUp(input);
+    const user = await this.existingUser(input.userId);
+    await this.reauthenticate(user, input, context, 'auth.email_change_failed', 'change the email address');
+    // After the password is verified, so this answer tells nothing to someone guessing it.
+    if (email === user.email) throw new AuthError('email_unchanged', 'This is already your email address.');
+    await this.deps.limits.emailChange(user.id);
+    logEvent('info', 'auth.email_change_requested', { userId: user.id, sessionId: input.sessionId, ip: context.ip });
+    defer(() => emailChanges.afterRequest(user, email, input.sessionId, context));
+  }
+
+  /**
    * Deletes an account for good: its sessions (with their device details), security events, linked OAuth
-   * accounts and the user. Password accounts must give the password (checked like a sign-in); accounts
-   * without one must have signed in within REAUTHENTICATION_WINDOW_MS, so a stolen access token alone
-   * cannot delete anyone.
+   * accounts and the user. Checked by {@link reauthenticate}, so a stolen access token alone cannot delete anyone.
    */
   async deleteAccount(
     input: { userId: string; sessionId: string; password?: string | undefined },
@@ -328,14 +358,7 @@ export class AuthService {
     const { users, sessions } = this.deps;
     await this.deps.secondFactor?.requireStepUp(input);
     const user = await this.existingUser(input.userId);
-    if (user.passwordHash) {
-      await this.checkPassword(user, input.password ?? '', context, 'auth.account_delete_failed', 'The password is incorrect.');
-    } else {
-      const current = (await sessions.list(user.id)).find((s) => s.id === input.sessionId);
-      if (!current || Date.now() - current.createdAt > REAUTHENTICATION_WINDOW_MS) {
-        throw new AuthError('reauthentication_required', 'Sign in again, then delete the account within 10 minutes.');
-      }
-    }
+    await this.reauthenticate(user, input, context, 'auth.account_delete_failed', 'delete the account');
     await sessions.removeUser(user.id);
     await users.delete(user.id);
     // A sign-in that read the user before the deletion reads it again once its session is in the index
@@ -367,6 +390,28 @@ export class AuthService {
     const user = await this.deps.users.findById(userId);
     if (!user) throw new AuthError('invalid_token', 'This account no longer exists.');
     return user;
+  }
+
+  /**
+   * Who asks for a sensitive change must show more than an access token: the password of an account that has one
+   * (counted like a sign-in), or, for one without, a session signed in within REAUTHENTICATION_WINDOW_MS.
+   * `what` finishes "Sign in again, then … within 10 minutes."
+   */
+  private async reauthenticate(
+    user: UserRecord,
+    caller: { sessionId: string; password?: string | undefined },
+    context: RequestContext,
+    failedEvent: string,
+    what: string,
+  ): Promise<void> {
+    if (user.passwordHash) {
+      await this.checkPassword(user, caller.password ?? '', context, failedEvent, 'The password is incorrect.');
+      return;
+    }
+    const current = (await this.deps.sessions.list(user.id)).find((s) => s.id === caller.sessionId);
+    if (!current || Date.now() - current.createdAt > REAUTHENTICATION_WINDOW_MS) {
+      throw new AuthError('reauthentication_required', `Sign in again, then ${what} within 10 minutes.`);
+    }
   }
 
   /** Re-checks a signed-in user's password before a sensitive change; each check counts as a sign-in attempt. */

@@ -129,6 +129,11 @@ export class RateLimits {
     ]);
   }
 
+  /** Counts an accepted email change of a user (each mails two addresses). */
+  emailChange(userId: string): Promise<void> {
+    return this.enforce([['emailChangePerAccount', userId]]);
+  }
+
   /** Counts a server-to-server OAuth call. */
   oauth(caller: string | undefined): Promise<void> {
     return this.enforce([['oauthPerCaller', ipBucket(caller)]]);

@@ -38,6 +38,10 @@ export const RATE_LIMITS = {
   // Every request (each may send a mail), as above.
   emailVerificationPerIp: { env: 'RATE_LIMIT_EMAIL_VERIFICATION_PER_IP', fallback: '10/3600', per: 'ip' },
   emailVerificationPerAccount: { env: 'RATE_LIMIT_EMAIL_VERIFICATION_PER_ACCOUNT', fallback: '3/3600', per: 'account' },
+  // Every accepted email change (each mails the new address and the current one): one account mailing others, or
+  // churning its address; room for a mistyped address or two. The mail to the new address also counts against
+  // emailVerificationPerAccount, as any mail asking to confirm an address does.
+  emailChangePerAccount: { env: 'RATE_LIMIT_EMAIL_CHANGE_PER_ACCOUNT', fallback: '5/3600', per: 'account' },
   // Every second-factor attempt (TOTP, recovery code, passkey sign-in or step-up), as sign-in per IP.
   secondFactorPerIp: { env: 'RATE_LIMIT_SECOND_FACTOR_PER_IP', fallback: '30/60', per: 'ip' },
   // Failures only, per account from everywhere: 10 wrong codes stop TOTP guessing (1 in 10^5 per window).

@@ -37,3 +37,9 @@ export const usedEmailVerificationKey = (tokenHash: string) => `${PREFIX}:verifi
 
 /** The hash of a user's newest verification token, so a new link voids the one before. */
 export const userEmailVerificationKey = (userId: string) => `${PREFIX}:{user:${userId}}:verify`;
+
+/** A pending email change, by the SHA-256 of its token: the user, the new address and the asking session, until used or expired. */
+export const emailChangeKey = (tokenHash: string) => `${PREFIX}:email-change:${tokenHash}`;
+
+/** The hash of a user's newest email-change token, so a new request voids the one before. */
+export const userEmailChangeKey = (userId: string) => `${PREFIX}:{user:${userId}}:email-change`;

@@ -1,4 +1,5 @@
 /** @module Wiring of the full auth service (token services + the user store) from config. */
+import { EmailChanges } from '../auth/email-change';
 import { EmailVerifications } from '../auth/email-verification';
 import { PasswordResets } from '../auth/password-reset';
 import { AuthService } from '../auth/service';
@@ -22,6 +23,8 @@ export interface AppServices extends TokenServices {
   passwordResets: PasswordResets;
   /** Null when EMAIL_VERIFICATION is "off". */
   emailVerifications: EmailVerifications | null;
+  /** Null when MAIL_TRANSPORT is "none" (the new address could not be sent its link). */
+  emailChanges: EmailChanges | null;
   users: UserRepository;
   /** TOTP, recovery codes, the second sign-in step and step-up. */
   mfa: MfaService;
@@ -79,18 +82,6 @@ export function buildAppServices(tokens: TokenServices, users: UserRepository, s
           ttlSeconds: config.EMAIL_VERIFICATION_TTL_SECONDS,
         })
       : null;
-  const auth = new AuthService({
-    users,
-    sessions: tokens.sessions,
-    rotation: tokens.rotation,
-    keys: tokens.keys,
-    accessTokens: tokens.accessTokens,
-    passwordIterations: tokens.config.PASSWORD_PBKDF2_ITERATIONS,
-    limits: tokens.limits,
-    emailVerification: emailVerifications ? config.EMAIL_VERIFICATION : 'off',
-    verifications: emailVerifications,
-    secondFactor: mfa,
-  });
   const passwordResets = new PasswordResets({
     users,
     sessions: tokens.sessions,
@@ -102,7 +93,33 @@ export function buildAppServices(tokens: TokenServices, users: UserRepository, s
     ttlSeconds: tokens.config.PASSWORD_RESET_TTL_SECONDS,
     passwordIterations: tokens.config.PASSWORD_PBKDF2_ITERATIONS,
   });
-  return { ...tokens, auth, passwordResets, emailVerifications, users, mfa, passkeys };
+  const emailChanges = mailer
+    ? new EmailChanges({
+        users,
+        sessions: tokens.sessions,
+        rotation: tokens.rotation,
+        limits: tokens.limits,
+        redis: tokens.redis,
+        mailer,
+        appUrl: config.APP_URL,
+        ttlSeconds: config.EMAIL_VERIFICATION_TTL_SECONDS,
+        resets: passwordResets,
+      })
+    : null;
+  const auth = new AuthService({
+    users,
+    sessions: tokens.sessions,
+    rotation: tokens.rotation,
+    keys: tokens.keys,
+    accessTokens: tokens.accessTokens,
+    passwordIterations: tokens.config.PASSWORD_PBKDF2_ITERATIONS,
+    limits: tokens.limits,
+    emailVerification: emailVerifications ? config.EMAIL_VERIFICATION : 'off',
+    verifications: emailVerifications,
+    emailChanges,
+    secondFactor: mfa,
+  });
+  return { ...tokens, auth, passwordResets, emailVerifications, emailChanges, users, mfa, passkeys };
 }
 
 let cached: Promise<AppServices> | undefined;

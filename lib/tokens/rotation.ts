@@ -330,6 +330,15 @@ export type SecurityEvent =
       ip?: string | undefined;
       userAgent?: string | undefined;
     }
+  /** The email address was changed with a link mailed to the new one; every session but the one that asked was signed out. */
+  | {
+      type: 'email_changed';
+      userId: string;
+      at: string;
+      signedOutSessions: number;
+      ip?: string | undefined;
+      userAgent?: string | undefined;
+    }
   /** Support acted on the account (npm run admin): looked at it, signed it out everywhere, blocked, unblocked it, or revoked one session. */
   | {
       type: 'support_viewed' | 'support_signed_out' | 'support_blocked' | 'support_unblocked' | 'support_session_revoked';

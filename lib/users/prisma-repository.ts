@@ -54,6 +54,19 @@ export class PrismaUserRepository implements UserRepository {
     await (await this.db).user.findFirst({ select: { id: true } });
   }
 
+  async changeEmail(id: string, email: string, verifiedAt: Date): Promise<boolean> {
+    try {
+      const { count } = await (
+        await this.db
+      ).user.updateMany({ where: { id }, data: { email, emailVerified: verifiedAt, unverifiedEmail: null } });
+      return count > 0;
+    } catch (error) {
+      // The unique index decides: a check before the update would race with a sign-up of the same address.
+      if (isUniqueViolation(error)) throw new AuthError('email_taken', 'An account with this email already exists.');
+      throw error;
+    }
+  }
+
   async markEmailVerified(id: string, at: Date): Promise<void> {
     await (await this.db).user.update({ where: { id }, data: { emailVerified: at } });
   }

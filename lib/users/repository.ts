@@ -60,6 +60,11 @@ export interface UserRepository {
   findByAccount(provider: string, providerAccountId: string): Promise<UserRecord | null>;
   /** Links (or refreshes the tokens of) an OAuth account for a user. */
   upsertAccount(userId: string, account: OAuthAccountInput): Promise<void>;
+  /**
+   * Gives a user a new, verified email (its owner used a link mailed to it) and drops any unverified contact
+   * address; false when there is no such user; throws AuthError `email_taken` when another account has it.
+   */
+  changeEmail(id: string, email: string, verifiedAt: Date): Promise<boolean>;
   /** Marks a user's email as verified (a provider asserted it, or the owner used a link mailed to it). */
   markEmailVerified(id: string, at: Date): Promise<void>;
   /**
