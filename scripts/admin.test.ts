@@ -5,7 +5,6 @@
  * each action (showing included) is a security event the user sees; bad input is one line and a non-zero exit, no stack trace.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +14,10 @@ import { freshSecrets } from '../lib/config/secrets';
 import { exchangeOAuthSignIn, type OAuthExchangeBody } from '../nextauth/oauth-exchange';
 import { latestValue, startOtlpReceiver, type OtlpReceiver } from '../test/support/otlp-receiver';
 import { startTestEnvironment, TEST_DATABASE_URL, uniqueEmail, type TestEnvironment } from '../test/support/environment';
+import { runScript, type ScriptResult } from '../test/support/processes';
 
 const PASSWORD = 'correct horse battery staple';
 const CLI = fileURLToPath(new URL('./admin.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
 let env: TestEnvironment;
 let receiver: OtlpReceiver;
@@ -39,11 +38,11 @@ after(async () => {
 });
 
 /** Runs `npm run admin -- ...args` (tsx scripts/admin.ts) against the test's Redis and database. */
-function admin(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(TSX, [CLI, ...args], {
-    cwd,
-    env: {
-      PATH: process.env.PATH,
+function admin(...args: string[]): Promise<ScriptResult> {
+  return runScript(
+    CLI,
+    args,
+    {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       ...secrets,
@@ -55,12 +54,8 @@ function admin(...args: string[]): Promise<{ code: number | null; stdout: string
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+    cwd,
+  );
 }
 
 const signIn = (email: string) =>

@@ -5,7 +5,6 @@
  * key of the ring; after it, the oldest key can go and the person still signs in with their authenticator app.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +16,9 @@ import { migrate } from '../lib/db/migrator';
 import { SecretBox } from '../lib/mfa/secret-box';
 import { totpCode } from '../lib/mfa/totp';
 import { startTestEnvironment, TEST_DATABASE_URL, uniqueEmail } from '../test/support/environment';
+import { runScript, type ScriptResult } from '../test/support/processes';
 
 const SCRIPT = fileURLToPath(new URL('./mfa-reseal.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
 const DATABASE_URL = Object.assign(new URL(TEST_DATABASE_URL), { pathname: '/authtest_mfa_reseal' }).href;
 const db = createPrismaClient(DATABASE_URL);
@@ -38,25 +37,17 @@ after(async () => {
 });
 
 /** Runs the script with this key ring (newest first); the other settings only need to parse. */
-function reseal(ring: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(TSX, [SCRIPT], {
-    cwd,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      ...secrets,
-      UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1',
-      UPSTASH_REDIS_REST_TOKEN: 'unused',
-      DATABASE_URL,
-      MFA_ENCRYPTION_KEY: ring.join(','),
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function reseal(ring: string[]): Promise<ScriptResult> {
+  const settings: NodeJS.ProcessEnv = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ...secrets,
+    UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1',
+    UPSTASH_REDIS_REST_TOKEN: 'unused',
+    DATABASE_URL,
+    MFA_ENCRYPTION_KEY: ring.join(','),
+  };
+  return runScript(SCRIPT, [], settings, cwd);
 }
 
 /** The stored (sealed) seed of a user. */

@@ -11,7 +11,6 @@ import { after, before, describe, test } from 'node:test';
 import { totpCode } from '../../lib/mfa/totp';
 import { NOOP_TELEMETRY, setTelemetry } from '../../lib/observability/telemetry';
 import { emailChangeKey, familyKey, userEmailChangeKey } from '../../lib/redis/keys';
-import { settled } from '../../lib/runtime/deferred';
 import { AssuranceStore } from '../../lib/tokens/assurance';
 import { maskEmail } from '../../lib/users/email';
 import { startTestEnvironment, uniqueEmail, type TestEnvironment } from '../../test/support/environment';
@@ -27,20 +26,8 @@ after(() => env.close());
 const PASSWORD = 'correct horse battery';
 type Json = Record<string, any>;
 
-/** Calls the API; resolves once the work it deferred past its answer (mail) is done. */
-async function call(method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${env.baseUrl}/api/v1/auth${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  await settled();
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as Json };
-}
+/** Calls `/api/v1/auth<path>` (test/support/environment.ts). */
+const call: TestEnvironment['call'] = (...args) => env.call(...args);
 
 const signIn = (email: string, password = PASSWORD) => call('POST', '/signin', undefined, { email, password });
 const changeEmail = (token: string, body: Json) => call('POST', '/email', token, body);

@@ -24,19 +24,8 @@ const PASSWORD = 'correct horse battery';
 const ORIGIN = 'http://localhost:3000';
 type Json = Record<string, any>;
 
-/** Calls the API with a method, an optional bearer and an optional JSON body. */
-async function call(method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${env.baseUrl}/api/v1/auth${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as Json };
-}
+/** Calls `/api/v1/auth<path>` (test/support/environment.ts). */
+const call: TestEnvironment['call'] = (...args) => env.call(...args);
 
 async function newUser(label: string) {
   const email = uniqueEmail(label);

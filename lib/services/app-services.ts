@@ -82,26 +82,25 @@ export function buildAppServices(tokens: TokenServices, users: UserRepository, s
           ttlSeconds: config.EMAIL_VERIFICATION_TTL_SECONDS,
         })
       : null;
-  const passwordResets = new PasswordResets({
+  // What every mailed-link use case that ends sessions needs.
+  const linkDeps = {
     users,
     sessions: tokens.sessions,
     rotation: tokens.rotation,
     limits: tokens.limits,
     redis: tokens.redis,
+    appUrl: config.APP_URL,
+  };
+  const passwordResets = new PasswordResets({
+    ...linkDeps,
     mailer,
-    appUrl: tokens.config.APP_URL,
     ttlSeconds: tokens.config.PASSWORD_RESET_TTL_SECONDS,
     passwordIterations: tokens.config.PASSWORD_PBKDF2_ITERATIONS,
   });
   const emailChanges = mailer
     ? new EmailChanges({
-        users,
-        sessions: tokens.sessions,
-        rotation: tokens.rotation,
-        limits: tokens.limits,
-        redis: tokens.redis,
+        ...linkDeps,
         mailer,
-        appUrl: config.APP_URL,
         ttlSeconds: config.EMAIL_VERIFICATION_TTL_SECONDS,
         resets: passwordResets,
       })

@@ -30,6 +30,11 @@ export interface TestEnvironment {
   post(path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Presents a refresh token; returns the status and parsed body. */
   refresh(token: string): Promise<{ status: number; body: Record<string, any> }>;
+  /**
+   * Calls `/api/v1/auth<path>` with an optional bearer and JSON body (a string is sent as it is); returns the
+   * status, headers and parsed body once the work deferred past the answer is done.
+   */
+  call(method: string, path: string, token?: string, body?: unknown): Promise<ApiAnswer>;
   /** Every Redis command the bridge has run so far. */
   commands: Cmd[];
   /** Every HTTP request the bridge has served so far (its commands and bytes). */
@@ -40,6 +45,13 @@ export interface TestEnvironment {
    */
   useRedis(redisUrl: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** An API answer as the tests read it. */
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  body: Record<string, any>;
 }
 
 /** Options of a test environment beyond env overrides. */
@@ -154,6 +166,19 @@ export async function startTestEnvironment(
     async refresh(token) {
       const res = await post('/api/v1/auth/refresh-token', { refresh_token: token });
       return { status: res.status, body: (await res.json()) as Record<string, any> };
+    },
+    async call(method, path, token, body) {
+      const res = await fetch(`${baseUrl}/api/v1/auth${path}`, {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      await settled();
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as Record<string, any> };
     },
     commands,
     requests,

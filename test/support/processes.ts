@@ -1,6 +1,8 @@
 /** @module Process helpers shared by tests and the benchmark scripts (Linux: /proc). */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -21,4 +23,23 @@ export function childPids(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** What a finished script printed, and how it exited. */
+export interface ScriptResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+/** Runs a TypeScript script (tsx) as ops would, with exactly `env` (plus PATH) in `cwd`; resolves when it exits. */
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<ScriptResult> {
+  const child = spawn(TSX, [script, ...args], { cwd, env: { PATH: process.env.PATH, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
