@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [[ -d lib/db/generated/node ]] || bash scripts/db/generate.sh
-# The two app builds need no services and mostly CPU, while the suites before the browser tests mostly wait on
-# I/O: the offline `vercel build` check, then the browser tests' build, run beside them (one after the other:
-# both write .next).
+# The two app builds need no services: the offline `vercel build` check, then the browser tests' build, run
+# beside the suites before the browser tests, which leave part of the CPU idle (they slow those suites by less
+# than the builds take alone). One after the other: both write .next.
 mkdir -p tmp
 setsid bash -c 'bash scripts/test/vercel-build.sh && bash scripts/test/e2e.sh build' >tmp/builds.log 2>&1 &
 builds=$!
